@@ -1,0 +1,154 @@
+// Package config holds the typed, validated configuration of every
+// environment the app deploys. It is plain Go: no CDK types, no jsii, so it
+// can be validated (and table-tested) before any construct exists.
+package config
+
+import "time"
+
+// App is the whole configuration: the name prefix shared by every resource
+// and one entry per deployment environment.
+type App struct {
+	// Prefix starts every physical name (Image Builder resources, the golden
+	// AMI parameter, launch templates). Lowercase letters, digits and hyphens.
+	Prefix string
+	// Environments, each synthesized into its own set of stacks.
+	Environments []Environment
+}
+
+// Environment is one deployment target: an account, a region, a network,
+// a fleet and the image factory that feeds it.
+type Environment struct {
+	// Name identifies the environment in stack names and physical names
+	// ("dev", "prod"). Lowercase letters, digits and hyphens, at most 16.
+	Name string
+	// Account is the 12-digit AWS account id. This file is the only place
+	// account ids appear.
+	Account string
+	// Region is the AWS region, for example "eu-west-1".
+	Region string
+	// Tags are applied to every resource of the environment's stacks and to
+	// every AMI its pipeline distributes.
+	Tags map[string]string
+
+	Network Network
+	Fleet   Fleet
+	Image   Image
+}
+
+// Network says where the fleet and the build instances run: either an
+// existing VPC given by ids (no lookups), or a VPC the app creates.
+type Network struct {
+	// Existing, when set, uses a VPC that already exists. Exactly one of
+	// Existing and Create must be set.
+	Existing *ExistingVPC
+	// Create, when set, makes the app create a VPC in its own stack.
+	Create *NewVPC
+}
+
+// ExistingVPC names a VPC and its private subnets by id. Nothing is looked
+// up: the ids are used as given.
+type ExistingVPC struct {
+	// VpcID, for example "vpc-0123456789abcdef0".
+	VpcID string
+	// PrivateSubnetIDs host the fleet and the build instances; at least one.
+	PrivateSubnetIDs []string
+	// AvailabilityZones of the subnets, same order and length as
+	// PrivateSubnetIDs.
+	AvailabilityZones []string
+}
+
+// NewVPC describes the VPC the app creates: public subnets for NAT, private
+// subnets with egress for the fleet and the builds, and flow logs.
+type NewVPC struct {
+	// Cidr of the VPC, a /16 to /24 IPv4 block. Default: 10.0.0.0/16.
+	Cidr string
+	// MaxAzs is how many availability zones to spread over (1 to 3).
+	// Default: 2.
+	MaxAzs int
+	// NatGateways is how many NAT gateways to create (1 to MaxAzs).
+	// Default: 1.
+	NatGateways int
+	// FlowLogRetentionDays keeps VPC flow logs this many days. Default: 90.
+	FlowLogRetentionDays int
+}
+
+// Fleet is the Auto Scaling group and its launch template.
+type Fleet struct {
+	// InstanceType of the fleet, for example "t3.micro".
+	InstanceType string
+	// MinCapacity, MaxCapacity and DesiredCapacity of the group. Desired is
+	// fixed: the group keeps exactly this many instances running.
+	MinCapacity     int
+	MaxCapacity     int
+	DesiredCapacity int
+	// HealthCheckGracePeriod before a new instance is health checked.
+	// Default: 5 minutes.
+	HealthCheckGracePeriod time.Duration
+	// RootVolumeGiB is the size of the encrypted gp3 root volume.
+	// Default: 20.
+	RootVolumeGiB int
+	// KmsKeyArn encrypts the fleet's EBS volumes with a customer-managed key.
+	// Default: the account's default EBS encryption key.
+	KmsKeyArn string
+	// UserData is a shell script run at first boot. Default: none (the
+	// golden AMI is expected to be ready to serve as it is).
+	UserData string
+	// IngressPorts opens these TCP ports to IngressCidr. Default: none (the
+	// security group has no inbound rule).
+	IngressPorts []int
+	// IngressCidr is the IPv4 source of IngressPorts. Required when
+	// IngressPorts is set.
+	IngressCidr string
+	// SeedImage is what the fleet runs before the first pipeline build:
+	// an AMI id ("ami-…") or an SSM parameter path ("/aws/service/…").
+	// It seeds the golden AMI parameter once; later changes never
+	// overwrite a golden AMI (see the README's rollout section).
+	// Default: the latest Amazon Linux 2023 for x86_64.
+	SeedImage string
+}
+
+// Image is the Image Builder side: what is baked, how and when.
+type Image struct {
+	// Parent is the base image of the recipe.
+	Parent ParentImage
+	// Components are our own build components, by file name without
+	// extension under components/, applied in order after the Amazon
+	// CloudWatch agent.
+	Components []string
+	// TestComponents are our own test components, run in the test phase.
+	TestComponents []string
+	// Schedule is an Image Builder cron expression, six fields, UTC:
+	// "cron(0 3 ? * SUN *)".
+	Schedule string
+	// StartCondition is EXPRESSION_MATCH_ONLY or
+	// EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE.
+	// Default: EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE.
+	StartCondition string
+	// BuildInstanceTypes are the instance types the builds may use.
+	// Default: the fleet's instance type.
+	BuildInstanceTypes []string
+	// RootVolumeGiB of the built image. Default: the fleet's RootVolumeGiB.
+	RootVolumeGiB int
+	// WorkingDirectory on the build instance. Default: /tmp.
+	WorkingDirectory string
+	// LogRetentionDays keeps build logs in S3 this many days. Default: 90.
+	LogRetentionDays int
+	// TestTimeoutMinutes bounds the image tests (60 to 1440). Default: 60.
+	TestTimeoutMinutes int
+	// DistributionRegions copy each AMI to these extra regions. The
+	// environment's own region is always included and the launch template
+	// only lives there. Default: none.
+	DistributionRegions []string
+}
+
+// ParentImage is the recipe's base image. Exactly one field is set.
+type ParentImage struct {
+	// Managed is an Amazon-managed Image Builder image name and version,
+	// for example "amazon-linux-2023-x86/x.x.x".
+	Managed string
+	// AmiID is a custom AMI, for example "ami-0123456789abcdef0".
+	AmiID string
+	// SsmParameter is an SSM parameter holding an AMI id, for example
+	// "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64".
+	SsmParameter string
+}

@@ -1,0 +1,90 @@
+package config
+
+import "time"
+
+// Default is the configuration `cdk synth` deploys. To add an environment,
+// append one to Environments (copy the closest one), then run the tests
+// with -update to write its golden templates; see the README.
+//
+// Account ids appear here and nowhere else. The ones below are placeholders:
+// replace them with your own before deploying to AWS.
+func Default() App {
+	return App{
+		Prefix: "golden-fleet",
+		Environments: []Environment{
+			{
+				Name:    "dev",
+				Account: "111111111111",
+				Region:  "eu-west-1",
+				Tags:    map[string]string{"environment": "dev", "owner": "platform"},
+				Network: Network{Create: &NewVPC{Cidr: "10.10.0.0/16", MaxAzs: 2, NatGateways: 1, FlowLogRetentionDays: 30}},
+				Fleet: Fleet{
+					InstanceType:    "t3.micro",
+					MinCapacity:     1,
+					MaxCapacity:     3,
+					DesiredCapacity: 2,
+				},
+				Image: Image{
+					Parent:         ParentImage{Managed: "amazon-linux-2023-x86/x.x.x"},
+					Components:     []string{"os-hardening", "web-server"},
+					TestComponents: []string{"web-server-test"},
+					// Every Monday at 03:00 UTC.
+					Schedule:         "cron(0 3 ? * MON *)",
+					LogRetentionDays: 30,
+				},
+			},
+			{
+				Name:    "prod",
+				Account: "222222222222",
+				Region:  "eu-west-1",
+				Tags:    map[string]string{"environment": "prod", "owner": "platform"},
+				Network: Network{Existing: &ExistingVPC{
+					VpcID:             "vpc-0a1b2c3d4e5f60718",
+					PrivateSubnetIDs:  []string{"subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722", "subnet-0a1b2c3d4e5f60733"},
+					AvailabilityZones: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
+				}},
+				Fleet: Fleet{
+					InstanceType:           "m6i.large",
+					MinCapacity:            3,
+					MaxCapacity:            6,
+					DesiredCapacity:        3,
+					HealthCheckGracePeriod: 10 * time.Minute,
+					RootVolumeGiB:          30,
+					IngressPorts:           []int{80},
+					IngressCidr:            "10.0.0.0/8",
+				},
+				Image: Image{
+					Parent:         ParentImage{SsmParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"},
+					Components:     []string{"os-hardening", "web-server"},
+					TestComponents: []string{"web-server-test"},
+					// Every day at 02:00 UTC, only when a component or the base image changed.
+					Schedule:            "cron(0 2 * * ? *)",
+					BuildInstanceTypes:  []string{"m6i.large", "m5.large"},
+					LogRetentionDays:    365,
+					DistributionRegions: []string{"eu-central-1"},
+				},
+			},
+			{
+				// local is what `scripts/local-deploy` deploys to moto on
+				// 127.0.0.1; moto's default account and region.
+				Name:    "local",
+				Account: "123456789012",
+				Region:  "us-east-1",
+				Tags:    map[string]string{"environment": "local", "owner": "platform"},
+				Network: Network{Create: &NewVPC{Cidr: "10.20.0.0/16", MaxAzs: 2, NatGateways: 1, FlowLogRetentionDays: 7}},
+				Fleet: Fleet{
+					InstanceType:    "t3.micro",
+					MinCapacity:     2,
+					MaxCapacity:     4,
+					DesiredCapacity: 2,
+				},
+				Image: Image{
+					Parent:         ParentImage{Managed: "amazon-linux-2023-x86/x.x.x"},
+					Components:     []string{"os-hardening", "web-server"},
+					TestComponents: []string{"web-server-test"},
+					Schedule:       "cron(0 4 ? * SUN *)",
+				},
+			},
+		},
+	}
+}

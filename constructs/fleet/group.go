@@ -1,0 +1,74 @@
+package fleet
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// GroupProps configures Group.
+type GroupProps struct {
+	// Vpc and Subnets the instances are spread over.
+	Vpc     awsec2.IVpc
+	Subnets *awsec2.SubnetSelection
+	// LaunchTemplate the group launches from.
+	LaunchTemplate *LaunchTemplate
+	// MinCapacity, MaxCapacity and DesiredCapacity of the group.
+	MinCapacity, MaxCapacity, DesiredCapacity int
+	// HealthCheckGracePeriod of new instances. Default: 5 minutes.
+	HealthCheckGracePeriod time.Duration
+	// Notifications receives every scaling event. Default: none.
+	Notifications awssns.ITopic
+}
+
+// Group is the fleet's Auto Scaling group. It launches from the version of
+// the launch template that CloudFormation wrote, whose image id is resolved
+// from the golden AMI parameter at launch: every instance it launches, a
+// replacement or a scale-out, runs the newest golden AMI.
+type Group struct {
+	constructs.Construct
+	// Resource is the L2 group.
+	Resource awsautoscaling.AutoScalingGroup
+}
+
+// NewGroup creates the Auto Scaling group.
+func NewGroup(scope constructs.Construct, id string, props GroupProps) *Group {
+	c := constructs.NewConstruct(scope, &id)
+	grace := props.HealthCheckGracePeriod
+	if grace == 0 {
+		grace = 5 * time.Minute
+	}
+	var notifications *[]*awsautoscaling.NotificationConfiguration
+	if props.Notifications != nil {
+		notifications = &[]*awsautoscaling.NotificationConfiguration{{
+			Topic:         props.Notifications,
+			ScalingEvents: awsautoscaling.ScalingEvents_ALL(),
+		}}
+	}
+	asg := awsautoscaling.NewAutoScalingGroup(c, jsii.String("Resource"), &awsautoscaling.AutoScalingGroupProps{
+		Vpc:             props.Vpc,
+		VpcSubnets:      props.Subnets,
+		LaunchTemplate:  props.LaunchTemplate.Resource,
+		MinCapacity:     jsii.Number(float64(props.MinCapacity)),
+		MaxCapacity:     jsii.Number(float64(props.MaxCapacity)),
+		DesiredCapacity: jsii.Number(float64(props.DesiredCapacity)),
+		HealthChecks: awsautoscaling.HealthChecks_Ec2(&awsautoscaling.Ec2HealthChecksOptions{
+			GracePeriod: awscdk.Duration_Seconds(jsii.Number(grace.Seconds())),
+		}),
+		GroupMetrics: &[]awsautoscaling.GroupMetrics{awsautoscaling.GroupMetrics_All()},
+		// Scale-in removes the instances launched longest ago first: they
+		// run the oldest golden AMIs.
+		TerminationPolicies: &[]awsautoscaling.TerminationPolicy{
+			awsautoscaling.TerminationPolicy_OLDEST_INSTANCE,
+		},
+		Notifications: notifications,
+	})
+	awscdk.Annotations_Of(asg).AcknowledgeWarning(jsii.String("@aws-cdk/aws-autoscaling:desiredCapacitySet"),
+		jsii.String("a fixed desired capacity is the design: each deploy sets the group back to it"))
+	return &Group{Construct: c, Resource: asg}
+}

@@ -1,0 +1,147 @@
+package fleet
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// RootDeviceName is the root device of Amazon Linux AMIs.
+const RootDeviceName = "/dev/xvda"
+
+// LaunchTemplateProps configures LaunchTemplate.
+type LaunchTemplateProps struct {
+	// NamePrefix starts the launch template's name; a hash of its data
+	// follows (see LaunchTemplate).
+	NamePrefix string
+	// Vpc of the security group.
+	Vpc awsec2.IVpc
+	// Image is the golden AMI parameter the template reads at launch.
+	Image *GoldenImage
+	// InstanceType of the fleet.
+	InstanceType string
+	// RootVolumeGiB is the size of the root volume. Default: 20.
+	RootVolumeGiB int
+	// EncryptionKey encrypts the root volume. Default: the account's
+	// default EBS key (volumes are encrypted either way).
+	EncryptionKey awskms.IKey
+	// UserData runs at first boot. Default: none.
+	UserData string
+	// IngressPorts are TCP ports opened to IngressCidr. Default: no inbound
+	// rule at all.
+	IngressPorts []int
+	// IngressCidr is the source of IngressPorts.
+	IngressCidr string
+}
+
+// LaunchTemplate is the fleet's launch template, with its instance role,
+// instance profile and security group.
+//
+// Its image id is "resolve:ssm:<golden parameter>", so it never carries an
+// AMI id of its own and a stack update can never roll the golden AMI back.
+//
+// Its name ends with a hash of its launch template data: any change of the
+// data replaces the template, and the new template's only version (the one
+// CloudFormation wrote) is its default. Image Builder bases the version it
+// adds on every build on the default version, so that version always
+// carries the latest deployed configuration. CloudFormation alone never
+// makes a new version the default.
+type LaunchTemplate struct {
+	constructs.Construct
+	// Resource is the L2 launch template; Resource.Node().DefaultChild() is
+	// the L1 escape hatch.
+	Resource awsec2.LaunchTemplate
+	// Role is the instance role (SSM agent and CloudWatch agent).
+	Role awsiam.Role
+	// SecurityGroup of the instances.
+	SecurityGroup awsec2.SecurityGroup
+}
+
+// NewLaunchTemplate creates the launch template.
+func NewLaunchTemplate(scope constructs.Construct, id string, props LaunchTemplateProps) *LaunchTemplate {
+	c := constructs.NewConstruct(scope, &id)
+	if props.RootVolumeGiB == 0 {
+		props.RootVolumeGiB = 20
+	}
+
+	role := awsiam.NewRole(c, jsii.String("InstanceRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
+		Description: jsii.String("Fleet instances: Systems Manager agent and CloudWatch agent"),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("CloudWatchAgentServerPolicy")),
+		},
+	})
+
+	sg := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              props.Vpc,
+		Description:      jsii.String("Golden fleet instances"),
+		AllowAllOutbound: jsii.Bool(true),
+	})
+	for _, port := range props.IngressPorts {
+		sg.AddIngressRule(awsec2.Peer_Ipv4(jsii.String(props.IngressCidr)), awsec2.Port_Tcp(jsii.Number(float64(port))),
+			jsii.String(fmt.Sprintf("tcp/%d from %s (configured)", port, props.IngressCidr)), jsii.Bool(false))
+	}
+
+	volume := &awsec2.EbsDeviceOptions{
+		VolumeType:          awsec2.EbsDeviceVolumeType_GP3,
+		Encrypted:           jsii.Bool(true),
+		DeleteOnTermination: jsii.Bool(true),
+	}
+	if props.EncryptionKey != nil {
+		volume.KmsKey = props.EncryptionKey
+	}
+
+	var userData awsec2.UserData
+	if props.UserData != "" {
+		userData = awsec2.UserData_Custom(jsii.String(props.UserData))
+	}
+
+	lt := awsec2.NewLaunchTemplate(c, jsii.String("Resource"), &awsec2.LaunchTemplateProps{
+		MachineImage:       awsec2.MachineImage_ResolveSsmParameterAtLaunch(jsii.String(props.Image.ParameterName()), nil),
+		InstanceType:       awsec2.NewInstanceType(jsii.String(props.InstanceType)),
+		Role:               role,
+		SecurityGroup:      sg,
+		RequireImdsv2:      jsii.Bool(true),
+		HttpTokens:         awsec2.LaunchTemplateHttpTokens_REQUIRED,
+		HttpEndpoint:       jsii.Bool(true),
+		DetailedMonitoring: jsii.Bool(true),
+		UserData:           userData,
+		BlockDevices: &[]*awsec2.BlockDevice{{
+			DeviceName: jsii.String(RootDeviceName),
+			Volume:     awsec2.BlockDeviceVolume_Ebs(jsii.Number(float64(props.RootVolumeGiB)), volume),
+		}},
+	})
+	// EC2 checks that the parameter exists when the template is created.
+	lt.Node().AddDependency(props.Image.Resource)
+
+	cfn := lt.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
+	cfn.SetLaunchTemplateName(awscdk.Lazy_String(&dataHashedName{prefix: props.NamePrefix, cfn: cfn}, nil))
+
+	return &LaunchTemplate{Construct: c, Resource: lt, Role: role, SecurityGroup: sg}
+}
+
+// dataHashedName produces "<prefix>-<12 hex digits>", the digits hashing
+// the launch template data as it appears in the template.
+type dataHashedName struct {
+	prefix string
+	cfn    awsec2.CfnLaunchTemplate
+}
+
+func (d *dataHashedName) Produce() *string {
+	resolved := awscdk.Stack_Of(d.cfn).Resolve(d.cfn.LaunchTemplateData())
+	data, err := json.Marshal(resolved)
+	if err != nil {
+		panic(fmt.Sprintf("launch template %s: cannot hash its data: %v", *d.cfn.Node().Path(), err))
+	}
+	sum := sha256.Sum256(data)
+	return jsii.String(d.prefix + "-" + hex.EncodeToString(sum[:])[:12])
+}

@@ -1,0 +1,159 @@
+package imagebuilder
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// InfrastructureConfigurationProps configures InfrastructureConfiguration.
+type InfrastructureConfigurationProps struct {
+	// Name of the infrastructure configuration.
+	Name string
+	// InstanceTypes the builds may use, in order of preference.
+	InstanceTypes []string
+	// Vpc and Subnets for the build instances. Default: the account's
+	// default VPC, chosen by Image Builder.
+	Vpc     awsec2.IVpc
+	Subnets *awsec2.SubnetSelection
+	// LogRetention keeps build logs in S3 this long. Default: 90 days.
+	LogRetention awscdk.Duration
+	// Tags on the build instances and the configuration.
+	Tags map[string]string
+}
+
+// InfrastructureConfiguration is the equivalent of the console's "create
+// infrastructure configuration using service defaults", made explicit: a
+// generated instance role and profile, an encrypted SNS topic for build
+// notifications, and an encrypted S3 bucket for build logs. Build
+// instances require IMDSv2 and are terminated when a build fails.
+type InfrastructureConfiguration struct {
+	constructs.Construct
+	// Resource is the L1 infrastructure configuration.
+	Resource awsimagebuilder.CfnInfrastructureConfiguration
+	// Role of the build and test instances.
+	Role awsiam.Role
+	// Topic receives a message for every image built.
+	Topic awssns.Topic
+	// TopicKey encrypts Topic.
+	TopicKey awskms.Key
+	// LogBucket holds build logs.
+	LogBucket awss3.Bucket
+	// SecurityGroup of build instances, when a VPC is given.
+	SecurityGroup awsec2.SecurityGroup
+}
+
+// NewInfrastructureConfiguration creates the configuration and what it uses.
+func NewInfrastructureConfiguration(scope constructs.Construct, id string, props InfrastructureConfigurationProps) *InfrastructureConfiguration {
+	c := constructs.NewConstruct(scope, &id)
+	retention := props.LogRetention
+	if retention == nil {
+		retention = awscdk.Duration_Days(jsii.Number(90))
+	}
+
+	role := awsiam.NewRole(c, jsii.String("InstanceRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
+		Description: jsii.String("Image Builder build and test instances"),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("EC2InstanceProfileForImageBuilder")),
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("CloudWatchAgentServerPolicy")),
+		},
+	})
+	profile := awsiam.NewInstanceProfile(c, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: role})
+
+	key := awskms.NewKey(c, jsii.String("TopicKey"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the Image Builder notification topic"),
+		EnableKeyRotation: jsii.Bool(true),
+	})
+	// Image Builder publishes through its service-linked role. The role is
+	// matched by a condition rather than named as principal, so the key can
+	// be created before the account's first Image Builder use creates it.
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ImageBuilderPublishes"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]interface{}{
+			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": serviceLinkedRoleArn(c)},
+		},
+	}), jsii.Bool(false))
+	topic := awssns.NewTopic(c, jsii.String("Topic"), &awssns.TopicProps{
+		MasterKey:  key,
+		EnforceSSL: jsii.Bool(true),
+	})
+
+	bucket := awss3.NewBucket(c, jsii.String("LogBucket"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:         jsii.Bool(false),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("ExpireBuildLogs"),
+			Expiration:                          retention,
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}},
+	})
+	bucket.GrantPut(role, jsii.String("builds/*"))
+
+	var subnetID *string
+	var sgIDs *[]*string
+	var sg awsec2.SecurityGroup
+	if props.Vpc != nil {
+		sg = awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+			Vpc:              props.Vpc,
+			Description:      jsii.String("Image Builder build instances: no inbound, all outbound"),
+			AllowAllOutbound: jsii.Bool(true),
+		})
+		subnets := props.Vpc.SelectSubnets(props.Subnets).SubnetIds
+		subnetID = (*subnets)[0]
+		sgIDs = &[]*string{sg.SecurityGroupId()}
+	}
+
+	res := awsimagebuilder.NewCfnInfrastructureConfiguration(c, jsii.String("Resource"), &awsimagebuilder.CfnInfrastructureConfigurationProps{
+		Name:                       jsii.String(props.Name),
+		Description:                jsii.String("Build instances for the golden AMI"),
+		InstanceProfileName:        profile.InstanceProfileName(),
+		InstanceTypes:              jsii.Strings(props.InstanceTypes...),
+		SubnetId:                   subnetID,
+		SecurityGroupIds:           sgIDs,
+		SnsTopicArn:                topic.TopicArn(),
+		TerminateInstanceOnFailure: jsii.Bool(true),
+		InstanceMetadataOptions: &awsimagebuilder.CfnInfrastructureConfiguration_InstanceMetadataOptionsProperty{
+			HttpTokens:              jsii.String("required"),
+			HttpPutResponseHopLimit: jsii.Number(2),
+		},
+		Logging: &awsimagebuilder.CfnInfrastructureConfiguration_LoggingProperty{
+			S3Logs: &awsimagebuilder.CfnInfrastructureConfiguration_S3LogsProperty{
+				S3BucketName: bucket.BucketName(),
+				S3KeyPrefix:  jsii.String("builds"),
+			},
+		},
+		ResourceTags: stringMap(props.Tags),
+		Tags:         stringMap(props.Tags),
+	})
+	res.Node().AddDependency(profile)
+	return &InfrastructureConfiguration{Construct: c, Resource: res, Role: role, Topic: topic, TopicKey: key, LogBucket: bucket, SecurityGroup: sg}
+}
+
+// Arn of the infrastructure configuration.
+func (i *InfrastructureConfiguration) Arn() *string { return i.Resource.AttrArn() }
+
+// serviceLinkedRoleArn is the ARN of AWSServiceRoleForImageBuilder in the
+// stack's account.
+func serviceLinkedRoleArn(scope constructs.Construct) *string {
+	return awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("iam"),
+		Region:       jsii.String(""),
+		Resource:     jsii.String("role"),
+		ResourceName: jsii.String("aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"),
+	})
+}

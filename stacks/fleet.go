@@ -1,0 +1,138 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/constructs/fleet"
+	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
+	"github.com/immutable-server/golden-fleet/constructs/network"
+)
+
+// FleetStackProps configures FleetStack.
+type FleetStackProps struct {
+	awscdk.StackProps
+	Prefix string
+	Env    config.Environment
+	// Network is the environment's network stack, nil for an existing VPC.
+	Network *NetworkStack
+}
+
+// FleetStack is the serving side of one environment. It holds no Image
+// Builder resource that another resource reads, so it deploys to moto.
+type FleetStack struct {
+	awscdk.Stack
+	Vpc            awsec2.IVpc
+	Subnets        *awsec2.SubnetSelection
+	Golden         *fleet.GoldenImage
+	LaunchTemplate *fleet.LaunchTemplate
+	Group          *fleet.Group
+	Notifications  awssns.Topic
+	Distribution   *imagebuilder.DistributionConfiguration
+}
+
+// DistributionName is the distribution configuration of an environment.
+func DistributionName(prefix, env string) string { return prefix + "-" + env + "-fleet" }
+
+// NewFleetStack creates the stack.
+func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps) *FleetStack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	env := props.Env
+	s := &FleetStack{Stack: stack}
+
+	if props.Network != nil {
+		s.Vpc = props.Network.Vpc.Resource
+		s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	} else {
+		e := env.Network.Existing
+		s.Vpc = network.ExistingVpc(stack, "Vpc", e.VpcID, e.PrivateSubnetIDs, e.AvailabilityZones)
+		s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+		// Nothing here reads the subnets' route tables.
+		awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
+			jsii.String("the imported subnets' route tables are never read"))
+	}
+
+	var volumeKey awskms.IKey
+	if env.Fleet.KmsKeyArn != "" {
+		volumeKey = awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(env.Fleet.KmsKeyArn))
+	}
+
+	s.Golden = fleet.NewGoldenImage(stack, "GoldenImage", fleet.GoldenImageProps{
+		ParameterName: GoldenParameterName(props.Prefix, env.Name),
+		SeedImage:     env.Fleet.SeedImage,
+	})
+	s.LaunchTemplate = fleet.NewLaunchTemplate(stack, "LaunchTemplate", fleet.LaunchTemplateProps{
+		NamePrefix:    props.Prefix + "-" + env.Name,
+		Vpc:           s.Vpc,
+		Image:         s.Golden,
+		InstanceType:  env.Fleet.InstanceType,
+		RootVolumeGiB: env.Fleet.RootVolumeGiB,
+		EncryptionKey: volumeKey,
+		UserData:      env.Fleet.UserData,
+		IngressPorts:  env.Fleet.IngressPorts,
+		IngressCidr:   env.Fleet.IngressCidr,
+	})
+
+	notificationsKey := awskms.NewKey(stack, jsii.String("NotificationsKey"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the fleet's scaling notifications"),
+		EnableKeyRotation: jsii.Bool(true),
+	})
+	// Auto Scaling publishes through its service-linked role.
+	notificationsKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AutoScalingPublishes"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]interface{}{
+			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": stack.FormatArn(&awscdk.ArnComponents{
+				Service:      jsii.String("iam"),
+				Region:       jsii.String(""),
+				Resource:     jsii.String("role"),
+				ResourceName: jsii.String("aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"),
+			})},
+		},
+	}), jsii.Bool(false))
+	s.Notifications = awssns.NewTopic(stack, jsii.String("Notifications"), &awssns.TopicProps{
+		MasterKey:  notificationsKey,
+		EnforceSSL: jsii.Bool(true),
+	})
+
+	s.Group = fleet.NewGroup(stack, "Group", fleet.GroupProps{
+		Vpc:                    s.Vpc,
+		Subnets:                s.Subnets,
+		LaunchTemplate:         s.LaunchTemplate,
+		MinCapacity:            env.Fleet.MinCapacity,
+		MaxCapacity:            env.Fleet.MaxCapacity,
+		DesiredCapacity:        env.Fleet.DesiredCapacity,
+		HealthCheckGracePeriod: env.Fleet.HealthCheckGracePeriod,
+		Notifications:          s.Notifications,
+	})
+
+	amiTags := map[string]string{"golden-fleet:environment": env.Name}
+	for k, v := range env.Tags {
+		amiTags[k] = v
+	}
+	s.Distribution = imagebuilder.NewDistributionConfiguration(stack, "Distribution", imagebuilder.DistributionConfigurationProps{
+		Name:           DistributionName(props.Prefix, env.Name),
+		AmiName:        props.Prefix + "-" + env.Name,
+		AmiTags:        amiTags,
+		LaunchTemplate: s.LaunchTemplate.Resource,
+		ParameterName:  s.Golden.ParameterName(),
+		ExtraRegions:   env.Image.DistributionRegions,
+	})
+
+	output(stack, "GoldenAmiParameter", jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
+	output(stack, "LaunchTemplateId", s.LaunchTemplate.Resource.LaunchTemplateId(), "Launch template the group launches from")
+	output(stack, "AutoScalingGroupName", s.Group.Resource.AutoScalingGroupName(), "The fleet's Auto Scaling group")
+	return s
+}
+
+func output(stack awscdk.Stack, id string, value *string, description string) {
+	awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
+}
