@@ -1,0 +1,253 @@
+package imagebuilder_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+var stackCount int
+
+// newStack is a fresh stack with a fixed environment.
+func newStack() awscdk.Stack {
+	stackCount++
+	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
+	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("S%d", stackCount)), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
+	})
+}
+
+// createOnly reads the create-only properties of a resource type from the
+// CloudFormation resource schemas shipped with cfn-lint, so that a property
+// added to the schema later is caught by the tests below.
+func createOnly(t *testing.T, typ string) []string {
+	t.Helper()
+	out, err := exec.Command("python3", "-c", "import cfnlint,os;print(os.path.dirname(cfnlint.__file__))").Output()
+	if err != nil {
+		t.Fatalf("cannot locate cfn-lint's package (python3 -m pip install cfn-lint==1.51.0): %v", err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "data", "schemas")
+	index, err := os.ReadFile(filepath.Join(dir, "providers", "us_east_1.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(regexp.QuoteMeta(`"`+typ+`": "`) + `([0-9a-f]+)"`).FindSubmatch(index)
+	if m == nil {
+		t.Fatalf("%s is not in cfn-lint's schema index", typ)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "resources", string(m[1])+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		CreateOnly []string `json:"createOnlyProperties"`
+	}
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	var props []string
+	for _, p := range schema.CreateOnly {
+		props = append(props, strings.TrimPrefix(p, "/properties/"))
+	}
+	sort.Strings(props)
+	if len(props) == 0 {
+		t.Fatalf("%s: no create-only properties found", typ)
+	}
+	return props
+}
+
+const doc = `name: demo
+description: demo
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Hello
+        action: ExecuteBash
+        inputs:
+          commands: [echo hello]
+`
+
+func baseComponent() imagebuilder.ComponentProps {
+	return imagebuilder.ComponentProps{Name: "app-dev-demo", Description: "demo", Data: []byte(doc)}
+}
+
+// identity is what must change for a replacement to succeed.
+func componentIdentity(c *imagebuilder.Component) string {
+	return *c.Resource.Name() + "/" + *c.Resource.Version()
+}
+
+func TestEveryCreateOnlyComponentPropertyChangesTheComponentsNameOrVersion(t *testing.T) {
+	mutators := map[string]func(p *imagebuilder.ComponentProps){
+		"ChangeDescription":   func(p *imagebuilder.ComponentProps) { p.Data = []byte(doc + "# changed\n") },
+		"Description":         func(p *imagebuilder.ComponentProps) { p.Description = "other" },
+		"Platform":            func(p *imagebuilder.ComponentProps) { p.Platform = "Windows" },
+		"Data":                func(p *imagebuilder.ComponentProps) { p.Data = []byte(strings.Replace(doc, "hello", "bye", 1)) },
+		"SupportedOsVersions": func(p *imagebuilder.ComponentProps) { p.SupportedOsVersions = []string{"Amazon Linux 2023"} },
+	}
+	// Properties the construct never sets: a change cannot come from us.
+	neverSet := map[string]func(c *imagebuilder.Component) any{
+		"Uri":      func(c *imagebuilder.Component) any { return c.Resource.Uri() },
+		"KmsKeyId": func(c *imagebuilder.Component) any { return c.Resource.KmsKeyId() },
+	}
+	base := imagebuilder.NewComponent(newStack(), "C", baseComponent())
+	for _, prop := range createOnly(t, "AWS::ImageBuilder::Component") {
+		t.Run(prop, func(t *testing.T) {
+			if prop == "Name" || prop == "Version" {
+				return // the identity itself
+			}
+			if get, ok := neverSet[prop]; ok {
+				if v := get(base); v != nil && fmt.Sprint(v) != "<nil>" {
+					t.Fatalf("%s is set (%v) but has no mutator: add one", prop, v)
+				}
+				return
+			}
+			mutate, ok := mutators[prop]
+			if !ok {
+				t.Fatalf("create-only property %s of AWS::ImageBuilder::Component has no mutator: make the component's name hash it, then add a mutator here", prop)
+			}
+			props := baseComponent()
+			mutate(&props)
+			changed := imagebuilder.NewComponent(newStack(), "C", props)
+			if componentIdentity(changed) == componentIdentity(base) {
+				t.Errorf("changing %s left the component at %s: the replacement would fail with \"already exists\"", prop, componentIdentity(base))
+			}
+		})
+	}
+}
+
+func TestAnUnchangedComponentKeepsItsName(t *testing.T) {
+	a := imagebuilder.NewComponent(newStack(), "C", baseComponent())
+	b := imagebuilder.NewComponent(newStack(), "C", baseComponent())
+	if componentIdentity(a) != componentIdentity(b) {
+		t.Errorf("same inputs, different identities: %s and %s", componentIdentity(a), componentIdentity(b))
+	}
+}
+
+type recipeCase struct {
+	stack awscdk.Stack
+	props imagebuilder.ImageRecipeProps
+}
+
+func baseRecipe() recipeCase {
+	s := newStack()
+	comp := imagebuilder.NewComponent(s, "C", baseComponent())
+	return recipeCase{stack: s, props: imagebuilder.ImageRecipeProps{
+		Name:             "app-dev-golden",
+		Description:      "golden",
+		Parent:           imagebuilder.ManagedImage("amazon-linux-2023-x86/x.x.x"),
+		Components:       []imagebuilder.ComponentRef{imagebuilder.CloudWatchAgent(s), comp.Ref()},
+		RootVolumeGiB:    20,
+		WorkingDirectory: "/tmp",
+	}}
+}
+
+func recipeIdentity(r *imagebuilder.ImageRecipe) string {
+	return *r.Resource.Name() + "/" + *r.Resource.Version()
+}
+
+func TestEveryCreateOnlyRecipePropertyChangesTheRecipesNameOrVersion(t *testing.T) {
+	other := func(c *recipeCase, data string) imagebuilder.ComponentRef {
+		p := baseComponent()
+		p.Name = "app-dev-other"
+		p.Data = []byte(data)
+		return imagebuilder.NewComponent(c.stack, "Other", p).Ref()
+	}
+	mutators := map[string][]func(c *recipeCase){
+		"Components": {
+			func(c *recipeCase) { c.props.Components = append(c.props.Components, other(c, doc)) },
+			func(c *recipeCase) { c.props.Components[0], c.props.Components[1] = c.props.Components[1], c.props.Components[0] },
+			func(c *recipeCase) { c.props.Components = c.props.Components[:1] },
+			func(c *recipeCase) { // same component, new document
+				c.props.Components[1] = other(c, strings.Replace(doc, "hello", "bye", 1))
+			},
+			func(c *recipeCase) {
+				c.props.Components[0] = imagebuilder.ManagedComponent(c.stack, "amazon-cloudwatch-agent-linux", "1.0.0")
+			},
+		},
+		"ParentImage": {
+			func(c *recipeCase) { c.props.Parent = imagebuilder.ManagedImage("amazon-linux-2023-x86/2025.1.x") },
+			func(c *recipeCase) { c.props.Parent = imagebuilder.AmiImage("ami-0123456789abcdef0") },
+			func(c *recipeCase) { c.props.Parent = imagebuilder.SsmParameterImage("/aws/service/x") },
+		},
+		"Description": {func(c *recipeCase) { c.props.Description = "other" }},
+		"BlockDeviceMappings": {
+			func(c *recipeCase) { c.props.RootVolumeGiB = 30 },
+			func(c *recipeCase) { c.props.RootDeviceName = "/dev/sda1" },
+			func(c *recipeCase) {
+				c.props.EncryptionKey = awskms.Key_FromKeyArn(c.stack, jsii.String("K"), jsii.String("arn:aws:kms:eu-west-1:111111111111:key/abc"))
+			},
+		},
+		"WorkingDirectory": {func(c *recipeCase) { c.props.WorkingDirectory = "/var/tmp" }},
+	}
+	b := baseRecipe()
+	base := imagebuilder.NewImageRecipe(b.stack, "R", b.props)
+	for _, prop := range createOnly(t, "AWS::ImageBuilder::ImageRecipe") {
+		t.Run(prop, func(t *testing.T) {
+			if prop == "Name" || prop == "Version" {
+				return
+			}
+			ms, ok := mutators[prop]
+			if !ok {
+				t.Fatalf("create-only property %s of AWS::ImageBuilder::ImageRecipe has no mutator: make the recipe's name hash it, then add a mutator here", prop)
+			}
+			for i, mutate := range ms {
+				c := baseRecipe()
+				mutate(&c)
+				changed := imagebuilder.NewImageRecipe(c.stack, "R", c.props)
+				if recipeIdentity(changed) == recipeIdentity(base) {
+					t.Errorf("change %d of %s left the recipe at %s: the replacement would fail with \"already exists\"", i, prop, recipeIdentity(base))
+				}
+			}
+		})
+	}
+}
+
+func TestRecipeChangesThatUpdateInPlaceKeepItsName(t *testing.T) {
+	b := baseRecipe()
+	base := imagebuilder.NewImageRecipe(b.stack, "R", b.props)
+	c := baseRecipe()
+	c.props.Tags = map[string]string{"team": "x"}
+	c.props.AmiTags = map[string]string{"team": "x"}
+	tagged := imagebuilder.NewImageRecipe(c.stack, "R", c.props)
+	if recipeIdentity(tagged) != recipeIdentity(base) {
+		t.Errorf("tags (updatable in place) renamed the recipe %s to %s: a needless rebuild", recipeIdentity(base), recipeIdentity(tagged))
+	}
+}
+
+func TestAnUnchangedRecipeSynthesizesToTheSameTemplate(t *testing.T) {
+	template := func() string {
+		b := baseRecipe()
+		imagebuilder.NewImageRecipe(b.stack, "R", b.props)
+		app := b.stack.Node().Root().(awscdk.App)
+		assembly := app.Synth(nil)
+		data, err := os.ReadFile(*assembly.GetStackByName(b.stack.StackName()).TemplateFullPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	first, second := template(), template()
+	// The stacks differ only by their names.
+	if first != second {
+		t.Errorf("same inputs, different templates:\n%s\n---\n%s", first, second)
+	}
+}
