@@ -1,0 +1,163 @@
+package fleet_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/constructs/fleet"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+var stackCount int
+
+func newStack() awscdk.Stack {
+	stackCount++
+	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
+	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("S%d", stackCount)), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
+	})
+}
+
+const parameter = "/imagebuilder/app/dev/golden-ami"
+
+// fleetParts is everything the fleet constructs make in one stack.
+type fleetParts struct {
+	stack  awscdk.Stack
+	golden *fleet.GoldenImage
+	lt     *fleet.LaunchTemplate
+}
+
+func build(seed string, mutate func(p *fleet.LaunchTemplateProps)) fleetParts {
+	s := newStack()
+	vpc := awsec2.Vpc_FromVpcAttributes(s, jsii.String("Vpc"), &awsec2.VpcAttributes{
+		VpcId:             jsii.String("vpc-12345678"),
+		AvailabilityZones: jsii.Strings("eu-west-1a"),
+		PrivateSubnetIds:  jsii.Strings("subnet-12345678"),
+	})
+	golden := fleet.NewGoldenImage(s, "Golden", fleet.GoldenImageProps{ParameterName: parameter, SeedImage: seed})
+	props := fleet.LaunchTemplateProps{NamePrefix: "app-dev", Vpc: vpc, Image: golden, InstanceType: "t3.micro", RootVolumeGiB: 20}
+	if mutate != nil {
+		mutate(&props)
+	}
+	lt := fleet.NewLaunchTemplate(s, "LT", props)
+	return fleetParts{stack: s, golden: golden, lt: lt}
+}
+
+func resolved(s awscdk.Stack, v any) string {
+	b, _ := json.Marshal(s.Resolve(v))
+	return string(b)
+}
+
+func (f fleetParts) templateName() string {
+	cfn := f.lt.Resource.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
+	return resolved(f.stack, cfn.LaunchTemplateName())
+}
+
+func (f fleetParts) imageID() string {
+	cfn := f.lt.Resource.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
+	var data map[string]any
+	json.Unmarshal([]byte(resolved(f.stack, cfn.LaunchTemplateData())), &data)
+	return fmt.Sprint(data["imageId"])
+}
+
+// I2: a deploy must never rewrite the golden AMI parameter, whatever the
+// configuration says. CloudFormation rewrites a parameter only when its
+// template text changes.
+func TestNoSeedOrFleetChangeAltersTheGoldenParameterText(t *testing.T) {
+	base := build("ami-0123456789abcdef0", nil)
+	want := resolved(base.stack, base.golden.Resource.Value())
+	variants := map[string]fleetParts{
+		"another seed AMI":      build("ami-0fedcba9876543210", nil),
+		"a seed SSM parameter":  build("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", nil),
+		"another instance type": build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }),
+		"user data":             build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.UserData = "#!/bin/bash\necho hi" }),
+		"a larger root volume":  build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.RootVolumeGiB = 50 }),
+		"an inbound port":       build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.IngressPorts, p.IngressCidr = []int{80}, "10.0.0.0/8" }),
+	}
+	for name, v := range variants {
+		if got := resolved(v.stack, v.golden.Resource.Value()); got != want {
+			t.Errorf("with %s the golden parameter's value is %s, want the unchanged %s", name, got, want)
+		}
+	}
+}
+
+func TestTheSeedParameterHoldsTheSeed(t *testing.T) {
+	for seed, want := range map[string]string{
+		"ami-0123456789abcdef0": `"ami-0123456789abcdef0"`,
+		"/aws/service/x":        `"{{resolve:ssm:/aws/service/x}}"`,
+	} {
+		f := build(seed, nil)
+		if got := resolved(f.stack, f.golden.Seed.Value()); got != want {
+			t.Errorf("seed %s: parameter value %s, want %s", seed, got, want)
+		}
+	}
+}
+
+// I1: the launch template never carries an AMI id; EC2 reads the golden
+// parameter at every launch.
+func TestTheLaunchTemplateImageIsTheGoldenParameterForEveryConfiguration(t *testing.T) {
+	for name, f := range map[string]fleetParts{
+		"base":          build("ami-0123456789abcdef0", nil),
+		"instance type": build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }),
+		"ssm seed":      build("/aws/service/x", nil),
+	} {
+		if got := f.imageID(); got != "resolve:ssm:"+parameter {
+			t.Errorf("%s: ImageId = %s, want resolve:ssm:%s", name, got, parameter)
+		}
+	}
+}
+
+// I2: any change of the launch template data renames (replaces) the
+// template, so the version CloudFormation writes is the new template's
+// default, the one Image Builder copies on the next build.
+func TestEveryLaunchTemplateDataChangeRenamesTheTemplate(t *testing.T) {
+	base := build("ami-0123456789abcdef0", nil).templateName()
+	key := func(p *fleet.LaunchTemplateProps) {
+		s := awscdk.Stack_Of(p.Vpc)
+		p.EncryptionKey = awskms.Key_FromKeyArn(s, jsii.String("K"), jsii.String("arn:aws:kms:eu-west-1:111111111111:key/abc"))
+	}
+	for name, mutate := range map[string]func(p *fleet.LaunchTemplateProps){
+		"instance type":  func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" },
+		"user data":      func(p *fleet.LaunchTemplateProps) { p.UserData = "#!/bin/bash\necho hi" },
+		"root volume":    func(p *fleet.LaunchTemplateProps) { p.RootVolumeGiB = 50 },
+		"volume KMS key": key,
+		"name prefix":    func(p *fleet.LaunchTemplateProps) { p.NamePrefix = "app-prod" },
+	} {
+		if got := build("ami-0123456789abcdef0", mutate).templateName(); got == base {
+			t.Errorf("changing the %s kept the launch template name %s: CloudFormation would add a version that is not the default", name, base)
+		}
+	}
+}
+
+func TestTagsOnTheStackRenameTheTemplateTheyAreWrittenInto(t *testing.T) {
+	base := build("ami-0123456789abcdef0", nil)
+	tagged := build("ami-0123456789abcdef0", nil)
+	awscdk.Tags_Of(tagged.stack).Add(jsii.String("team"), jsii.String("x"), nil)
+	// Tags land in the template data (TagSpecifications) during synthesis.
+	tagged.stack.Node().Root().(awscdk.App).Synth(nil)
+	base.stack.Node().Root().(awscdk.App).Synth(nil)
+	if base.templateName() == tagged.templateName() {
+		t.Errorf("a new instance tag kept the launch template name %s", base.templateName())
+	}
+}
+
+func TestUnchangedLaunchTemplateDataKeepsTheName(t *testing.T) {
+	a := build("ami-0123456789abcdef0", nil).templateName()
+	// The seed is not launch template data.
+	b := build("/aws/service/x", nil).templateName()
+	if a != b {
+		t.Errorf("same data, different names %s and %s: every deploy would replace the template", a, b)
+	}
+}
