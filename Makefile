@@ -1,0 +1,54 @@
+# The two commands of the README:
+#   make synth   synthesize every stack of every environment into cdk.out/
+#   make test    the whole test suite (what CI runs)
+# Both install what they need first (the pinned CDK CLI and Node.js from
+# npm, the Go modules), so they work on a fresh machine.
+
+SHELL := /bin/bash
+CDK_DIR := tools/cdk
+BIN := $(CURDIR)/$(CDK_DIR)/node_modules/.bin
+export PATH := $(BIN):$(PATH)
+# jsii inside the Go app and the CLI both run on the pinned Node 22.
+
+.PHONY: synth test deps unit synth-check e2e fuzz lint clean
+
+synth: deps
+	cdk synth --quiet
+
+deps: $(CDK_DIR)/node_modules/.installed
+	@go mod download
+
+$(CDK_DIR)/node_modules/.installed: $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
+	cd $(CDK_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Everything, in order of speed: unit and snapshot tests, the real CLI
+# synth with CloudFormation validation and cfn-lint, then the tests that
+# start moto or the CLI.
+test: deps lint unit synth-check e2e fuzz
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+
+unit:
+	go test ./...
+
+# The real `cdk synth`, with the built-in CloudFormation validation on;
+# its templates must be the golden ones the unit tests checked, and clean
+# under cfn-lint.
+synth-check:
+	rm -rf cdk.out
+	CDK_VALIDATION=true cdk synth --quiet
+	@for f in testdata/*.template.json; do cmp -s "$$f" "cdk.out/$$(basename $$f)" || { echo "cdk synth differs from $$f: run go test . -update and read the diff"; exit 1; }; done
+	@echo "cdk synth: templates identical to testdata/"
+	scripts/cfn-lint cdk.out
+
+e2e:
+	go test -tags e2e -count=1 ./...
+
+fuzz:
+	scripts/fuzz 10s
+
+clean:
+	rm -rf cdk.out
