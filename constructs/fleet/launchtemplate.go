@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // RootDeviceName is the root device of Amazon Linux AMIs.
@@ -80,6 +81,16 @@ func NewLaunchTemplate(scope constructs.Construct, id string, props LaunchTempla
 			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("CloudWatchAgentServerPolicy")),
 		},
 	})
+
+	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM4"),
+		Reason: jsii.String("AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy are the policies AWS maintains for " +
+			"the SSM agent and the CloudWatch agent; a copy of our own would drift from what the agents call"),
+		AppliesTo: &[]interface{}{
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy",
+		},
+	}}, jsii.Bool(false))
 
 	sg := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              props.Vpc,

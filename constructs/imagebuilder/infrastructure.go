@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // InfrastructureConfigurationProps configures InfrastructureConfiguration.
@@ -102,7 +103,34 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
 		}},
 	})
-	bucket.GrantPut(role, jsii.String("builds/*"))
+	cdknag.NagSuppressions_AddResourceSuppressions(bucket.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-S1"),
+		Reason: jsii.String("this bucket is itself a log bucket (Image Builder build logs, written only by the build instance role " +
+			"and expired by lifecycle); server access logs of it would need yet another log bucket"),
+	}}, jsii.Bool(false))
+	// Build instances upload their logs under builds/; nothing else. (A
+	// GrantPut would also allow object tagging, retention and legal holds.)
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("WriteBuildLogs"),
+		Actions:   jsii.Strings("s3:PutObject", "s3:AbortMultipartUpload"),
+		Resources: jsii.Strings(*bucket.ArnForObjects(jsii.String("builds/*"))),
+	}))
+	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM4"),
+		Reason: jsii.String("EC2InstanceProfileForImageBuilder, AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy " +
+			"are the policies AWS maintains for build instances (AWSTOE, the SSM agent Image Builder drives them with, the CloudWatch agent)"),
+		AppliesTo: &[]interface{}{
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy",
+		},
+	}}, jsii.Bool(false))
+	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().FindChild(jsii.String("DefaultPolicy")), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("build logs are written under builds/<recipe>/<version>/<build>/, names Image Builder picks per build; " +
+			"the wildcard stays inside the builds/ prefix of this bucket and allows only PutObject and AbortMultipartUpload"),
+		AppliesTo: &[]interface{}{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<[A-Za-z0-9]*LogBucket[A-F0-9]{8}\.Arn>\/builds\/\*$/`)}},
+	}}, jsii.Bool(true))
 
 	var subnetID *string
 	var sgIDs *[]*string
@@ -140,7 +168,8 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 		ResourceTags: stringMap(props.Tags),
 		Tags:         stringMap(props.Tags),
 	})
-	res.Node().AddDependency(profile)
+	// The instance profile name is a Ref, so CloudFormation creates the
+	// profile first; no explicit DependsOn (cfn-lint W3005).
 	return &InfrastructureConfiguration{Construct: c, Resource: res, Role: role, Topic: topic, TopicKey: key, LogBucket: bucket, SecurityGroup: sg}
 }
 

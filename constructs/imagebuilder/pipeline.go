@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // ImagePipelineProps configures ImagePipeline.
@@ -68,6 +69,18 @@ func NewImagePipeline(scope constructs.Construct, id string, props ImagePipeline
 		Actions:   jsii.Strings("ec2:DescribeImages"),
 		Resources: jsii.Strings("*"),
 	}))
+	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM4"),
+		Reason: jsii.String("EC2ImageBuilderExecutionPolicy is the policy AWS maintains for Image Builder workflows; " +
+			"it follows the service's needs as they change"),
+		AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/EC2ImageBuilderExecutionPolicy"},
+	}}, jsii.Bool(false))
+	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().FindChild(jsii.String("DefaultPolicy")), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("ec2:DescribeImages (statement ValidateAmiParameterValue) has no resource-level permissions; " +
+			"SSM calls it to check the AMI id written to the golden parameter (data type aws:ec2:image)"),
+		AppliesTo: &[]interface{}{"Resource::*"},
+	}}, jsii.Bool(true))
 
 	res := awsimagebuilder.NewCfnImagePipeline(c, jsii.String("Resource"), &awsimagebuilder.CfnImagePipelineProps{
 		Name:                           jsii.String(props.Name),

@@ -1,0 +1,225 @@
+package stacks_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/components"
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/stacks"
+)
+
+// synthErr is why synthesis failed, nil when it succeeded. Synthesis
+// fails (after writing the assembly) when a construct carries an error
+// annotation, such as an unsuppressed cdk-nag error: the tests still read
+// the assembly, so TestEveryStackPassesAwsSolutionsChecks can list them.
+var synthErr error
+
+// synthesized is the one cloud assembly this test binary makes: the real
+// app (config.Default(), embedded components, the feature flags of
+// cdk.json) with the cdk-nag AwsSolutions pack applied, written to a
+// temporary directory. Every test reads it; none synthesizes again.
+var synthesized *assembly
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		dir, err := os.MkdirTemp("", "golden-fleet-stacks-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		a, err := synthesize(dir)
+		jsii.Close()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		synthesized = a
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// synthesize builds and synthesizes the app into dir and reads it back.
+func synthesize(dir string) (*assembly, error) {
+	cfg := config.Default()
+	docs := components.Embedded()
+	if err := config.Validate(cfg, docs); err != nil {
+		return nil, err
+	}
+	ctx, err := cdkJSONContext(filepath.Join("..", "cdk.json"))
+	if err != nil {
+		return nil, err
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
+	stacks.Build(app, cfg, docs)
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
+	synthErr = synth(app)
+	return readAssembly(dir)
+}
+
+// synth runs app.Synth, turning the panic of a failed validation into an
+// error.
+func synth(app awscdk.App) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis failed: %v", r)
+		}
+	}()
+	app.Synth(nil)
+	return nil
+}
+
+// cdkJSONContext reads the context object (feature flags, AZ lookups) of
+// cdk.json, which awscdk.NewApp does not load by itself.
+func cdkJSONContext(path string) (map[string]interface{}, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cdk struct {
+		Context map[string]interface{} `json:"context"`
+	}
+	if err := json.Unmarshal(data, &cdk); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cdk.Context, nil
+}
+
+// assembly is what the tests need of a cloud assembly: each stack's
+// template, and the annotations attached to its constructs.
+type assembly struct {
+	Stacks []stackArtifact
+	// Messages are the error and warning annotations, from the manifest
+	// and from the validation report (where the
+	// @aws-cdk/core:annotationsInValidationReport flag moves them).
+	Messages []message
+}
+
+type stackArtifact struct {
+	Name     string
+	Template map[string]interface{}
+}
+
+// message is one annotation: level "error", "warning" or "info", the
+// construct path it is attached to and its text.
+type message struct {
+	Level, Path, Text string
+}
+
+func readAssembly(dir string) (*assembly, error) {
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type       string `json:"type"`
+			Properties struct {
+				TemplateFile string `json:"templateFile"`
+			} `json:"properties"`
+			Metadata map[string][]struct {
+				Type string      `json:"type"`
+				Data interface{} `json:"data"`
+			} `json:"metadata"`
+		} `json:"artifacts"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &manifest); err != nil {
+		return nil, err
+	}
+	var a assembly
+	for name, art := range manifest.Artifacts {
+		if art.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		s := stackArtifact{Name: name}
+		raw, err := os.ReadFile(filepath.Join(dir, art.Properties.TemplateFile))
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &s.Template); err != nil {
+			return nil, fmt.Errorf("%s: %w", art.Properties.TemplateFile, err)
+		}
+		for path, entries := range art.Metadata {
+			for _, e := range entries {
+				switch e.Type {
+				case "aws:cdk:error", "aws:cdk:warning", "aws:cdk:info":
+					a.Messages = append(a.Messages, message{Level: strings.TrimPrefix(e.Type, "aws:cdk:"), Path: strings.TrimPrefix(path, "/"), Text: fmt.Sprint(e.Data)})
+				}
+			}
+		}
+		a.Stacks = append(a.Stacks, s)
+	}
+	reported, err := readValidationReport(filepath.Join(dir, "validation-report.json"))
+	if err != nil {
+		return nil, err
+	}
+	a.Messages = append(a.Messages, reported...)
+	sort.Slice(a.Messages, func(i, j int) bool {
+		x, y := a.Messages[i], a.Messages[j]
+		if x.Path != y.Path {
+			return x.Path < y.Path
+		}
+		return x.Text < y.Text
+	})
+	a.Messages = slices.Compact(a.Messages)
+	sort.Slice(a.Stacks, func(i, j int) bool { return a.Stacks[i].Name < a.Stacks[j].Name })
+	if len(a.Stacks) == 0 {
+		return nil, fmt.Errorf("%s: no stack in the cloud assembly", dir)
+	}
+	return &a, nil
+}
+
+// readValidationReport returns the construct annotations listed in the
+// validation report, if synthesis wrote one.
+func readValidationReport(path string) ([]message, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var report struct {
+		PluginReports []struct {
+			Violations []struct {
+				Description  string            `json:"description"`
+				Severity     string            `json:"severity"`
+				RuleMetadata map[string]string `json:"ruleMetadata"`
+				Constructs   []struct {
+					Path string `json:"constructPath"`
+				} `json:"violatingConstructs"`
+			} `json:"violations"`
+		} `json:"pluginReports"`
+	}
+	if err := json.Unmarshal(data, &report); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []message
+	for _, p := range report.PluginReports {
+		for _, v := range p.Violations {
+			if v.RuleMetadata["cdk:annotation"] != "true" {
+				// CloudFormation validation findings: cfn-lint's job
+				// (scripts/cfn-lint), and any error fails synthesis.
+				continue
+			}
+			for _, c := range v.Constructs {
+				out = append(out, message{Level: v.Severity, Path: c.Path, Text: strings.TrimSpace(v.Description)})
+			}
+		}
+	}
+	return out, nil
+}
