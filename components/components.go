@@ -8,10 +8,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -73,12 +76,16 @@ func (s FS) Names() []string {
 }
 
 // Document loads and checks the component called name. Every problem of
-// the document is reported at once, each prefixed with the file name.
+// the document is reported at once (errors.Join), each one line prefixed
+// with the file name and saying what is allowed.
 func (s FS) Document(name string) (Document, error) {
 	file := name + ".yaml"
+	if !fs.ValidPath(file) || strings.Contains(name, "/") {
+		return Document{}, fmt.Errorf("not a file name: want the name of a file under components/ without .yaml, one of %s", strings.Join(s.Names(), ", "))
+	}
 	data, err := fs.ReadFile(s.fsys, file)
 	if err != nil {
-		return Document{}, fmt.Errorf("component %q: no file components/%s (available: %s)", name, file, strings.Join(s.Names(), ", "))
+		return Document{}, fmt.Errorf("no file components/%s: want one of %s", file, strings.Join(s.Names(), ", "))
 	}
 	doc, problems := Parse(name, data)
 	if len(problems) > 0 {
@@ -108,10 +115,14 @@ var (
 	stepName   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
 )
 
+// rawDocument has every top-level field of an AWSTOE document; an unknown
+// field is an error.
 type rawDocument struct {
 	Name          string     `yaml:"name"`
 	Description   string     `yaml:"description"`
 	SchemaVersion any        `yaml:"schemaVersion"`
+	Parameters    any        `yaml:"parameters"`
+	Constants     any        `yaml:"constants"`
 	Phases        []rawPhase `yaml:"phases"`
 }
 
@@ -120,11 +131,24 @@ type rawPhase struct {
 	Steps []rawStep `yaml:"steps"`
 }
 
+// rawStep has every field of an AWSTOE step.
 type rawStep struct {
-	Name   string `yaml:"name"`
-	Action string `yaml:"action"`
-	Inputs any    `yaml:"inputs"`
+	Name           string `yaml:"name"`
+	Action         string `yaml:"action"`
+	Inputs         any    `yaml:"inputs"`
+	OnFailure      string `yaml:"onFailure"`
+	TimeoutSeconds *int   `yaml:"timeoutSeconds"`
+	MaxAttempts    *int   `yaml:"maxAttempts"`
+	Loop           any    `yaml:"loop"`
 }
+
+var onFailure = []string{"Abort", "Continue", "Ignore"}
+
+// goTypeNames turns the Go types in yaml.v3's messages into document terms.
+var goTypeNames = strings.NewReplacer(
+	"[]components.rawPhase", "a list of phases", "[]components.rawStep", "a list of steps",
+	"components.rawDocument", "a component", "components.rawPhase", "a phase", "components.rawStep", "a step",
+)
 
 // Parse checks one document and returns it with every problem found.
 // Problems name the field, the value received and what is allowed.
@@ -133,69 +157,97 @@ func Parse(name string, data []byte) (Document, []error) {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 
 	if len(data) == 0 {
-		add("document is empty: a component needs name, schemaVersion and phases")
+		add("document: got an empty file: want a mapping with name, description, schemaVersion and phases")
 		return Document{}, problems
 	}
 	if len(data) > MaxDocumentBytes {
-		add("document is %d bytes: at most %d are allowed by CloudFormation", len(data), MaxDocumentBytes)
+		add("document: got %d bytes: want at most %d (CloudFormation's limit)", len(data), MaxDocumentBytes)
 	}
-	if bytes.IndexByte(data, 0) >= 0 {
-		add("document contains a NUL byte: only text is allowed")
+	if bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data) {
+		add("document: got binary data (a NUL byte or invalid UTF-8): want UTF-8 text")
 		return Document{}, problems
 	}
 	var raw rawDocument
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&raw); err != nil {
-		add("document is not a valid component YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		var typeErr *yaml.TypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			add("document has no YAML content: want a mapping with name, description, schemaVersion and phases")
+		case errors.As(err, &typeErr):
+			for _, e := range typeErr.Errors {
+				add("document is not a component: %s: want the AWSTOE shape (name, description, schemaVersion, parameters, constants, "+
+					"phases of name and steps; steps of name, action, inputs, onFailure, timeoutSeconds, maxAttempts, loop)", goTypeNames.Replace(e))
+			}
+		default:
+			add("document is not valid YAML (%s): want a YAML mapping with name, description, schemaVersion and phases",
+				strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", " "))
+		}
 		return Document{}, problems
 	}
 	if raw.Name != name {
-		add("name: got %q, want %q (the file name without .yaml)", raw.Name, name)
+		add("name: got %q: want %q (the file name without .yaml)", raw.Name, name)
 	}
 	if strings.TrimSpace(raw.Description) == "" {
-		add("description: empty; say what the component does (it becomes the component's description)")
+		add("description: got none: want a sentence saying what the component does (it becomes the component's description)")
 	} else if len(raw.Description) > 1024 {
-		add("description: %d characters, at most 1024 allowed", len(raw.Description))
+		add("description: got %d characters: want at most 1024", len(raw.Description))
 	}
-	if v := fmt.Sprint(raw.SchemaVersion); v != "1.0" && v != "1" {
-		add("schemaVersion: got %q, want 1.0", v)
+	switch v := raw.SchemaVersion.(type) {
+	case nil:
+		add("schemaVersion: got none: want 1.0")
+	case float64, int, string:
+		if s := fmt.Sprint(v); s != "1.0" && s != "1" {
+			add("schemaVersion: got %q: want 1.0", s)
+		}
+	default:
+		add("schemaVersion: got a %T: want 1.0", v)
 	}
 	if len(raw.Phases) == 0 {
-		add("phases: none; at least one of build, validate, test is required")
+		add("phases: got none: want at least one of build, validate, test")
 	}
 	seenPhase := map[string]bool{}
 	onlyTest := len(raw.Phases) > 0
 	for i, ph := range raw.Phases {
 		where := fmt.Sprintf("phases[%d]", i)
 		if !phaseNames[ph.Name] {
-			add("%s.name: got %q, allowed: build, validate, test", where, ph.Name)
+			add("%s.name: got %q: want build, validate or test", where, ph.Name)
 		}
 		if seenPhase[ph.Name] {
-			add("%s.name: phase %q appears twice", where, ph.Name)
+			add("%s.name: got %q a second time: want each phase once", where, ph.Name)
 		}
 		seenPhase[ph.Name] = true
 		if ph.Name != "test" {
 			onlyTest = false
 		}
 		if len(ph.Steps) == 0 {
-			add("%s (%s).steps: none; a phase needs at least one step", where, ph.Name)
+			add("%s.steps: got none in phase %q: want at least one step", where, ph.Name)
 		}
 		seenStep := map[string]bool{}
 		for j, st := range ph.Steps {
 			sw := fmt.Sprintf("%s.steps[%d]", where, j)
 			if !stepName.MatchString(st.Name) {
-				add("%s.name: got %q, allowed: 1 to 128 letters, digits, '-' or '_'", sw, st.Name)
+				add("%s.name: got %q: want 1 to 128 letters, digits, '-' or '_', starting with a letter or digit", sw, st.Name)
 			}
 			if seenStep[st.Name] {
-				add("%s.name: step %q appears twice in phase %q", sw, st.Name, ph.Name)
+				add("%s.name: got %q a second time in phase %q: want unique step names", sw, st.Name, ph.Name)
 			}
 			seenStep[st.Name] = true
 			if !Actions[st.Action] {
-				add("%s.action: got %q, allowed: one of the AWSTOE action modules (%s)", sw, st.Action, actionList())
+				add("%s.action: got %q: want one of the AWSTOE action modules (%s)", sw, st.Action, actionList())
 			}
 			if st.Action == "ExecuteBash" && !hasCommands(st.Inputs) {
-				add("%s.inputs.commands: ExecuteBash needs a non-empty list of commands", sw)
+				add("%s.inputs.commands: got none: want a non-empty list of commands for ExecuteBash", sw)
+			}
+			if st.OnFailure != "" && !slices.Contains(onFailure, st.OnFailure) {
+				add("%s.onFailure: got %q: want %s", sw, st.OnFailure, strings.Join(onFailure, ", "))
+			}
+			if st.TimeoutSeconds != nil && (*st.TimeoutSeconds < -1 || *st.TimeoutSeconds == 0) {
+				add("%s.timeoutSeconds: got %d: want a positive number of seconds, or -1 for no timeout", sw, *st.TimeoutSeconds)
+			}
+			if st.MaxAttempts != nil && *st.MaxAttempts < 1 {
+				add("%s.maxAttempts: got %d: want 1 or more", sw, *st.MaxAttempts)
 			}
 		}
 	}
