@@ -1,0 +1,31 @@
+// Command nagapp is the real app (config.Default(), embedded components)
+// with the cdk-nag AwsSolutions checks applied as the stacks tests apply
+// them: scripts/bench runs it next to the plain app to measure what the
+// checks add to a synth.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/components"
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/stacks"
+)
+
+func main() {
+	cfg, docs := config.Default(), components.Embedded()
+	if err := config.Validate(cfg, docs); err != nil {
+		fmt.Fprintln(os.Stderr, stacks.Invalid(err))
+		os.Exit(1)
+	}
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	stacks.Build(app, cfg, docs)
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
+	app.Synth(nil)
+}
