@@ -178,7 +178,8 @@ func Parse(name string, data []byte) (Document, []error) {
 		case errors.As(err, &typeErr):
 			for _, e := range typeErr.Errors {
 				add("document is not a component: %s: want the AWSTOE shape (name, description, schemaVersion, parameters, constants, "+
-					"phases of name and steps; steps of name, action, inputs, onFailure, timeoutSeconds, maxAttempts, loop)", goTypeNames.Replace(e))
+					"phases of name and steps; steps of name, action, inputs, onFailure, timeoutSeconds, maxAttempts, loop)",
+					strings.ReplaceAll(goTypeNames.Replace(e), "\n", " "))
 			}
 		default:
 			add("document is not valid YAML (%s): want a YAML mapping with name, description, schemaVersion and phases",

@@ -294,7 +294,11 @@ func validateNetwork(p *problems, path, region string, regionOK bool, n Network)
 			m := zoneRe.FindStringSubmatch(z)
 			switch {
 			case m == nil:
-				p.add(fmt.Sprintf("%s.AvailabilityZones[%d]", ep, i), "got %q: want an availability zone name such as %sa", z, region)
+				example := "eu-west-1a"
+				if regionOK {
+					example = region + "a"
+				}
+				p.add(fmt.Sprintf("%s.AvailabilityZones[%d]", ep, i), "got %q: want an availability zone name such as %s", z, example)
 			case regionOK && m[1] != region:
 				p.add(fmt.Sprintf("%s.AvailabilityZones[%d]", ep, i), "got %q, outside the environment's region: want a zone of %s", z, region)
 			}

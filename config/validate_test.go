@@ -477,3 +477,31 @@ func TestValidateRejectsAnAppWithoutEnvironments(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// A value received is always quoted, so a newline in it cannot start a
+// line without a field path (found by FuzzValidate).
+func TestEveryProblemLineStartsWithAFieldPathWhateverTheValues(t *testing.T) {
+	app := validApp()
+	app.Prefix = "a\nb"
+	env := &app.Environments[0]
+	env.Name = "x\ny"
+	env.Region = "\n"
+	env.Network = existingNetwork()
+	env.Network.Existing.AvailabilityZones = []string{"\nz", "eu-west-1b"}
+	env.Tags = map[string]string{"k\nk": "v\nv"}
+	env.Fleet.KmsKeyArn = "arn\n"
+	env.Image.Schedule = "cron(\n)"
+	env.Image.Components = []string{"\n"}
+	err := Validate(app, withDocs(t, map[string]string{"multi.yaml": "name: [a,\n b]\n"}))
+	if err == nil {
+		t.Fatal("Validate returned nil")
+	}
+	checkLines(t, err)
+	app = validApp()
+	app.Environments[0].Image.Components = []string{"multi"}
+	err = Validate(app, withDocs(t, map[string]string{"multi.yaml": "name: |\n  two\n  lines\nphases: {a: b}\n"}))
+	if err == nil {
+		t.Fatal("Validate returned nil")
+	}
+	checkLines(t, err)
+}
