@@ -37,6 +37,11 @@ type FleetStack struct {
 	Distribution   *imagebuilder.DistributionConfiguration
 }
 
+// FleetTagKey tags the fleet's launch template (and, through it, the
+// instances and volumes) with "<prefix>-<env>"; the pipeline's execution
+// role may add versions only to a launch template carrying it.
+const FleetTagKey = "golden-fleet:fleet"
+
 // DistributionName is the distribution configuration of an environment.
 func DistributionName(prefix, env string) string { return prefix + "-" + env + "-fleet" }
 
@@ -78,6 +83,8 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		IngressPorts:  env.Fleet.IngressPorts,
 		IngressCidr:   env.Fleet.IngressCidr,
 	})
+
+	awscdk.Tags_Of(s.LaunchTemplate.Resource).Add(jsii.String(FleetTagKey), jsii.String(props.Prefix+"-"+env.Name), nil)
 
 	notificationsKey := awskms.NewKey(stack, jsii.String("NotificationsKey"), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts the fleet's scaling notifications"),

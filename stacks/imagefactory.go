@@ -110,6 +110,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		Infrastructure:               s.Infrastructure,
 		DistributionConfigurationArn: imagebuilder.DistributionConfigurationArn(stack, DistributionName(props.Prefix, env.Name)),
 		OutputParameterArn:           fleet.ParameterArn(stack, GoldenParameterName(props.Prefix, env.Name)),
+		LaunchTemplateTag:            [2]string{FleetTagKey, base},
 		Schedule:                     env.Image.Schedule,
 		StartCondition:               env.Image.StartCondition,
 		TestTimeoutMinutes:           env.Image.TestTimeoutMinutes,

@@ -174,7 +174,9 @@ func TestEveryCreateOnlyRecipePropertyChangesTheRecipesNameOrVersion(t *testing.
 	mutators := map[string][]func(c *recipeCase){
 		"Components": {
 			func(c *recipeCase) { c.props.Components = append(c.props.Components, other(c, doc)) },
-			func(c *recipeCase) { c.props.Components[0], c.props.Components[1] = c.props.Components[1], c.props.Components[0] },
+			func(c *recipeCase) {
+				c.props.Components[0], c.props.Components[1] = c.props.Components[1], c.props.Components[0]
+			},
 			func(c *recipeCase) { c.props.Components = c.props.Components[:1] },
 			func(c *recipeCase) { // same component, new document
 				c.props.Components[1] = other(c, strings.Replace(doc, "hello", "bye", 1))

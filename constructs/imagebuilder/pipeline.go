@@ -1,6 +1,7 @@
 package imagebuilder
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -21,6 +22,11 @@ type ImagePipelineProps struct {
 	// OutputParameterArn is the SSM parameter the distribution writes; the
 	// pipeline's execution role may write it.
 	OutputParameterArn *string
+	// LaunchTemplateTag is the tag (key and value) that marks the launch
+	// template the distribution adds versions to; the execution role may
+	// change only launch templates carrying it. The launch template's id
+	// is not known here: it changes whenever its data does.
+	LaunchTemplateTag [2]string
 	// Schedule is an Image Builder cron expression (six fields, UTC).
 	Schedule string
 	// StartCondition is EXPRESSION_MATCH_ONLY or
@@ -56,7 +62,7 @@ func NewImagePipeline(scope constructs.Construct, id string, props ImagePipeline
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("imagebuilder.amazonaws.com"), nil),
 		Description: jsii.String("Image Builder workflows of " + props.Name),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/EC2ImageBuilderExecutionPolicy")),
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("EC2ImageBuilderExecutionPolicy")),
 		},
 	})
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -69,17 +75,37 @@ func NewImagePipeline(scope constructs.Construct, id string, props ImagePipeline
 		Actions:   jsii.Strings("ec2:DescribeImages"),
 		Resources: jsii.Strings("*"),
 	}))
+	if props.LaunchTemplateTag[0] != "" {
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:     jsii.String("AddFleetLaunchTemplateVersions"),
+			Actions: jsii.Strings("ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"),
+			Resources: jsii.Strings(*awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{
+				Service:      jsii.String("ec2"),
+				Resource:     jsii.String("launch-template"),
+				ResourceName: jsii.String("*"),
+			})),
+			Conditions: &map[string]interface{}{
+				"StringEquals": map[string]interface{}{"aws:ResourceTag/" + props.LaunchTemplateTag[0]: props.LaunchTemplateTag[1]},
+			},
+		}))
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadLaunchTemplates"),
+			Actions:   jsii.Strings("ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"),
+			Resources: jsii.Strings("*"),
+		}))
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM4"),
 		Reason: jsii.String("EC2ImageBuilderExecutionPolicy is the policy AWS maintains for Image Builder workflows; " +
 			"it follows the service's needs as they change"),
-		AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/EC2ImageBuilderExecutionPolicy"},
+		AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/EC2ImageBuilderExecutionPolicy"},
 	}}, jsii.Bool(false))
 	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().FindChild(jsii.String("DefaultPolicy")), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("ec2:DescribeImages (statement ValidateAmiParameterValue) has no resource-level permissions; " +
-			"SSM calls it to check the AMI id written to the golden parameter (data type aws:ec2:image)"),
-		AppliesTo: &[]interface{}{"Resource::*"},
+		Reason: jsii.String("ec2:DescribeImages (statement ValidateAmiParameterValue) and ec2:DescribeLaunchTemplates/Versions " +
+			"(statement ReadLaunchTemplates) have no resource-level permissions; the launch template writes " +
+			"(AddFleetLaunchTemplateVersions) are limited by a tag only the fleet's launch template carries"),
+		AppliesTo: &[]interface{}{"Resource::*", &cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ec2:[^:]+:[^:]+:launch-template\/\*$/`)}},
 	}}, jsii.Bool(true))
 
 	res := awsimagebuilder.NewCfnImagePipeline(c, jsii.String("Resource"), &awsimagebuilder.CfnImagePipelineProps{
