@@ -819,3 +819,36 @@ func TestLineDiffShowsEachChangeWithItsContext(t *testing.T) {
 		t.Errorf("lineDiff =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestTheExecutionRoleMayAddVersionsOnlyToTheFleetsLaunchTemplate(t *testing.T) {
+	s := app(t)
+	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, factory map[string]any) {
+		value := s.cfg.Prefix + "-" + env.Name
+		_, lt := only(t, fleet, "AWS::EC2::LaunchTemplate")
+		tagged := false
+		for _, spec := range lt["TagSpecifications"].([]any) {
+			if path(spec, "ResourceType") == "launch-template" && strings.Contains(jsonOf(path(spec, "Tags")), jsonOf(map[string]any{"Key": stacks.FleetTagKey, "Value": value})) {
+				tagged = true
+			}
+		}
+		if !tagged {
+			t.Errorf("the launch template is not tagged %s=%s", stacks.FleetTagKey, value)
+		}
+		var found bool
+		for _, pol := range resources(factory, "AWS::IAM::Policy") {
+			for _, st := range path(pol, "PolicyDocument", "Statement").([]any) {
+				if !strings.Contains(jsonOf(path(st, "Action")), "ec2:CreateLaunchTemplateVersion") {
+					continue
+				}
+				found = true
+				want := jsonOf(map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + stacks.FleetTagKey: value}})
+				if got := jsonOf(path(st, "Condition")); got != want {
+					t.Errorf("launch template writes are conditioned on %s, want %s", got, want)
+				}
+			}
+		}
+		if !found {
+			t.Error("the execution role may not add launch template versions: the distribution would fail")
+		}
+	})
+}
