@@ -29,8 +29,10 @@ var synthErr error
 
 // synthesized is the one cloud assembly this test binary makes: the real
 // app (config.Default(), embedded components, the feature flags of
-// cdk.json) with the cdk-nag AwsSolutions pack applied, written to a
-// temporary directory. Every test reads it; none synthesizes again.
+// cdk.json) plus the test-only environment cmkEnvironment, with the
+// cdk-nag AwsSolutions pack applied and the built-in CloudFormation
+// validation on, written to a temporary directory. Every test reads it;
+// none synthesizes again.
 var synthesized *assembly
 
 func TestMain(m *testing.M) {
@@ -56,6 +58,7 @@ func TestMain(m *testing.M) {
 // synthesize builds and synthesizes the app into dir and reads it back.
 func synthesize(dir string) (*assembly, error) {
 	cfg := config.Default()
+	cfg.Environments = append(cfg.Environments, cmkEnvironment())
 	docs := components.Embedded()
 	if err := config.Validate(cfg, docs); err != nil {
 		return nil, err
