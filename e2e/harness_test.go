@@ -1,0 +1,506 @@
+//go:build e2e
+
+// Package e2e deploys the app's local network and fleet stacks to moto
+// through the real CDK CLI and proves the rollout invariants (issue 3: I1,
+// I2, I4) against what moto then runs. Run with
+//
+//	go test -tags e2e ./e2e/
+//
+// TestMain starts moto (e2e/moto_server.py: moto's server plus the AWS
+// behaviours the rollout relies on and moto lacks, each documented there)
+// on a free 127.0.0.1 port, bootstraps, deploys once, runs the tests in
+// order and stops moto, also when a test fails or panics.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/stacks"
+)
+
+const (
+	account = "123456789012"
+	region  = "us-east-1"
+	envName = "local"
+)
+
+var (
+	root      string // repository root
+	endpoint  string // http://localhost:PORT
+	env       []string
+	fleetctl  string // built binary
+	cdk       string // the pinned CDK CLI
+	workDir   string
+	aws_      awsClients
+	prefix    = config.Default().Prefix
+	fleetName = stacks.StackName(config.Default().Prefix, envName, "fleet")
+	netName   = stacks.StackName(config.Default().Prefix, envName, "network")
+	golden    = stacks.GoldenParameterName(config.Default().Prefix, envName)
+	logMu     sync.Mutex
+)
+
+type awsClients struct {
+	ec2 *ec2.Client
+	asg *autoscaling.Client
+	ssm *ssm.Client
+	cfn *cloudformation.Client
+}
+
+func logf(format string, args ...any) {
+	logMu.Lock()
+	defer logMu.Unlock()
+	fmt.Fprintf(os.Stderr, "e2e %s: %s\n", time.Now().UTC().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func TestMain(m *testing.M) {
+	// moto is started from this thread with Pdeathsig: the kernel kills it
+	// when this thread ends, so moto never outlives the test binary, not
+	// even after a panic or a -timeout. The main goroutine keeps the thread.
+	runtime.LockOSThread()
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	var err error
+	if root, err = filepath.Abs(".."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if workDir, err = os.MkdirTemp("", "golden-fleet-e2e-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(workDir)
+
+	stop, err := startMoto()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer stop()
+
+	if err := setup(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// startMoto runs e2e/moto_server.py on a free 127.0.0.1 port and waits
+// until it answers. stop kills it and prints its log's last lines on
+// request.
+func startMoto() (stop func(), err error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(workDir, "moto.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("python3", filepath.Join(root, "e2e", "moto_server.py"), "--port", fmt.Sprint(port))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting moto: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop = func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		logFile.Close()
+		logf("moto (pid %d) stopped; its log was %s", cmd.Process.Pid, logPath)
+		if os.Getenv("E2E_MOTO_LOG") != "" {
+			b, _ := os.ReadFile(logPath)
+			os.Stderr.Write(b)
+		}
+	}
+	endpoint = fmt.Sprintf("http://localhost:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			b, _ := os.ReadFile(logPath)
+			return nil, fmt.Errorf("moto exited (%v):\n%s", err, b)
+		default:
+		}
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/moto-api/", port))
+		if err == nil {
+			resp.Body.Close()
+			logf("moto (pid %d) answers on 127.0.0.1:%d", cmd.Process.Pid, port)
+			return stop, nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("moto did not answer on port %d within 30s", port)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func setup() error {
+	bin := filepath.Join(root, "tools", "cdk", "node_modules", ".bin")
+	cdk = filepath.Join(bin, "cdk")
+	if _, err := os.Stat(cdk); err != nil {
+		return fmt.Errorf("the pinned CDK CLI is missing (%v): run `cd tools/cdk && npm ci`", err)
+	}
+	env = append(os.Environ(),
+		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"AWS_ENDPOINT_URL="+endpoint,
+		"AWS_ACCESS_KEY_ID=testing",
+		"AWS_SECRET_ACCESS_KEY=testing",
+		"AWS_SESSION_TOKEN=",
+		"AWS_PROFILE=",
+		"AWS_CONFIG_FILE="+filepath.Join(workDir, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(workDir, "no-aws-credentials"),
+		"AWS_REGION="+region,
+		"AWS_DEFAULT_REGION="+region,
+		"CDK_DEFAULT_ACCOUNT="+account,
+		"CDK_DEFAULT_REGION="+region,
+		"CDK_DISABLE_CLI_TELEMETRY=true",
+		"CI=true",
+	)
+	ctx := context.Background()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx,
+		awsconfig.WithRegion(region),
+		awsconfig.WithBaseEndpoint(endpoint),
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
+		awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil),
+	)
+	if err != nil {
+		return err
+	}
+	aws_ = awsClients{ec2: ec2.NewFromConfig(cfg), asg: autoscaling.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), cfn: cloudformation.NewFromConfig(cfg)}
+
+	fleetctl = filepath.Join(workDir, "fleetctl")
+	if out, err := runIn(root, nil, "go", "build", "-o", fleetctl, "./cmd/fleetctl"); err != nil {
+		return fmt.Errorf("building fleetctl: %v\n%s", err, out)
+	}
+	if out, err := runIn(root, nil, cdk, "bootstrap", "aws://"+account+"/"+region); err != nil {
+		return fmt.Errorf("cdk bootstrap: %v\n%s", err, out)
+	}
+	logf("bootstrapped")
+	if err := deploy(baseConfig(), false); err != nil {
+		return err
+	}
+	return nil
+}
+
+// runIn runs a command with the e2e environment plus extra and returns its
+// combined output.
+func runIn(dir string, extra []string, name string, args ...string) (string, error) {
+	start := time.Now()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append([]string{}, env...), extra...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	logf("%s %s (%.1fs)", filepath.Base(name), strings.Join(args, " "), time.Since(start).Seconds())
+	return out.String(), err
+}
+
+// baseConfig is config.Default() with only the local environment.
+func baseConfig() config.App {
+	app := config.Default()
+	for _, e := range app.Environments {
+		if e.Name == envName {
+			app.Environments = []config.Environment{e}
+			return app
+		}
+	}
+	panic("config.Default() has no local environment")
+}
+
+var deploys int
+
+// deploy runs the real `cdk deploy` of the local network and fleet stacks,
+// with the app reading cfg from a JSON file.
+func deploy(cfg config.App, update bool) error {
+	deploys++
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	cfgPath := filepath.Join(workDir, fmt.Sprintf("config-%d.json", deploys))
+	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
+		return err
+	}
+	args := []string{"deploy", netName, fleetName,
+		"--app", "go run ./internal/configapp",
+		"--output", filepath.Join(workDir, fmt.Sprintf("cdk.out-%d", deploys)),
+		"--method=direct", "--require-approval", "never", "--progress", "events", "--no-notices",
+	}
+	if update {
+		args = append(args, "--no-previous-parameters")
+	}
+	out, err := runIn(root, []string{"GOLDEN_FLEET_CONFIG=" + cfgPath}, cdk, args...)
+	if err != nil {
+		return fmt.Errorf("cdk deploy (config %s): %v\n%s", cfgPath, err, out)
+	}
+	return nil
+}
+
+// fleet is what the fleet stack's outputs name.
+type fleet struct {
+	parameter, launchTemplate, group string
+}
+
+func outputs(t *testing.T) fleet {
+	t.Helper()
+	st, err := aws_.cfn.DescribeStacks(context.Background(), &cloudformation.DescribeStacksInput{StackName: aws.String(fleetName)})
+	if err != nil {
+		t.Fatalf("describe %s: %v", fleetName, err)
+	}
+	kv := map[string]string{}
+	for _, o := range st.Stacks[0].Outputs {
+		kv[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	f := fleet{kv["GoldenAmiParameter"], kv["LaunchTemplateId"], kv["AutoScalingGroupName"]}
+	if f.parameter != golden || f.launchTemplate == "" || f.group == "" {
+		t.Fatalf("stack %s outputs %v: want GoldenAmiParameter=%s, LaunchTemplateId and AutoScalingGroupName", fleetName, kv, golden)
+	}
+	return f
+}
+
+func goldenValue(t *testing.T) (string, int64) {
+	t.Helper()
+	p, err := aws_.ssm.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(golden)})
+	if err != nil {
+		t.Fatalf("get %s: %v", golden, err)
+	}
+	return aws.ToString(p.Parameter.Value), p.Parameter.Version
+}
+
+type instance struct {
+	id, image, instanceType, state string
+}
+
+func describeInstance(t *testing.T, id string) instance {
+	t.Helper()
+	out, err := aws_.ec2.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil || len(out.Reservations) != 1 || len(out.Reservations[0].Instances) != 1 {
+		t.Fatalf("describe instance %s: %v", id, err)
+	}
+	i := out.Reservations[0].Instances[0]
+	return instance{id, aws.ToString(i.ImageId), string(i.InstanceType), string(i.State.Name)}
+}
+
+// groupInstances returns the ids of the group's InService instances.
+func groupInstances(t *testing.T, group string) (ids []string, desired int32) {
+	t.Helper()
+	out, err := aws_.asg.DescribeAutoScalingGroups(context.Background(), &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
+	if err != nil || len(out.AutoScalingGroups) != 1 {
+		t.Fatalf("describe group %s: %v (%d groups)", group, err, len(out.AutoScalingGroups))
+	}
+	g := out.AutoScalingGroups[0]
+	for _, i := range g.Instances {
+		if i.LifecycleState == "InService" {
+			ids = append(ids, aws.ToString(i.InstanceId))
+		}
+	}
+	return ids, aws.ToInt32(g.DesiredCapacity)
+}
+
+// waitForNew waits until the group has desired InService instances and
+// returns those not in before.
+func waitForNew(t *testing.T, group string, before []string) []instance {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ids, desired := groupInstances(t, group)
+		var fresh []instance
+		for _, id := range ids {
+			if !contains(before, id) {
+				fresh = append(fresh, describeInstance(t, id))
+			}
+		}
+		if int32(len(ids)) == desired && len(fresh) > 0 {
+			return fresh
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("group %s: %d of %d instances in service, %d new after 60s", group, len(ids), desired, len(fresh))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// replaceOne terminates one group instance the way a failed health check
+// does (the desired capacity stays) and returns its replacement.
+func replaceOne(t *testing.T, group string) instance {
+	t.Helper()
+	ids, _ := groupInstances(t, group)
+	if len(ids) == 0 {
+		t.Fatalf("group %s has no instance in service", group)
+	}
+	_, err := aws_.asg.TerminateInstanceInAutoScalingGroup(context.Background(), &autoscaling.TerminateInstanceInAutoScalingGroupInput{
+		InstanceId: aws.String(ids[0]), ShouldDecrementDesiredCapacity: aws.Bool(false),
+	})
+	if err != nil {
+		t.Fatalf("terminate %s: %v", ids[0], err)
+	}
+	fresh := waitForNew(t, group, ids)
+	if len(fresh) != 1 {
+		t.Fatalf("terminating %s brought %d new instances, want 1", ids[0], len(fresh))
+	}
+	logf("group %s: %s replaced by %s (%s, %s)", group, ids[0], fresh[0].id, fresh[0].image, fresh[0].instanceType)
+	return fresh[0]
+}
+
+// scaleOut adds one instance to the group and returns it; the cleanup
+// sets the desired capacity back.
+func scaleOut(t *testing.T, group string) instance {
+	t.Helper()
+	ids, desired := groupInstances(t, group)
+	set := func(n int32) {
+		if _, err := aws_.asg.SetDesiredCapacity(context.Background(), &autoscaling.SetDesiredCapacityInput{
+			AutoScalingGroupName: aws.String(group), DesiredCapacity: aws.Int32(n), HonorCooldown: aws.Bool(false),
+		}); err != nil {
+			t.Fatalf("set desired capacity of %s to %d: %v", group, n, err)
+		}
+	}
+	set(desired + 1)
+	t.Cleanup(func() { set(desired) })
+	fresh := waitForNew(t, group, ids)
+	if len(fresh) != 1 {
+		t.Fatalf("scale-out by one brought %d new instances", len(fresh))
+	}
+	logf("group %s: scale-out launched %s (%s, %s)", group, fresh[0].id, fresh[0].image, fresh[0].instanceType)
+	return fresh[0]
+}
+
+// ltVersion is a launch template version as EC2 returns it.
+type ltVersion struct {
+	number  int64
+	def     bool
+	data    *ec2types.ResponseLaunchTemplateData
+	imageID string
+}
+
+func versions(t *testing.T, lt string) []ltVersion {
+	t.Helper()
+	out, err := aws_.ec2.DescribeLaunchTemplateVersions(context.Background(), &ec2.DescribeLaunchTemplateVersionsInput{LaunchTemplateId: aws.String(lt)})
+	if err != nil {
+		t.Fatalf("versions of %s: %v", lt, err)
+	}
+	var vs []ltVersion
+	for _, v := range out.LaunchTemplateVersions {
+		vs = append(vs, ltVersion{aws.ToInt64(v.VersionNumber), aws.ToBool(v.DefaultVersion), v.LaunchTemplateData, aws.ToString(v.LaunchTemplateData.ImageId)})
+	}
+	return vs
+}
+
+func defaultVersion(t *testing.T, lt string) ltVersion {
+	t.Helper()
+	for _, v := range versions(t, lt) {
+		if v.def {
+			return v
+		}
+	}
+	t.Fatalf("launch template %s has no default version", lt)
+	return ltVersion{}
+}
+
+var builds int
+
+// build does what an Image Builder build's distribution does to the
+// fleet (see stacks/fleet.go and the DistributionConfiguration it
+// deploys): a new AMI; a launch template version based on the default
+// version with that AMI, made the default (SetDefaultVersion); the AMI id
+// written into the golden parameter. It returns the AMI and the version.
+func build(t *testing.T) (ami string, version int64) {
+	t.Helper()
+	ctx := context.Background()
+	f := outputs(t)
+	builds++
+	ids, _ := groupInstances(t, f.group)
+	if len(ids) == 0 {
+		t.Fatalf("no instance to make an image from")
+	}
+	img, err := aws_.ec2.CreateImage(ctx, &ec2.CreateImageInput{
+		InstanceId: aws.String(ids[0]), Name: aws.String(fmt.Sprintf("%s-%s-e2e-build-%d", prefix, envName, builds)),
+	})
+	if err != nil {
+		t.Fatalf("create image: %v", err)
+	}
+	ami = aws.ToString(img.ImageId)
+
+	base := defaultVersion(t, f.launchTemplate)
+	// moto ignores SourceVersion, so the data is passed in full, as a copy
+	// of the default version's (the response and request shapes share
+	// their JSON field names).
+	var data ec2types.RequestLaunchTemplateData
+	b, _ := json.Marshal(base.data)
+	if err := json.Unmarshal(b, &data); err != nil {
+		t.Fatalf("copying launch template data: %v", err)
+	}
+	data.ImageId = aws.String(ami)
+	v, err := aws_.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
+		LaunchTemplateId:   aws.String(f.launchTemplate),
+		SourceVersion:      aws.String(fmt.Sprint(base.number)),
+		VersionDescription: aws.String("e2e: Image Builder distribution of " + ami),
+		LaunchTemplateData: &data,
+	})
+	if err != nil {
+		t.Fatalf("create launch template version: %v", err)
+	}
+	version = aws.ToInt64(v.LaunchTemplateVersion.VersionNumber)
+	if _, err := aws_.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
+		LaunchTemplateId: aws.String(f.launchTemplate), DefaultVersion: aws.String(fmt.Sprint(version)),
+	}); err != nil {
+		t.Fatalf("set default version: %v", err)
+	}
+	if _, err := aws_.ssm.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String(golden), Value: aws.String(ami), Type: ssmtypes.ParameterTypeString,
+		DataType: aws.String("aws:ec2:image"), Overwrite: aws.Bool(true),
+	}); err != nil {
+		t.Fatalf("put %s: %v", golden, err)
+	}
+	logf("build %d: %s distributed; launch template %s version %d (from default %d) is the default", builds, ami, f.launchTemplate, version, base.number)
+	return ami, version
+}

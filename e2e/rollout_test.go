@@ -1,0 +1,213 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/immutable-server/golden-fleet/config"
+)
+
+// The tests share one deployment (made in TestMain) and run in file order;
+// each simulates the builds it needs, so each also runs alone (-run).
+
+func TestTheFirstDeployRunsTheSeedImageThroughTheGoldenParameter(t *testing.T) {
+	ctx := context.Background()
+	f := outputs(t)
+	al2023, err := aws_.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(config.DefaultSeedImage)})
+	if err != nil {
+		t.Fatalf("moto's %s: %v", config.DefaultSeedImage, err)
+	}
+	seedAMI := aws.ToString(al2023.Parameter.Value)
+	seed, err := aws_.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(golden + "/seed")})
+	if err != nil {
+		t.Fatalf("seed parameter: %v", err)
+	}
+	if got := aws.ToString(seed.Parameter.Value); got != seedAMI {
+		t.Errorf("seed parameter holds %q, want %s (the value of %s)", got, seedAMI, config.DefaultSeedImage)
+	}
+	if got, _ := goldenValue(t); got != seedAMI {
+		t.Errorf("golden parameter holds %q, want the seed %s", got, seedAMI)
+	}
+	def := defaultVersion(t, f.launchTemplate)
+	if def.number != 1 || def.imageID != "resolve:ssm:"+golden {
+		t.Errorf("default launch template version %d has image %q, want version 1 with resolve:ssm:%s", def.number, def.imageID, golden)
+	}
+	g, err := aws_.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{f.group}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lt := g.AutoScalingGroups[0].LaunchTemplate; lt == nil || aws.ToString(lt.Version) != "1" {
+		t.Errorf("group launches from %+v, want version 1 (the CloudFormation-written one)", lt)
+	}
+	ids, desired := groupInstances(t, f.group)
+	if int32(len(ids)) != desired || desired != int32(baseConfig().Environments[0].Fleet.DesiredCapacity) {
+		t.Errorf("group has %d instances in service, desired %d", len(ids), desired)
+	}
+	for _, id := range ids {
+		if i := describeInstance(t, id); i.image != seedAMI {
+			t.Errorf("instance %s runs %s, want the seed %s", id, i.image, seedAMI)
+		}
+	}
+}
+
+// I1: a build only writes the parameter (and a launch template version);
+// the group's next launches, replacements and scale-outs, run the new AMI
+// without any deploy.
+func TestAReplacementAndAScaleOutRunTheAMITheLatestBuildDistributed(t *testing.T) {
+	f := outputs(t)
+	x, _ := build(t)
+
+	r := replaceOne(t, f.group)
+	if r.image != x {
+		t.Errorf("replacement %s runs %s, want %s, the AMI the build distributed", r.id, r.image, x)
+	}
+	s := scaleOut(t, f.group)
+	if s.image != x {
+		t.Errorf("scale-out instance %s runs %s, want %s", s.id, s.image, x)
+	}
+	// The group got x through the parameter, not through the version the
+	// build added: it still launches the CloudFormation-written version.
+	g, err := aws_.asg.DescribeAutoScalingGroups(context.Background(), &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{f.group}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := aws.ToString(g.AutoScalingGroups[0].LaunchTemplate.Version); v != "1" {
+		t.Errorf("group launches version %s, want 1", v)
+	}
+}
+
+func userData(v ltVersion) string {
+	s := aws.ToString(v.data.UserData)
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return string(b)
+	}
+	return s
+}
+
+// I2: a deploy with a changed configuration never rewrites the golden
+// parameter, and replaces the launch template, so the version the next
+// build bases its own on carries the new configuration.
+func TestARedeployWithAChangedConfigurationKeepsTheGoldenAMIAndTheNextBuildCarriesTheNewConfiguration(t *testing.T) {
+	x, _ := build(t)
+	before := outputs(t)
+	_, paramVersion := goldenValue(t)
+
+	cfg := baseConfig()
+	fl := &cfg.Environments[0].Fleet
+	fl.InstanceType = "t3.small"
+	fl.UserData = "#!/bin/bash\necho e2e-config-2"
+	fl.DesiredCapacity = 3
+	fl.SeedImage = "ami-0123456789abcdef0" // a seed change must not reach the golden parameter either
+	if err := deploy(cfg, true); err != nil {
+		t.Fatal(err)
+	}
+	after := outputs(t)
+
+	if got, v := goldenValue(t); got != x || v != paramVersion {
+		t.Errorf("after the deploy the golden parameter holds %s (version %d), want %s (version %d) untouched", got, v, x, paramVersion)
+	}
+	seed, err := aws_.ssm.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(golden + "/seed")})
+	if err != nil || aws.ToString(seed.Parameter.Value) != fl.SeedImage {
+		t.Errorf("seed parameter after the deploy: %v, %v; want %s (the deploy did run)", seed, err, fl.SeedImage)
+	}
+	if after.launchTemplate == before.launchTemplate {
+		t.Errorf("launch template %s was updated in place: its default version still carries the old data", after.launchTemplate)
+	}
+	def := defaultVersion(t, after.launchTemplate)
+	if def.number != 1 || def.imageID != "resolve:ssm:"+golden || string(def.data.InstanceType) != "t3.small" {
+		t.Errorf("new default version %d: image %q, type %s; want version 1, resolve:ssm:%s, t3.small", def.number, def.imageID, def.data.InstanceType, golden)
+	}
+	ids, desired := groupInstances(t, after.group)
+	if desired != 3 || len(ids) != 3 {
+		t.Errorf("group %s: %d in service, desired %d; want 3", after.group, len(ids), desired)
+	}
+
+	r := replaceOne(t, after.group)
+	if r.image != x || r.instanceType != "t3.small" {
+		t.Errorf("replacement after the deploy runs %s on %s, want %s on t3.small", r.image, r.instanceType, x)
+	}
+
+	y, yv := build(t)
+	var built ltVersion
+	for _, v := range versions(t, after.launchTemplate) {
+		if v.number == yv {
+			built = v
+		}
+	}
+	if built.imageID != y || string(built.data.InstanceType) != "t3.small" || !strings.Contains(userData(built), "e2e-config-2") {
+		t.Errorf("the next build's version %d: image %s, type %s, user data %q; want %s, t3.small and the new user data",
+			yv, built.imageID, built.data.InstanceType, userData(built), y)
+	}
+	r = replaceOne(t, after.group)
+	if r.image != y || r.instanceType != "t3.small" {
+		t.Errorf("replacement after the next build runs %s on %s, want %s on t3.small", r.image, r.instanceType, y)
+	}
+}
+
+func runFleetctl(t *testing.T, extraEnv []string, args ...string) (string, error) {
+	t.Helper()
+	out, err := runIn(root, extraEnv, fleetctl, args...)
+	t.Logf("fleetctl %s:\n%s", strings.Join(args, " "), out)
+	return out, err
+}
+
+// I4: fleetctl rollback points the parameter back at the previous golden
+// AMI; the next replacement runs it.
+func TestRollbackPointsReplacementsBackAtThePreviousGoldenAMI(t *testing.T) {
+	x, xv := build(t)
+	y, yv := build(t)
+	f := outputs(t)
+
+	// --endpoint-url, with AWS_ENDPOINT_URL unset.
+	out, err := runFleetctl(t, []string{"AWS_ENDPOINT_URL="}, "rollback", "--stack", fleetName, "--endpoint-url", endpoint)
+	if err != nil {
+		t.Fatalf("fleetctl rollback: %v", err)
+	}
+	for _, want := range []string{y + " -> " + x, "default version -> " + itoa(xv), "roll the fleet forward again", "DISABLED"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("fleetctl output lacks %q", want)
+		}
+	}
+	if got, _ := goldenValue(t); got != x {
+		t.Errorf("after rollback the golden parameter holds %s, want %s", got, x)
+	}
+	if def := defaultVersion(t, f.launchTemplate); def.number != xv {
+		t.Errorf("after rollback the default version is %d, want %d (the one carrying %s)", def.number, xv, x)
+	}
+	if r := replaceOne(t, f.group); r.image != x {
+		t.Errorf("replacement after rollback runs %s, want %s", r.image, x)
+	}
+
+	// A target that does not exist changes nothing.
+	if out, err := runFleetctl(t, nil, "rollback", "--stack", fleetName, "--to", "ami-0000000000000dead"); err == nil {
+		t.Errorf("rollback to a missing AMI succeeded:\n%s", out)
+	}
+	if got, _ := goldenValue(t); got != x {
+		t.Errorf("a failed rollback changed the golden parameter to %s", got)
+	}
+
+	// --to, with the endpoint from AWS_ENDPOINT_URL.
+	if _, err := runFleetctl(t, nil, "rollback", "--stack", fleetName, "--to", y); err != nil {
+		t.Fatalf("fleetctl rollback --to %s: %v", y, err)
+	}
+	if got, _ := goldenValue(t); got != y {
+		t.Errorf("after rollback --to the golden parameter holds %s, want %s", got, y)
+	}
+	if def := defaultVersion(t, f.launchTemplate); def.number != yv {
+		t.Errorf("after rollback --to the default version is %d, want %d", def.number, yv)
+	}
+	if r := replaceOne(t, f.group); r.image != y {
+		t.Errorf("replacement after rollback --to runs %s, want %s", r.image, y)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
