@@ -246,7 +246,7 @@ func cliContext(root string) (string, error) {
 		f.Context["aws:cdk:disable-version-reporting"] = true
 	}
 	f.Context["aws:cdk:bundling-stacks"] = []string{"**"}
-	f.Context["@aws-cdk/core:validationReportFailSynth"] = false
+	f.Context["@aws-cdk/core:failSynthOnValidationErrors"] = false
 	out, err := json.Marshal(f.Context)
 	return string(out), err
 }
@@ -263,6 +263,8 @@ type kase struct {
 	outdir string
 	// mayFail records a failing exit status instead of stopping the bench.
 	mayFail bool
+	// stdout, when set, receives the standard output of the last run.
+	stdout *bytes.Buffer
 }
 
 type result struct {
@@ -330,6 +332,10 @@ func (b *bench) run(c kase) (secs, rssMB float64, err error) {
 	cmd.Env = append(cmd.Env, c.env...)
 	var stderr bytes.Buffer
 	cmd.Stdout = io.Discard
+	if c.stdout != nil {
+		c.stdout.Reset()
+		cmd.Stdout = c.stdout
+	}
 	cmd.Stderr = &stderr
 	start := time.Now()
 	err = cmd.Run()
@@ -563,16 +569,34 @@ func fit(xs []int, ys []float64) (a, s float64) {
 func (b *bench) sectionC() {
 	b.printf("\n## c. `go test -count=1 ./...` (warm build cache) vs one whole-app synth\n\n")
 	b.printf("Whatever tests exist at this commit; a failing suite is timed all the same and flagged.\n")
-	tests := kase{name: "go test -count=1 ./...", args: []string{"go", "test", "-count=1", "./..."}, mayFail: true}
+	tests := kase{name: "go test -count=1 ./...", args: []string{"go", "test", "-count=1", "./..."}, mayFail: true, stdout: &bytes.Buffer{}}
+	// The same suite with the built-in validation off in every test
+	// binary (aws-cdk-lib reads CDK_VALIDATION in-process too): shows
+	// what the tests that keep it on cost.
+	testsNoValidation := kase{name: "CDK_VALIDATION=false go test -count=1 ./...", args: tests.args, env: []string{"CDK_VALIDATION=false"}, mayFail: true}
 	synth := b.cliCase("cli: whole app", "")
-	cases := []kase{tests, synth}
+	cases := []kase{tests, testsNoValidation, synth}
 	res := b.measure("c", *testRuns, cases)
 	b.table(cases, res)
 	if res[tests.name].failed > 0 {
 		b.printf("Note: `go test` exited non-zero in %d of %d runs (the suite is being written; see `go test ./...`).\n",
 			res[tests.name].failed, len(res[tests.name].secs))
 	}
+	b.printf("Time per test package in the last run (packages run in parallel, %d at a time):\n\n", runtime.NumCPU())
+	b.printf("| package | result | time |\n|---|---|---:|\n")
+	for _, l := range strings.Split(tests.stdout.String(), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 3 && (f[0] == "ok" || f[0] == "FAIL") && strings.HasSuffix(f[2], "s") {
+			pkg := strings.TrimPrefix(f[1], "github.com/immutable-server/golden-fleet")
+			if pkg == "" {
+				pkg = "(root: main_test.go)"
+			}
+			b.printf("| %s | %s | %s |\n", pkg, f[0], f[2])
+		}
+	}
+	b.printf("\n")
 	ratio := res[tests.name].median() / res[synth.name].median()
+	b.printf("with CDK_VALIDATION=false in every test binary: %.2f×\n", res[testsNoValidation.name].median()/res[synth.name].median())
 	b.verdict("c. go test / whole-app synth", ratio, limitTestOverApp, "judged against the inner-loop `cdk synth -q` (validation off), measured in the same section")
 }
 
