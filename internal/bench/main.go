@@ -173,13 +173,8 @@ func setup() (*bench, error) {
 		config: filepath.Join(b.tmp, "configapp"),
 		nag:    filepath.Join(b.tmp, "nagapp"),
 	}
-	for pkg, bin := range map[string]string{".": b.bins.app, "./internal/bench/emptyapp": b.bins.empty,
-		"./internal/configapp": b.bins.config, "./internal/bench/nagapp": b.bins.nag} {
-		cmd := exec.Command("go", "build", "-o", bin, pkg)
-		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return nil, fmt.Errorf("go build %s: %w", pkg, err)
-		}
+	if err := b.build(); err != nil {
+		return nil, err
 	}
 	if b.ctxJSON, err = cliContext(root); err != nil {
 		return nil, err
@@ -194,6 +189,19 @@ func setup() (*bench, error) {
 		}
 	}
 	return b, nil
+}
+
+// build (re)builds the binaries of the binary-alone cases.
+func (b *bench) build() error {
+	for pkg, bin := range map[string]string{".": b.bins.app, "./internal/bench/emptyapp": b.bins.empty,
+		"./internal/configapp": b.bins.config, "./internal/bench/nagapp": b.bins.nag} {
+		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = b.root, os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("go build %s: %w", pkg, err)
+		}
+	}
+	return nil
 }
 
 func (b *bench) configPath(n int) string {
@@ -488,7 +496,27 @@ func (b *bench) sectionA() {
 
 // sameTemplates checks, once, that the binary-alone run writes the same
 // templates as the CLI run, i.e. that the two paths measure the same work.
+// The sources may change under the bench (a shared working tree): on a
+// difference it rebuilds the binaries and checks again.
 func (b *bench) sameTemplates() {
+	for try := 1; ; try++ {
+		diff := b.templatesDiffer()
+		if diff == "" {
+			return
+		}
+		if try == 2 {
+			fatalf("%s differs between the CLI and the binary alone: the binary-alone context is not the CLI's", diff)
+		}
+		progress("check: %s differs between the CLI and the binary alone; rebuilding (did the sources change?)\n", diff)
+		if err := b.build(); err != nil {
+			fatalf("%v", err)
+		}
+	}
+}
+
+// templatesDiffer synthesizes the app both ways and names the first
+// template that differs, "" when none does.
+func (b *bench) templatesDiffer() string {
 	for _, c := range []kase{b.cliCase("check cli", ""), b.binCase("check alone", b.bins.app, "CDK_VALIDATION=false")} {
 		if _, _, err := b.run(c); err != nil {
 			fatalf("%v", err)
@@ -502,10 +530,11 @@ func (b *bench) sameTemplates() {
 		x, _ := os.ReadFile(f)
 		y, err := os.ReadFile(filepath.Join(b.tmp, "out-check-alone", filepath.Base(f)))
 		if err != nil || !bytes.Equal(x, y) {
-			fatalf("%s differs between the CLI and the binary alone: the binary-alone context is not the CLI's", filepath.Base(f))
+			return filepath.Base(f)
 		}
 	}
 	progress("check: the binary alone writes the same %d templates as `cdk synth`\n", len(a))
+	return ""
 }
 
 // sectionB: 1, 5 and 10 environments (copies of dev) through configapp.
