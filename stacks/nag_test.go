@@ -25,6 +25,21 @@ func TestEveryStackPassesAwsSolutionsChecks(t *testing.T) {
 	}
 }
 
+// TestCdkNagCheckedEveryStack guards against a vacuous pass: cdk-nag wrote
+// a report for every stack, and none of its rows is non-compliant.
+func TestCdkNagCheckedEveryStack(t *testing.T) {
+	for _, s := range synthesized.Stacks {
+		if len(s.NagReport) == 0 {
+			t.Errorf("%s: no cdk-nag report, or an empty one", s.Name)
+		}
+		for _, r := range s.NagReport {
+			if r.Compliance == "Non-Compliant" {
+				t.Errorf("%s: %s %s non-compliant: %s", s.Name, r.Level, r.Rule, r.Resource)
+			}
+		}
+	}
+}
+
 // TestTheAppSynthesizes fails when synthesis reported an error, such as
 // an error annotation or a CloudFormation validation error.
 func TestTheAppSynthesizes(t *testing.T) {

@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,7 +74,7 @@ func synthesize(dir string) (*assembly, error) {
 	validation := os.Getenv("CDK_VALIDATION") == "true"
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir), BuiltinCloudFormationValidation: &validation})
 	stacks.Build(app, cfg, docs)
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(true)}), nil)
 	synthErr = synth(app)
 	return readAssembly(dir)
 }
@@ -119,6 +120,14 @@ type assembly struct {
 type stackArtifact struct {
 	Name     string
 	Template map[string]interface{}
+	// NagReport is cdk-nag's report of the stack, one row per rule and
+	// resource; nil when cdk-nag wrote none.
+	NagReport []nagRow
+}
+
+// nagRow is one line of a cdk-nag report.
+type nagRow struct {
+	Rule, Resource, Compliance, Level string
 }
 
 // message is one annotation: level "error", "warning" or "info", the
@@ -168,6 +177,9 @@ func readAssembly(dir string) (*assembly, error) {
 				}
 			}
 		}
+		if s.NagReport, err = readNagReport(dir, name); err != nil {
+			return nil, err
+		}
 		a.Stacks = append(a.Stacks, s)
 	}
 	reported, err := readValidationReport(filepath.Join(dir, "validation-report.json"))
@@ -188,6 +200,33 @@ func readAssembly(dir string) (*assembly, error) {
 		return nil, fmt.Errorf("%s: no stack in the cloud assembly", dir)
 	}
 	return &a, nil
+}
+
+// readNagReport reads the CSV report cdk-nag wrote for stack, nil if none.
+func readNagReport(dir, stack string) ([]nagRow, error) {
+	// The file is AwsSolutions-<stage>-<stack>-NagReport.csv; the app's
+	// stage name is empty.
+	path := filepath.Join(dir, "AwsSolutions--"+stack+"-NagReport.csv")
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	records, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var rows []nagRow
+	for i, r := range records {
+		if i == 0 || len(r) < 5 { // header
+			continue
+		}
+		rows = append(rows, nagRow{Rule: r[0], Resource: r[1], Compliance: r[2], Level: r[4]})
+	}
+	return rows, nil
 }
 
 // readValidationReport returns the construct annotations listed in the
