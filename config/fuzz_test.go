@@ -71,7 +71,7 @@ func plainNumber(s string) (int, bool) {
 }
 
 // pathLine is how every line of a validation error starts: a field path.
-var pathLine = regexp.MustCompile(`^(Prefix|Environments(\[[^\]]+\])?(\.[A-Z][A-Za-z]*(\[("[^"]*"|[^\]]+)\])?)*): \S`)
+var pathLine = regexp.MustCompile(`^(Prefix|Environments(\[[^\]]+\])?(\.[A-Z][A-Za-z]*(\[("(?:[^"\\]|\\.)*"|[^\]"]+)\])?)*): \S`)
 
 // FuzzValidate: Validate never panics, every line of its error starts with
 // a field path, and a configuration it accepts satisfies the documented

@@ -63,7 +63,7 @@ func withDocs(t *testing.T, extra map[string]string) components.Source {
 
 // problemLine is the shape of every line of a validation error: a field
 // path, then what was received and what is allowed.
-var problemLine = regexp.MustCompile(`^(Prefix|Environments(\[[^\]]+\])?(\.[A-Z][A-Za-z]*(\[("[^"]*"|[^\]]+)\])?)*): got .+: want .+`)
+var problemLine = regexp.MustCompile(`^(Prefix|Environments(\[[^\]]+\])?(\.[A-Z][A-Za-z]*(\[("(?:[^"\\]|\\.)*"|[^\]"]+)\])?)*): got .+: want .+`)
 
 // checkLines fails unless every line of err has the shape of problemLine.
 func checkLines(t *testing.T, err error) []string {
