@@ -35,6 +35,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -43,9 +44,15 @@ import (
 )
 
 const usage = `usage: fleetctl rollback --stack <fleet stack> [--to ami-…] [--region R] [--endpoint-url URL]
+       fleetctl status   --stack <fleet stack> [--require-golden] [--region R] [--endpoint-url URL]
+       fleetctl resources --stack <any stack> [--region R] [--endpoint-url URL]
 
-rollback  point the fleet's golden AMI parameter back at an earlier AMI
-          (default: the previous distinct value in the parameter's history)
+rollback   point the fleet's golden AMI parameter back at an earlier AMI
+           (default: the previous distinct value in the parameter's history)
+status     the golden AMI, the launch template versions and every instance of
+           the group with its AMI; --require-golden fails unless the group is
+           at its desired capacity and every instance runs the golden AMI
+resources  the stack's resources
 `
 
 func main() {
@@ -56,19 +63,27 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "rollback" {
+	if len(args) == 0 || (args[0] != "rollback" && args[0] != "status" && args[0] != "resources") {
 		return errors.New("want a subcommand\n" + usage)
 	}
-	fs := flag.NewFlagSet("rollback", flag.ContinueOnError)
+	cmd := args[0]
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (required)")
-	to := fs.String("to", "", "AMI to roll back to (default: the previous distinct golden AMI)")
+	var to *string
+	var requireGolden *bool
+	switch cmd {
+	case "rollback":
+		to = fs.String("to", "", "AMI to roll back to (default: the previous distinct golden AMI)")
+	case "status":
+		requireGolden = fs.Bool("require-golden", false, "fail unless the group is at its desired capacity and every instance runs the golden AMI")
+	}
 	region := fs.String("region", "", "AWS region (default: the SDK's, e.g. AWS_REGION)")
 	endpoint := fs.String("endpoint-url", "", "AWS endpoint URL (default: the SDK's, e.g. AWS_ENDPOINT_URL)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if *stack == "" || fs.NArg() > 0 {
-		return errors.New("rollback: --stack is required and takes no positional arguments\n" + usage)
+		return fmt.Errorf("%s: --stack is required and takes no positional arguments\n%s", cmd, usage)
 	}
 	var opts []func(*awsconfig.LoadOptions) error
 	if *region != "" {
@@ -80,6 +95,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return fmt.Errorf("AWS configuration: %w", err)
+	}
+	switch cmd {
+	case "status":
+		s := &status{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
+			asg: autoscaling.NewFromConfig(cfg), out: out}
+		return s.run(ctx, *stack, *requireGolden)
+	case "resources":
+		return resources(ctx, cloudformation.NewFromConfig(cfg), *stack, out)
 	}
 	r := &rollback{
 		cfn: cloudformation.NewFromConfig(cfg),
@@ -112,19 +135,23 @@ type rollback struct {
 	out io.Writer
 }
 
-func (r *rollback) run(ctx context.Context, stack, to string) error {
-	st, err := r.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &stack})
+func stackOutputs(ctx context.Context, cfn cfnAPI, stack string) (Outputs, error) {
+	st, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &stack})
 	if err != nil {
-		return fmt.Errorf("stack %s: %w", stack, err)
+		return Outputs{}, fmt.Errorf("stack %s: %w", stack, err)
 	}
 	if len(st.Stacks) != 1 {
-		return fmt.Errorf("stack %s: found %d stacks", stack, len(st.Stacks))
+		return Outputs{}, fmt.Errorf("stack %s: found %d stacks", stack, len(st.Stacks))
 	}
 	kv := map[string]string{}
 	for _, o := range st.Stacks[0].Outputs {
 		kv[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
-	outs, err := ParseOutputs(stack, kv)
+	return ParseOutputs(stack, kv)
+}
+
+func (r *rollback) run(ctx context.Context, stack, to string) error {
+	outs, err := stackOutputs(ctx, r.cfn, stack)
 	if err != nil {
 		return err
 	}

@@ -98,10 +98,39 @@ func TestPipelineHintFollowsTheStackNaming(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{nil, {"deploy"}, {"rollback"}, {"rollback", "--stack", "s", "extra"}} {
+	for _, args := range [][]string{nil, {"deploy"}, {"rollback"}, {"status"}, {"resources", "--to", "ami-12345678"}, {"rollback", "--stack", "s", "extra"}} {
 		var out strings.Builder
 		if err := run(context.Background(), args, &out); err == nil {
 			t.Errorf("%q: want an error", args)
 		}
+	}
+}
+
+func TestGoldenProblemsAfterADeploy(t *testing.T) {
+	ok := []Instance{{"i-1", "InService", x, "t3.micro"}, {"i-2", "InService", x, "t3.micro"}, {"i-3", "Terminating", seed, "t3.micro"}}
+	if p := GoldenProblems(x, 2, ok); len(p) != 0 {
+		t.Errorf("every in-service instance on the golden AMI: got problems %q", p)
+	}
+	for name, tc := range map[string]struct {
+		golden    string
+		desired   int
+		instances []Instance
+	}{
+		"an instance on another AMI":  {x, 2, []Instance{{"i-1", "InService", x, ""}, {"i-2", "InService", y, ""}}},
+		"below desired capacity":      {x, 2, []Instance{{"i-1", "InService", x, ""}, {"i-2", "Pending", x, ""}}},
+		"an unresolved image id":      {"resolve:ssm:/p", 1, []Instance{{"i-1", "InService", "resolve:ssm:/p", ""}}},
+		"an unresolved dynamic value": {"{{resolve:ssm:/p/seed}}", 1, []Instance{{"i-1", "InService", "{{resolve:ssm:/p/seed}}", ""}}},
+	} {
+		if p := GoldenProblems(tc.golden, tc.desired, tc.instances); len(p) == 0 {
+			t.Errorf("%s: no problem found", name)
+		}
+	}
+}
+
+func TestMissingResourcesNamesTheTemplateResourcesTheStackLacks(t *testing.T) {
+	body := `{"Resources": {"B": {"Type": "AWS::SNS::TopicPolicy"}, "A": {"Type": "AWS::ImageBuilder::DistributionConfiguration"}, "C": {"Type": "AWS::SNS::Topic"}}}`
+	got := MissingResources(body, map[string]bool{"C": true})
+	if len(got) != 2 || got[0] != [2]string{"A", "AWS::ImageBuilder::DistributionConfiguration"} || got[1] != [2]string{"B", "AWS::SNS::TopicPolicy"} {
+		t.Errorf("got %v", got)
 	}
 }
