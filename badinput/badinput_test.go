@@ -217,3 +217,15 @@ func TestTheTraceDetectorRecognisesCrashes(t *testing.T) {
 		t.Errorf("a clean failure taken for a crash: %q", clean)
 	}
 }
+
+func TestAMisspeltFieldFailsInsteadOfFallingBackToADefault(t *testing.T) {
+	data, err := json.Marshal(devOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	misspelt := strings.Replace(string(data), `"MinCapacity"`, `"MinCapcity"`, 1)
+	if misspelt == string(data) {
+		t.Fatal("no MinCapacity field to misspell")
+	}
+	wantCleanFailure(t, synth(t, misspelt, ""), `json: unknown field "MinCapcity"`)
+}

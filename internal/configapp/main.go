@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -34,9 +35,16 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("configapp: %w", err)
 	}
+	// A misspelt field would otherwise be dropped silently and its
+	// default used.
 	var cfg config.App
-	if err := json.Unmarshal(data, &cfg); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
 		return fmt.Errorf("configapp: %s is not a JSON config.App: %w", path, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("configapp: %s is not a JSON config.App: more than one JSON value", path)
 	}
 	var docs components.Source = components.Embedded()
 	if dir := os.Getenv("GOLDEN_FLEET_COMPONENTS"); dir != "" {
