@@ -212,7 +212,7 @@ func TestTheTraceDetectorRecognisesCrashes(t *testing.T) {
 			t.Errorf("not recognised as a crash: %q", crash)
 		}
 	}
-	clean := "golden-fleet: the configuration is invalid (1 problems); nothing was synthesized:\n  - Environments[dev].Image.Schedule: got \"rate(1 day)\": want cron(...)\nexit status 1\ngo run ./internal/configapp: Subprocess exited with error 1\n"
+	clean := "golden-fleet: the configuration is invalid (1 problem); nothing was synthesized:\n  - Environments[dev].Image.Schedule: got \"rate(1 day)\": want cron(...)\nexit status 1\ngo run ./internal/configapp: Subprocess exited with error 1\n"
 	if traces.MatchString(clean) {
 		t.Errorf("a clean failure taken for a crash: %q", clean)
 	}

@@ -29,6 +29,10 @@ func Run(cfg config.App, docs components.Source) error {
 // Invalid formats validation problems one per line, for a person.
 func Invalid(err error) error {
 	lines := strings.Split(err.Error(), "\n")
-	return fmt.Errorf("golden-fleet: the configuration is invalid (%d problems); nothing was synthesized:\n  - %s",
-		len(lines), strings.Join(lines, "\n  - "))
+	count := fmt.Sprintf("%d problems", len(lines))
+	if len(lines) == 1 {
+		count = "1 problem"
+	}
+	return fmt.Errorf("golden-fleet: the configuration is invalid (%s); nothing was synthesized:\n  - %s",
+		count, strings.Join(lines, "\n  - "))
 }
