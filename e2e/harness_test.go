@@ -248,7 +248,11 @@ func baseConfig() config.App {
 	panic("config.Default() has no local environment")
 }
 
-var deploys int
+var (
+	deploys int
+	// deployed is the configuration of the last deploy.
+	deployed config.App
+)
 
 // deploy runs the real `cdk deploy` of the local network and fleet stacks,
 // with the app reading cfg from a JSON file.
@@ -274,6 +278,7 @@ func deploy(cfg config.App, update bool) error {
 	if err != nil {
 		return fmt.Errorf("cdk deploy (config %s): %v\n%s", cfgPath, err, out)
 	}
+	deployed = cfg
 	return nil
 }
 

@@ -32,6 +32,11 @@ scripts/local-deploy.
 6. CloudFormation: AWS::KMS::Key Tags are [{Key, Value}] like every other
    resource's. moto hands them to its KMS tagger, which wants
    [{TagKey, TagValue}], and fails the create with a KeyError (HTTP 500).
+7. CloudFormation: an AWS::AutoScaling::AutoScalingGroup whose
+   AutoScalingGroupName does not change is updated in place: same name,
+   running instances kept, new launches from the new launch template. moto
+   deletes the group (terminating every instance) and creates another one
+   under a new name.
 """
 
 import argparse
@@ -257,6 +262,42 @@ def _kms_create_tags(cls, resource_name, cloudformation_json, account_id, region
 
 
 KmsKey.create_from_cloudformation_json = _kms_create_tags
+
+
+# 7. Auto Scaling group updates in place ------------------------------------
+
+from moto.autoscaling.models import FakeAutoScalingGroup  # noqa: E402
+
+_asg_update = FakeAutoScalingGroup.update_from_cloudformation_json.__func__
+
+
+def _int(v):
+    return int(v) if v is not None else None
+
+
+@classmethod
+def _asg_update_in_place(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    props = cloudformation_json["Properties"]
+    name = props.get("AutoScalingGroupName")
+    if name and name != original_resource.name:  # a create-only property: replacement
+        return _asg_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+    original_resource.update(
+        availability_zones=props.get("AvailabilityZones", []),
+        desired_capacity=_int(props.get("DesiredCapacity")),
+        max_size=_int(props.get("MaxSize")),
+        min_size=_int(props.get("MinSize")),
+        launch_config_name=props.get("LaunchConfigurationName"),
+        launch_template=props.get("LaunchTemplate", {}),
+        vpc_zone_identifier=",".join(props.get("VPCZoneIdentifier", [])) or None,
+        health_check_period=_int(props.get("HealthCheckGracePeriod")),
+        health_check_type=props.get("HealthCheckType"),
+        mixed_instances_policy=props.get("MixedInstancesPolicy") or None,
+    )
+    print(f"moto_server: group {original_resource.name} updated in place", file=sys.stderr, flush=True)
+    return original_resource
+
+
+FakeAutoScalingGroup.update_from_cloudformation_json = _asg_update_in_place
 
 
 def main():

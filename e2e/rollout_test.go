@@ -100,6 +100,7 @@ func TestARedeployWithAChangedConfigurationKeepsTheGoldenAMIAndTheNextBuildCarri
 	x, _ := build(t)
 	before := outputs(t)
 	_, paramVersion := goldenValue(t)
+	running, _ := groupInstances(t, before.group)
 
 	cfg := baseConfig()
 	fl := &cfg.Environments[0].Fleet
@@ -126,9 +127,26 @@ func TestARedeployWithAChangedConfigurationKeepsTheGoldenAMIAndTheNextBuildCarri
 	if def.number != 1 || def.imageID != "resolve:ssm:"+golden || string(def.data.InstanceType) != "t3.small" {
 		t.Errorf("new default version %d: image %q, type %s; want version 1, resolve:ssm:%s, t3.small", def.number, def.imageID, def.data.InstanceType, golden)
 	}
+	if after.group != before.group {
+		t.Errorf("the deploy replaced group %s by %s", before.group, after.group)
+	}
+	// No rolling update: the deploy replaces no instance, and the instance
+	// the new capacity adds launches from the new template.
 	ids, desired := groupInstances(t, after.group)
 	if desired != 3 || len(ids) != 3 {
 		t.Errorf("group %s: %d in service, desired %d; want 3", after.group, len(ids), desired)
+	}
+	for _, id := range running {
+		if !contains(ids, id) {
+			t.Errorf("instance %s, in service before the deploy, is not after it", id)
+		}
+	}
+	for _, id := range ids {
+		if !contains(running, id) {
+			if i := describeInstance(t, id); i.image != x || i.instanceType != "t3.small" {
+				t.Errorf("instance %s added by the new capacity runs %s on %s, want %s on t3.small", id, i.image, i.instanceType, x)
+			}
+		}
 	}
 
 	r := replaceOne(t, after.group)
@@ -150,6 +168,39 @@ func TestARedeployWithAChangedConfigurationKeepsTheGoldenAMIAndTheNextBuildCarri
 	r = replaceOne(t, after.group)
 	if r.image != y || r.instanceType != "t3.small" {
 		t.Errorf("replacement after the next build runs %s on %s, want %s on t3.small", r.image, r.instanceType, y)
+	}
+}
+
+// I2, the launch template alone: with the group's own properties unchanged,
+// the deploy still moves the group to the replacement launch template.
+func TestAnInstanceTypeChangeAloneMovesTheGroupToTheNewLaunchTemplate(t *testing.T) {
+	x, _ := build(t)
+	before := outputs(t)
+	cfg := deployed
+	cfg.Environments = append([]config.Environment(nil), deployed.Environments...)
+	cfg.Environments[0].Fleet.InstanceType = "t3.medium"
+	if cfg.Environments[0].Fleet.InstanceType == deployed.Environments[0].Fleet.InstanceType {
+		t.Fatal("the test changes nothing")
+	}
+	if err := deploy(cfg, true); err != nil {
+		t.Fatal(err)
+	}
+	after := outputs(t)
+	if after.launchTemplate == before.launchTemplate {
+		t.Fatalf("launch template %s was updated in place", after.launchTemplate)
+	}
+	g, err := aws_.asg.DescribeAutoScalingGroups(context.Background(), &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{after.group}})
+	if err != nil || len(g.AutoScalingGroups) != 1 {
+		t.Fatalf("describe group %s: %v", after.group, err)
+	}
+	if lt := g.AutoScalingGroups[0].LaunchTemplate; aws.ToString(lt.LaunchTemplateId) != after.launchTemplate || aws.ToString(lt.Version) != "1" {
+		t.Errorf("group launches %s version %s, want the new template %s version 1", aws.ToString(lt.LaunchTemplateId), aws.ToString(lt.Version), after.launchTemplate)
+	}
+	if got, _ := goldenValue(t); got != x {
+		t.Errorf("golden parameter holds %s after the deploy, want %s", got, x)
+	}
+	if r := replaceOne(t, after.group); r.image != x || r.instanceType != "t3.medium" {
+		t.Errorf("replacement runs %s on %s, want %s on t3.medium", r.image, r.instanceType, x)
 	}
 }
 
