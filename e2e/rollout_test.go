@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/immutable-server/golden-fleet/config"
@@ -258,6 +259,25 @@ func TestRollbackPointsReplacementsBackAtThePreviousGoldenAMI(t *testing.T) {
 	}
 	if r := replaceOne(t, f.group); r.image != y {
 		t.Errorf("replacement after rollback --to runs %s, want %s", r.image, y)
+	}
+
+	// A group launching a version with a literal AMI would not follow the
+	// parameter: fleetctl refuses and changes nothing.
+	setGroupVersion := func(v string) {
+		if _, err := aws_.asg.UpdateAutoScalingGroup(context.Background(), &autoscaling.UpdateAutoScalingGroupInput{
+			AutoScalingGroupName: aws.String(f.group),
+			LaunchTemplate:       &asgtypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(f.launchTemplate), Version: aws.String(v)},
+		}); err != nil {
+			t.Fatalf("set the group's launch template version to %s: %v", v, err)
+		}
+	}
+	setGroupVersion(itoa(yv))
+	defer setGroupVersion("1")
+	if out, err := runFleetctl(t, nil, "rollback", "--stack", fleetName); err == nil || !strings.Contains(out, "nothing changed") {
+		t.Errorf("rollback with the group on version %d (image %s): err %v, want a refusal", yv, y, err)
+	}
+	if got, _ := goldenValue(t); got != y {
+		t.Errorf("a refused rollback changed the golden parameter to %s", got)
 	}
 }
 

@@ -8,7 +8,10 @@
 //
 //  1. picks the target: --to, or the previous distinct value in the golden
 //     parameter's history (ssm:GetParameterHistory);
-//  2. checks that the target AMI exists and is available;
+//  2. checks that the target AMI exists and is available, and that the
+//     group launches a launch template version whose image is
+//     resolve:ssm:<golden parameter> (else the rollback would not reach
+//     it), changing nothing when a check fails;
 //  3. writes it into the golden parameter: every instance the group
 //     launches from now on (replacements, scale-outs) runs it;
 //  4. makes the newest launch template version carrying that AMI the
@@ -108,6 +111,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		cfn: cloudformation.NewFromConfig(cfg),
 		ssm: ssm.NewFromConfig(cfg),
 		ec2: ec2.NewFromConfig(cfg),
+		asg: autoscaling.NewFromConfig(cfg),
 		out: out,
 	}
 	return r.run(ctx, *stack, *to)
@@ -132,6 +136,7 @@ type rollback struct {
 	cfn cfnAPI
 	ssm ssmAPI
 	ec2 ec2API
+	asg asgAPI
 	out io.Writer
 }
 
@@ -184,18 +189,6 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 		return fmt.Errorf("AMI %s is %s: instances could not launch from it; nothing changed", target, state)
 	}
 
-	put, err := r.ssm.PutParameter(ctx, &ssm.PutParameterInput{
-		Name:      &outs.GoldenAmiParameter,
-		Value:     &target,
-		Type:      ssmtypes.ParameterTypeString,
-		DataType:  aws.String("aws:ec2:image"),
-		Overwrite: aws.Bool(true),
-	})
-	if err != nil {
-		return fmt.Errorf("writing %s into %s: %w", target, outs.GoldenAmiParameter, err)
-	}
-	fmt.Fprintf(r.out, "golden AMI parameter %s: %s -> %s (version %d)\n", outs.GoldenAmiParameter, current, target, put.Version)
-
 	var versions []LTVersion
 	vp := ec2.NewDescribeLaunchTemplateVersionsPaginator(r.ec2, &ec2.DescribeLaunchTemplateVersionsInput{LaunchTemplateId: &outs.LaunchTemplateID})
 	for vp.HasMorePages() {
@@ -211,6 +204,25 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 			versions = append(versions, LTVersion{Number: aws.ToInt64(v.VersionNumber), ImageID: image, Default: aws.ToBool(v.DefaultVersion)})
 		}
 	}
+	g, err := r.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{outs.AutoScalingGroupName}})
+	if err != nil || len(g.AutoScalingGroups) != 1 || g.AutoScalingGroups[0].LaunchTemplate == nil {
+		return fmt.Errorf("group %s: %v; nothing changed", outs.AutoScalingGroupName, err)
+	}
+	if w := GroupVersionWarning(aws.ToString(g.AutoScalingGroups[0].LaunchTemplate.Version), versions, outs.GoldenAmiParameter); w != "" {
+		return fmt.Errorf("%s; a rollback through the parameter would not reach group %s: nothing changed", w, outs.AutoScalingGroupName)
+	}
+	put, err := r.ssm.PutParameter(ctx, &ssm.PutParameterInput{
+		Name:      &outs.GoldenAmiParameter,
+		Value:     &target,
+		Type:      ssmtypes.ParameterTypeString,
+		DataType:  aws.String("aws:ec2:image"),
+		Overwrite: aws.Bool(true),
+	})
+	if err != nil {
+		return fmt.Errorf("writing %s into %s: %w", target, outs.GoldenAmiParameter, err)
+	}
+	fmt.Fprintf(r.out, "golden AMI parameter %s: %s -> %s (version %d)\n", outs.GoldenAmiParameter, current, target, put.Version)
+
 	if n, ok := DefaultVersionFor(versions, target); ok {
 		if _, err := r.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
 			LaunchTemplateId: &outs.LaunchTemplateID,

@@ -112,3 +112,29 @@ func PipelineHint(stack string) (pipeline, factoryStack string) {
 	}
 	return base + "-golden-ami", base + "-image-factory"
 }
+
+// GroupVersionWarning checks that the launch template version the group
+// launches resolves the golden parameter at launch. If it carries a
+// literal AMI (an Image Builder version), writing the parameter does not
+// reach the group's launches; the returned text says so. groupVersion is
+// the group's LaunchTemplate.Version: a number, $Default or $Latest.
+func GroupVersionWarning(groupVersion string, versions []LTVersion, parameter string) string {
+	var v *LTVersion
+	for k := range versions {
+		switch {
+		case groupVersion == "$Default" && versions[k].Default,
+			groupVersion == "$Latest" && (v == nil || versions[k].Number > v.Number),
+			groupVersion == fmt.Sprint(versions[k].Number):
+			v = &versions[k]
+		}
+	}
+	if v == nil {
+		return fmt.Sprintf("the group launches launch template version %q, which does not exist", groupVersion)
+	}
+	if v.ImageID == "resolve:ssm:"+parameter || strings.HasPrefix(v.ImageID, "resolve:ssm:"+parameter+":") {
+		return ""
+	}
+	return fmt.Sprintf("the group launches launch template version %d (%s), whose image is %s, not resolve:ssm:%s: "+
+		"the group's launches do not follow the parameter until the fleet stack is deployed with a launch template change",
+		v.Number, groupVersion, v.ImageID, parameter)
+}

@@ -134,3 +134,13 @@ func TestMissingResourcesNamesTheTemplateResourcesTheStackLacks(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+func TestGroupVersionWarningWhenTheGroupDoesNotReadTheParameter(t *testing.T) {
+	const param = "/imagebuilder/p/golden-ami"
+	versions := []LTVersion{{1, "resolve:ssm:" + param, false}, {2, x, true}, {3, "resolve:ssm:" + param + ":4", false}}
+	for v, wantWarning := range map[string]bool{"1": false, "3": false, "2": true, "$Default": true, "$Latest": false, "7": true} {
+		if got := GroupVersionWarning(v, versions, param); (got != "") != wantWarning {
+			t.Errorf("group version %s: warning %q, want a warning: %v", v, got, wantWarning)
+		}
+	}
+}
