@@ -276,7 +276,8 @@ type kase struct {
 }
 
 type result struct {
-	secs   []float64
+	secs   []float64 // wall time of each run
+	cpu    []float64 // user+system CPU time of each run, the whole process tree
 	rssMB  []float64
 	failed int
 }
@@ -323,9 +324,9 @@ func sanitize(s string) string {
 	}, s)
 }
 
-// run runs c once and returns its wall time and peak RSS (the largest
-// process of its tree).
-func (b *bench) run(c kase) (secs, rssMB float64, err error) {
+// run runs c once and returns its wall time, CPU time and peak RSS (the
+// largest process of its tree).
+func (b *bench) run(c kase) (secs, cpu, rssMB float64, err error) {
 	if c.outdir != "" {
 		os.RemoveAll(c.outdir)
 	}
@@ -352,6 +353,7 @@ func (b *bench) run(c kase) (secs, rssMB float64, err error) {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rssMB = float64(ru.Maxrss) / 1024
 		}
+		cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	}
 	if err != nil {
 		tail := stderr.String()
@@ -360,7 +362,7 @@ func (b *bench) run(c kase) (secs, rssMB float64, err error) {
 		}
 		err = fmt.Errorf("%s: %v\n%s", strings.Join(c.args, " "), err, tail)
 	}
-	return secs, rssMB, err
+	return secs, cpu, rssMB, err
 }
 
 // measure warms every case up once, then runs them n times interleaved,
@@ -370,7 +372,7 @@ func (b *bench) measure(section string, n int, cases []kase) map[string]*result 
 	progress("[%s] warm-up:", section)
 	for _, c := range cases {
 		res[c.name] = &result{}
-		s, _, err := b.run(c)
+		s, _, _, err := b.run(c)
 		if err != nil && !c.mayFail {
 			fatalf("[%s] %s failed:\n%v", section, c.name, err)
 		}
@@ -380,7 +382,7 @@ func (b *bench) measure(section string, n int, cases []kase) map[string]*result 
 	for i := 1; i <= n; i++ {
 		progress("[%s] run %d/%d (load %s):", section, i, n, loadavg())
 		for _, c := range cases {
-			s, rss, err := b.run(c)
+			s, cpu, rss, err := b.run(c)
 			r := res[c.name]
 			if err != nil {
 				if !c.mayFail {
@@ -389,6 +391,7 @@ func (b *bench) measure(section string, n int, cases []kase) map[string]*result 
 				r.failed++
 			}
 			r.secs = append(r.secs, s)
+			r.cpu = append(r.cpu, cpu)
 			r.rssMB = append(r.rssMB, rss)
 			mark := ""
 			if err != nil {
@@ -403,17 +406,35 @@ func (b *bench) measure(section string, n int, cases []kase) map[string]*result 
 
 // table prints the cases' medians as a Markdown table.
 func (b *bench) table(cases []kase, res map[string]*result) {
-	b.printf("\n| case | median | min | max | peak RSS (median) | runs |\n|---|---:|---:|---:|---:|---:|\n")
+	b.printf("\n| case | median | min | max | CPU (median) | peak RSS (median) | runs |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range cases {
 		r := res[c.name]
 		runs := strconv.Itoa(len(r.secs))
 		if r.failed > 0 {
 			runs += fmt.Sprintf(" (%d exited ≠ 0)", r.failed)
 		}
-		b.printf("| %s | %.2f s | %.2f s | %.2f s | %.0f MB | %s |\n",
-			c.name, r.median(), slices.Min(r.secs), slices.Max(r.secs), median(r.rssMB), runs)
+		b.printf("| %s | %.2f s | %.2f s | %.2f s | %.2f s | %.0f MB | %s |\n",
+			c.name, r.median(), slices.Min(r.secs), slices.Max(r.secs), median(r.cpu), median(r.rssMB), runs)
 	}
 	b.printf("\n")
+}
+
+// ratios compares x with y three ways: the ratio of the median wall
+// times, the median of the per-run ratios (runs i of x and y ran back to
+// back, so load that hits both cancels out: the figure judged), and the
+// ratio of the median CPU times (what the work costs, whatever the load).
+type ratios struct{ ofMedians, paired, cpu float64 }
+
+func compare(x, y *result) ratios {
+	var per []float64
+	for i := range min(len(x.secs), len(y.secs)) {
+		per = append(per, x.secs[i]/y.secs[i])
+	}
+	return ratios{x.median() / y.median(), median(per), median(x.cpu) / median(y.cpu)}
+}
+
+func (r ratios) String() string {
+	return fmt.Sprintf("median of per-run ratios %.2f×, ratio of medians %.2f×, CPU-time ratio %.2f×", r.paired, r.ofMedians, r.cpu)
 }
 
 func (b *bench) verdict(name string, ratio, limit float64, judgedOn string) {
@@ -488,10 +509,11 @@ func (b *bench) sectionA() {
 	b.sameTemplates()
 	res := b.measure("a", *runs, cases)
 	b.table(cases, res)
-	cli := res["cli: whole app"].median() / res["cli: empty app"].median()
-	alone := res["alone: whole app"].median() / res["alone: empty app"].median()
-	b.printf("whole/empty, app binary alone: %.2f× (%+.2f s)\n", alone, res["alone: whole app"].median()-res["alone: empty app"].median())
-	b.verdict("a. whole app / empty app", cli, limitAppOverEmpty, "judged on the CLI path `cdk synth -q`, what a developer waits for")
+	cli := compare(res["cli: whole app"], res["cli: empty app"])
+	alone := compare(res["alone: whole app"], res["alone: empty app"])
+	b.printf("whole/empty through the CLI: %s\n\n", cli)
+	b.printf("whole/empty, app binary alone: %s (%+.2f s)\n\n", alone, res["alone: whole app"].median()-res["alone: empty app"].median())
+	b.verdict("a. whole app / empty app", cli.paired, limitAppOverEmpty, "median of per-run ratios on the CLI path `cdk synth -q`, what a developer waits for")
 }
 
 // sameTemplates checks, once, that the binary-alone run writes the same
@@ -518,7 +540,7 @@ func (b *bench) sameTemplates() {
 // template that differs, "" when none does.
 func (b *bench) templatesDiffer() string {
 	for _, c := range []kase{b.cliCase("check cli", ""), b.binCase("check alone", b.bins.app, "CDK_VALIDATION=false")} {
-		if _, _, err := b.run(c); err != nil {
+		if _, _, _, err := b.run(c); err != nil {
 			fatalf("%v", err)
 		}
 	}
@@ -556,7 +578,7 @@ func (b *bench) sectionB() {
 	}
 	b.table(cases, res)
 	b.printf("| path | 1 env | 5 env | 10 env | slope 1→5 per env | slope 5→10 per env | least-squares fit |\n|---|---:|---:|---:|---:|---:|---|\n")
-	var cliRatio float64
+	var cliRatio ratios
 	for _, path := range []string{"cli", "alone"} {
 		var y []float64
 		for _, n := range ns {
@@ -566,14 +588,13 @@ func (b *bench) sectionB() {
 		b.printf("| %s | %.2f s | %.2f s | %.2f s | %.3f s | %.3f s | %.2f s + %.3f s × envs |\n",
 			path, y[0], y[1], y[2], (y[1]-y[0])/4, (y[2]-y[1])/5, fixed, slope)
 		if path == "cli" {
-			cliRatio = y[2] / y[0]
-		} else {
-			b.printf("\n")
-			b.printf("10/1, app binary alone: %.2f×\n", y[2]/y[0])
+			cliRatio = compare(res["cli: 10 env"], res["cli: 1 env"])
 		}
 	}
+	b.printf("\n10/1 through the CLI: %s\n\n", cliRatio)
+	b.printf("10/1, app binary alone: %s\n\n", compare(res["alone: 10 env"], res["alone: 1 env"]))
 	b.printf("Equal slopes 1→5 and 5→10 mean each environment adds the same work (no per-environment fixed cost that grows); the intercept is the fixed cost of any synth.\n")
-	b.verdict("b. 10 environments / 1 environment", cliRatio, limitTenOverOne, "judged on the CLI path")
+	b.verdict("b. 10 environments / 1 environment", cliRatio.paired, limitTenOverOne, "median of per-run ratios on the CLI path")
 }
 
 // fit is the least-squares line through (x, y): intercept and slope.
@@ -624,9 +645,10 @@ func (b *bench) sectionC() {
 		}
 	}
 	b.printf("\n")
-	ratio := res[tests.name].median() / res[synth.name].median()
-	b.printf("with CDK_VALIDATION=false in every test binary: %.2f×\n", res[testsNoValidation.name].median()/res[synth.name].median())
-	b.verdict("c. go test / whole-app synth", ratio, limitTestOverApp, "judged against the inner-loop `cdk synth -q` (validation off), measured in the same section")
+	ratio := compare(res[tests.name], res[synth.name])
+	b.printf("go test / synth: %s\n\n", ratio)
+	b.printf("with CDK_VALIDATION=false in every test binary: %s\n\n", compare(res[testsNoValidation.name], res[synth.name]))
+	b.verdict("c. go test / whole-app synth", ratio.paired, limitTestOverApp, "judged against the inner-loop `cdk synth -q` (validation off), measured in the same section")
 }
 
 // sectionD: validation on and off, cdk-nag.
@@ -644,9 +666,11 @@ func (b *bench) sectionD() {
 	res := b.measure("d", *runs, cases)
 	b.table(cases, res)
 	m := func(n string) float64 { return res[n].median() }
-	b.printf("validation adds %+.2f s through the CLI (%.2f×), %+.2f s to the binary alone; cdk-nag adds %+.2f s\n",
-		m("cli: validation on")-m("cli: validation off"), m("cli: validation on")/m("cli: validation off"),
-		m("alone: validation on")-m("alone: validation off"), m("alone: cdk-nag, validation off")-m("alone: validation off"))
+	b.printf("validation adds %+.2f s through the CLI (%s) and %+.2f s to the binary alone (%s)\n\n",
+		m("cli: validation on")-m("cli: validation off"), compare(res["cli: validation on"], res["cli: validation off"]),
+		m("alone: validation on")-m("alone: validation off"), compare(res["alone: validation on"], res["alone: validation off"]))
+	b.printf("cdk-nag adds %+.2f s to the binary alone (%s)\n\n",
+		m("alone: cdk-nag, validation off")-m("alone: validation off"), compare(res["alone: cdk-nag, validation off"], res["alone: validation off"]))
 	b.printf("whole/empty with validation on (alone): %.2f×\n", m("alone: validation on")/m("alone: empty app, validation on"))
 }
 
@@ -666,7 +690,7 @@ func (b *bench) sectionCold() {
 	b.printf("| step | time | peak RSS |\n|---|---:|---:|\n")
 	for _, s := range steps {
 		progress("[cold] %s …\n", s.name)
-		secs, rss, err := b.run(s)
+		secs, _, rss, err := b.run(s)
 		if err != nil {
 			b.printf("| %s | failed: %v | |\n", s.name, firstLine(err.Error()))
 			continue
