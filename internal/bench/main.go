@@ -500,11 +500,16 @@ func (b *bench) machine() {
 func (b *bench) sectionA() {
 	b.printf("\n## a. Whole app (%d environments) vs an empty Go CDK app\n", len(config.Default().Environments))
 	b.printf("\nCLI: `cdk synth -q` with cdk.json's app (`scripts/app`), and the empty app with `--app \"scripts/app ./internal/bench/emptyapp\"`. Alone: prebuilt binaries (`go build`), `CDK_OUTDIR` and the CLI's context set, `CDK_VALIDATION=false` as scripts/app sets it.\n")
+	// "before": the launcher as it was before the speed work, `go run`
+	// with the built-in validation on, for both apps.
+	before := []string{"GOLDEN_FLEET_GO_RUN=1", "CDK_VALIDATION=true"}
 	cases := []kase{
 		b.cliCase("cli: whole app", ""),
 		b.cliCase("cli: empty app", "scripts/app ./internal/bench/emptyapp"),
 		b.binCase("alone: whole app", b.bins.app, "CDK_VALIDATION=false"),
 		b.binCase("alone: empty app", b.bins.empty, "CDK_VALIDATION=false"),
+		b.cliCase("before: cli: whole app (go run, validation on)", "", before...),
+		b.cliCase("before: cli: empty app (go run, validation on)", "scripts/app ./internal/bench/emptyapp", before...),
 	}
 	b.sameTemplates()
 	res := b.measure("a", *runs, cases)
@@ -513,6 +518,8 @@ func (b *bench) sectionA() {
 	alone := compare(res["alone: whole app"], res["alone: empty app"])
 	b.printf("whole/empty through the CLI: %s\n\n", cli)
 	b.printf("whole/empty, app binary alone: %s (%+.2f s)\n\n", alone, res["alone: whole app"].median()-res["alone: empty app"].median())
+	b.printf("whole/empty before the speed work (go run, validation on): %s\n\n",
+		compare(res["before: cli: whole app (go run, validation on)"], res["before: cli: empty app (go run, validation on)"]))
 	b.verdict("a. whole app / empty app", cli.paired, limitAppOverEmpty, "median of per-run ratios on the CLI path `cdk synth -q`, what a developer waits for")
 }
 
