@@ -352,20 +352,37 @@ func TestTheGroupLaunchesFromTheVersionCloudFormationWrote(t *testing.T) {
 		if got, want := jsonOf(path(spec, "LaunchTemplateId")), jsonOf(ref(ltID)); got != want {
 			t.Errorf("LaunchTemplateId = %s, want %s", got, want)
 		}
-		if got, want := jsonOf(path(spec, "Version")), jsonOf(getAtt(ltID, "LatestVersionNumber")); got != want {
-			t.Errorf("Version = %s, want %s", got, want)
+		// Version 1 is the only version CloudFormation writes (every change
+		// replaces the template); Image Builder's versions carry literal AMIs.
+		if got := path(spec, "Version"); got != "1" {
+			t.Errorf("Version = %s, want \"1\", the version CloudFormation wrote", jsonOf(got))
 		}
 	})
 }
 
-func TestTheLaunchTemplateNameHashesItsData(t *testing.T) {
+func TestTheLaunchTemplateNameHashesItsDataAndNamesItsSecurityGroup(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
 		_, lt := only(t, fleet, "AWS::EC2::LaunchTemplate")
-		name, _ := lt["LaunchTemplateName"].(string)
+		sgs := resources(fleet, "AWS::EC2::SecurityGroup")
+		if len(sgs) != 1 {
+			t.Fatalf("want one security group, got %d", len(sgs))
+		}
+		var sgID string
+		for id := range sgs {
+			sgID = id
+		}
+		parts, _ := path(lt, "LaunchTemplateName", "Fn::Join", 1).([]any)
+		if len(parts) != 2 {
+			t.Fatalf("LaunchTemplateName = %s, want the join of \"<prefix>-<env>-<hash>-\" and the security group id", jsonOf(lt["LaunchTemplateName"]))
+		}
 		prefix := config.Default().Prefix + "-" + env.Name + "-"
-		hash := strings.TrimPrefix(name, prefix)
-		if !strings.HasPrefix(name, prefix) || len(hash) != 12 || strings.Trim(hash, "0123456789abcdef") != "" {
-			t.Errorf("LaunchTemplateName = %q, want %q followed by 12 hex digits", name, prefix)
+		head, _ := parts[0].(string)
+		hash := strings.TrimSuffix(strings.TrimPrefix(head, prefix), "-")
+		if !strings.HasPrefix(head, prefix) || len(hash) != 12 || strings.Trim(hash, "0123456789abcdef") != "" {
+			t.Errorf("LaunchTemplateName starts %q, want %q, 12 hex digits and '-'", head, prefix)
+		}
+		if got, want := jsonOf(parts[1]), jsonOf(getAtt(sgID, "GroupId")); got != want {
+			t.Errorf("LaunchTemplateName ends with %s, want %s", got, want)
 		}
 	})
 }

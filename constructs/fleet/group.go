@@ -26,10 +26,10 @@ type GroupProps struct {
 	Notifications awssns.ITopic
 }
 
-// Group is the fleet's Auto Scaling group. It launches from the version of
-// the launch template that CloudFormation wrote, whose image id is resolved
-// from the golden AMI parameter at launch: every instance it launches, a
-// replacement or a scale-out, runs the newest golden AMI.
+// Group is the fleet's Auto Scaling group. It launches from version 1 of
+// the launch template, the only one CloudFormation writes, whose image id
+// is resolved from the golden AMI parameter at launch: every instance it
+// launches, a replacement or a scale-out, runs the newest golden AMI.
 type Group struct {
 	constructs.Construct
 	// Resource is the L2 group.
@@ -68,6 +68,13 @@ func NewGroup(scope constructs.Construct, id string, props GroupProps) *Group {
 		},
 		Notifications: notifications,
 	})
+	// CDK pins Fn::GetAtt LatestVersionNumber. The template's only
+	// CloudFormation-written version is 1; whether CloudFormation would read
+	// LatestVersionNumber again (and find a version Image Builder added,
+	// with a literal AMI) after an in-place update is not documented, so the
+	// group names version 1 outright.
+	asg.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup).AddPropertyOverride(
+		jsii.String("LaunchTemplate.Version"), jsii.String(CloudFormationVersion))
 	awscdk.Annotations_Of(asg).AcknowledgeWarning(jsii.String("@aws-cdk/aws-autoscaling:desiredCapacitySet"),
 		jsii.String("a fixed desired capacity is the design: each deploy sets the group back to it"))
 	return &Group{Construct: c, Resource: asg}

@@ -49,12 +49,14 @@ type LaunchTemplateProps struct {
 // Its image id is "resolve:ssm:<golden parameter>", so it never carries an
 // AMI id of its own and a stack update can never roll the golden AMI back.
 //
-// Its name ends with a hash of its launch template data: any change of the
-// data replaces the template, and the new template's only version (the one
-// CloudFormation wrote) is its default. Image Builder bases the version it
-// adds on every build on the default version, so that version always
-// carries the latest deployed configuration. CloudFormation alone never
-// makes a new version the default.
+// Its name is "<prefix>-<hash of its data>-<security group id>": any change
+// of the data's text, and a replaced security group (a new VPC), replace the
+// template. CloudFormation therefore only ever writes one version of a
+// template, version 1 (CloudFormationVersion), which is its default until
+// the first build. Image Builder bases the version it adds on every build on
+// that version, so the build's version always carries the latest deployed
+// configuration. (CloudFormation alone never makes a new version the
+// default.)
 type LaunchTemplate struct {
 	constructs.Construct
 	// Resource is the L2 launch template; Resource.Node().DefaultChild() is
@@ -135,16 +137,25 @@ func NewLaunchTemplate(scope constructs.Construct, id string, props LaunchTempla
 	lt.Node().AddDependency(props.Image.Resource)
 
 	cfn := lt.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
-	cfn.SetLaunchTemplateName(awscdk.Lazy_String(&dataHashedName{prefix: props.NamePrefix, cfn: cfn}, nil))
+	cfn.SetLaunchTemplateName(awscdk.Lazy_String(&dataHashedName{prefix: props.NamePrefix, cfn: cfn, sg: sg}, nil))
 
 	return &LaunchTemplate{Construct: c, Resource: lt, Role: role, SecurityGroup: sg}
 }
 
-// dataHashedName produces "<prefix>-<12 hex digits>", the digits hashing
-// the launch template data as it appears in the template.
+// CloudFormationVersion is the only version of the launch template that
+// CloudFormation writes: every change replaces the template instead of
+// adding a version. The group launches this version, never one that Image
+// Builder added (those carry a literal AMI id).
+const CloudFormationVersion = "1"
+
+// dataHashedName produces "<prefix>-<12 hex digits>-<security group id>",
+// the digits hashing the launch template data as it appears in the
+// template. The security group id covers the one change the text does not
+// show: a replaced security group behind the same GetAtt.
 type dataHashedName struct {
 	prefix string
 	cfn    awsec2.CfnLaunchTemplate
+	sg     awsec2.SecurityGroup
 }
 
 func (d *dataHashedName) Produce() *string {
@@ -154,5 +165,5 @@ func (d *dataHashedName) Produce() *string {
 		panic(fmt.Sprintf("launch template %s: cannot hash its data: %v", *d.cfn.Node().Path(), err))
 	}
 	sum := sha256.Sum256(data)
-	return jsii.String(d.prefix + "-" + hex.EncodeToString(sum[:])[:12])
+	return jsii.String(d.prefix + "-" + hex.EncodeToString(sum[:])[:12] + "-" + *d.sg.SecurityGroupId())
 }
