@@ -10,7 +10,7 @@ BIN := $(CURDIR)/$(CDK_DIR)/node_modules/.bin
 export PATH := $(BIN):$(PATH)
 # jsii inside the Go app and the CLI both run on the pinned Node 22.
 
-.PHONY: synth test deps unit synth-check e2e fuzz lint clean
+.PHONY: synth test deps unit synth-check e2e fuzz lint local-deploy clean
 
 synth: deps
 	cdk synth --quiet
@@ -44,8 +44,14 @@ synth-check:
 	@echo "cdk synth: templates identical to testdata/"
 	scripts/cfn-lint cdk.out
 
+# Tests that start moto or the CDK CLI: the rollout against moto (e2e/)
+# and bad input through the real `cdk synth` (badinput/).
 e2e:
-	go test -tags e2e -count=1 ./...
+	go test -tags e2e -count=1 ./e2e/ ./badinput/
+
+# Deploy the local environment to moto, check it, diff, destroy.
+local-deploy: deps
+	scripts/local-deploy
 
 fuzz:
 	scripts/fuzz 10s
