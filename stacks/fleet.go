@@ -3,7 +3,6 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -13,6 +12,7 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
 	"github.com/immutable-server/golden-fleet/constructs/network"
+	"github.com/immutable-server/golden-fleet/constructs/notify"
 )
 
 // FleetStackProps configures FleetStack.
@@ -86,28 +86,12 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 
 	awscdk.Tags_Of(s.LaunchTemplate.Resource).Add(jsii.String(FleetTagKey), jsii.String(props.Prefix+"-"+env.Name), nil)
 
-	notificationsKey := awskms.NewKey(stack, jsii.String("NotificationsKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the fleet's scaling notifications"),
-		EnableKeyRotation: jsii.Bool(true),
-	})
-	// Auto Scaling publishes through its service-linked role.
-	notificationsKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AutoScalingPublishes"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]interface{}{
-			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": stack.FormatArn(&awscdk.ArnComponents{
-				Service:      jsii.String("iam"),
-				Region:       jsii.String(""),
-				Resource:     jsii.String("role"),
-				ResourceName: jsii.String("aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"),
-			})},
-		},
-	}), jsii.Bool(false))
-	s.Notifications = awssns.NewTopic(stack, jsii.String("Notifications"), &awssns.TopicProps{
-		MasterKey:  notificationsKey,
-		EnforceSSL: jsii.Bool(true),
+	s.Notifications, _ = notify.EncryptedTopic(stack, notify.TopicProps{
+		KeyID:             "NotificationsKey",
+		TopicID:           "Notifications",
+		KeyDescription:    "Encrypts the fleet's scaling notifications",
+		Publisher:         "AutoScaling",
+		ServiceLinkedRole: "aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
 	})
 
 	s.Group = fleet.NewGroup(stack, "Group", fleet.GroupProps{

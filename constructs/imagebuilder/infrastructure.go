@@ -11,6 +11,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/constructs/notify"
 )
 
 // InfrastructureConfigurationProps configures InfrastructureConfiguration.
@@ -69,25 +71,12 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 	})
 	profile := awsiam.NewInstanceProfile(c, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: role})
 
-	key := awskms.NewKey(c, jsii.String("TopicKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the Image Builder notification topic"),
-		EnableKeyRotation: jsii.Bool(true),
-	})
-	// Image Builder publishes through its service-linked role. The role is
-	// matched by a condition rather than named as principal, so the key can
-	// be created before the account's first Image Builder use creates it.
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("ImageBuilderPublishes"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]interface{}{
-			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": serviceLinkedRoleArn(c)},
-		},
-	}), jsii.Bool(false))
-	topic := awssns.NewTopic(c, jsii.String("Topic"), &awssns.TopicProps{
-		MasterKey:  key,
-		EnforceSSL: jsii.Bool(true),
+	topic, key := notify.EncryptedTopic(c, notify.TopicProps{
+		KeyID:             "TopicKey",
+		TopicID:           "Topic",
+		KeyDescription:    "Encrypts the Image Builder notification topic",
+		Publisher:         "ImageBuilder",
+		ServiceLinkedRole: "aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
 	})
 
 	bucket := awss3.NewBucket(c, jsii.String("LogBucket"), &awss3.BucketProps{
@@ -175,14 +164,3 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 
 // Arn of the infrastructure configuration.
 func (i *InfrastructureConfiguration) Arn() *string { return i.Resource.AttrArn() }
-
-// serviceLinkedRoleArn is the ARN of AWSServiceRoleForImageBuilder in the
-// stack's account.
-func serviceLinkedRoleArn(scope constructs.Construct) *string {
-	return awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
-		Service:      jsii.String("iam"),
-		Region:       jsii.String(""),
-		Resource:     jsii.String("role"),
-		ResourceName: jsii.String("aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"),
-	})
-}
