@@ -2,7 +2,9 @@ package main
 
 // These tests synthesize exactly what `cdk synth` synthesizes — the same
 // configuration, the same composition (stacks.Build) and the feature flags
-// from cdk.json — once per test binary, then check it two ways:
+// from cdk.json — once per test binary, then check it two ways (the
+// security and cdk-nag tests in security_test.go and nag_test.go read the
+// same synthesis):
 //
 //   - golden snapshots of every template under testdata/, which catch any
 //     change and print it as a diff with the command that accepts it;
@@ -22,6 +24,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/immutable-server/golden-fleet/components"
 	"github.com/immutable-server/golden-fleet/config"
@@ -32,6 +35,14 @@ var update = flag.Bool("update", false, "rewrite the golden templates under test
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// Synthesize before any test: the security and cdk-nag tests read the
+	// assembly directly.
+	synthOnce.Do(func() { synthErr = synth.build() })
+	if synthErr != nil {
+		fmt.Fprintln(os.Stderr, "synthesis:", synthErr)
+		jsii.Close()
+		os.Exit(1)
+	}
 	code := m.Run()
 	jsii.Close()
 	if synth.dir != "" {
@@ -43,11 +54,13 @@ func TestMain(m *testing.M) {
 // synthesized is the app as `cdk synth` builds it.
 type synthesized struct {
 	dir       string
-	envs      []stacks.Environment
-	cfg       config.App
+	cfg       config.App                // config.Default(): what `cdk synth` deploys
 	raw       map[string][]byte         // stack name -> template file
 	templates map[string]map[string]any // stack name -> parsed template
 	deps      map[string][]string       // stack name -> stacks it depends on
+	// synthErr is why app.Synth failed (after writing the assembly), for
+	// example an error annotation of an unsuppressed cdk-nag rule.
+	synthErr error
 }
 
 var (
@@ -56,7 +69,17 @@ var (
 	synthErr  error
 )
 
-// app synthesizes the app once per test binary and shares it.
+// app synthesizes once per test binary, and every test shares it. This is
+// the only test binary that starts jsii: each such binary costs a 90 MB
+// link and a Node.js start, more than the synthesis itself, so the
+// construct-level rollout tests (launchtemplate_test.go,
+// immutability_test.go) live here too.
+//
+// The app is config.Default() plus cmkEnvironment (security_test.go), a
+// test-only environment with a customer-managed EBS key, with cdk-nag's
+// AwsSolutions pack applied (it writes reports; it changes no template).
+// Golden snapshots and intent tests look only at config.Default()'s
+// stacks.
 func app(t *testing.T) *synthesized {
 	t.Helper()
 	synthOnce.Do(func() { synthErr = synth.build() })
@@ -76,25 +99,52 @@ func (s *synthesized) build() error {
 		return err
 	}
 	s.cfg = config.Default()
+	all := config.Default()
+	all.Environments = append(all.Environments, cmkEnvironment())
 	docs := components.Embedded()
-	if err := config.Validate(s.cfg, docs); err != nil {
+	if err := config.Validate(all, docs); err != nil {
 		return err
 	}
+	// The built-in CloudFormation validation doubles the time of a synth;
+	// `make synth-check` runs it (CDK_VALIDATION=true cdk synth) next to
+	// cfn-lint. CDK_VALIDATION=true turns it on here too.
+	validation := os.Getenv("CDK_VALIDATION") == "true"
 	a := awscdk.NewApp(&awscdk.AppProps{
-		Context: &ctx,
-		Outdir:  jsii.String(s.dir),
-		// cfn-lint checks every template in the test command; the
-		// built-in validation would add seconds to every test run.
-		BuiltinCloudFormationValidation: jsii.Bool(false),
+		Context:                         &ctx,
+		Outdir:                          jsii.String(s.dir),
+		BuiltinCloudFormationValidation: &validation,
 	})
-	s.envs = stacks.Build(a, s.cfg, docs)
-	assembly := a.Synth(nil)
+	stacks.Build(a, all, docs)
+	awscdk.Aspects_Of(a).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(true)}), nil)
+	s.synthErr = synthesize(a)
+
+	if assembled, err = readAssembly(s.dir); err != nil {
+		return err
+	}
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type         string   `json:"type"`
+			Dependencies []string `json:"dependencies"`
+			Properties   struct {
+				TemplateFile string `json:"templateFile"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	data, err := os.ReadFile(filepath.Join(s.dir, "manifest.json"))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &manifest); err != nil {
+		return err
+	}
 	s.raw = map[string][]byte{}
 	s.templates = map[string]map[string]any{}
 	s.deps = map[string][]string{}
-	for _, st := range *assembly.Stacks() {
-		name := *st.StackName()
-		data, err := os.ReadFile(*st.TemplateFullPath())
+	for name, art := range manifest.Artifacts {
+		if art.Type != "aws:cloudformation:stack" || !s.inDefaultConfig(name) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(s.dir, art.Properties.TemplateFile))
 		if err != nil {
 			return err
 		}
@@ -104,10 +154,31 @@ func (s *synthesized) build() error {
 		}
 		s.raw[name] = data
 		s.templates[name] = tpl
-		for _, d := range *st.Dependencies() {
-			s.deps[name] = append(s.deps[name], *d.Id())
+		s.deps[name] = art.Dependencies
+	}
+	return nil
+}
+
+// inDefaultConfig says whether stack belongs to an environment of
+// config.Default().
+func (s *synthesized) inDefaultConfig(stack string) bool {
+	for _, env := range s.cfg.Environments {
+		if strings.HasPrefix(stack, s.cfg.Prefix+"-"+env.Name+"-") {
+			return true
 		}
 	}
+	return false
+}
+
+// synthesize runs app.Synth, turning the panic of a failed validation (an
+// error annotation) into an error; the assembly is written either way.
+func synthesize(a awscdk.App) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis failed: %v", r)
+		}
+	}()
+	a.Synth(nil)
 	return nil
 }
 

@@ -1,9 +1,13 @@
-package fleet_test
+// Construct-level tests of the rollout invariants I1 and I2: the golden AMI
+// parameter's template text never depends on the configuration, the launch
+// template's image is always that parameter, and every change of the
+// launch template's data renames (replaces) it.
+
+package main
 
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,18 +18,12 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
+var fleetStackCount int
 
-var stackCount int
-
-func newStack() awscdk.Stack {
-	stackCount++
+func newFleetStack() awscdk.Stack {
+	fleetStackCount++
 	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
-	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("S%d", stackCount)), &awscdk.StackProps{
+	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("F%d", fleetStackCount)), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
 	})
 }
@@ -40,7 +38,7 @@ type fleetParts struct {
 }
 
 func build(seed string, mutate func(p *fleet.LaunchTemplateProps)) fleetParts {
-	s := newStack()
+	s := newFleetStack()
 	vpc := awsec2.Vpc_FromVpcAttributes(s, jsii.String("Vpc"), &awsec2.VpcAttributes{
 		VpcId:             jsii.String("vpc-12345678"),
 		AvailabilityZones: jsii.Strings("eu-west-1a"),

@@ -1,4 +1,4 @@
-package stacks_test
+package main
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 )
 
 // Security defaults, one behaviour per test, read from the templates of
-// the one synthesized app (see synth_test.go). The app is config.Default()
+// the one synthesized app (see assembly_test.go). The app is config.Default()
 // plus the test-only environment cmkEnvironment, which sets the optional
 // customer-managed EBS key.
 
@@ -42,12 +42,12 @@ type resource struct {
 
 func (r resource) String() string { return r.Stack + "/" + r.ID }
 
-// resources returns every resource of type typ in every stack, or only in
+// allResources returns every resource of type typ in every stack, or only in
 // the stacks whose name ends with suffix when suffix is not empty.
-func resources(t *testing.T, typ, suffix string) []resource {
+func allResources(t *testing.T, typ, suffix string) []resource {
 	t.Helper()
 	var out []resource
-	for _, s := range synthesized.Stacks {
+	for _, s := range assembled.Stacks {
 		if !strings.HasSuffix(s.Name, suffix) {
 			continue
 		}
@@ -96,7 +96,7 @@ func list(v interface{}) []interface{} {
 }
 
 func TestFleetInstancesRequireIMDSv2(t *testing.T) {
-	for _, lt := range resources(t, "AWS::EC2::LaunchTemplate", "") {
+	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "") {
 		if got := at(lt.Properties, "LaunchTemplateData", "MetadataOptions", "HttpTokens"); got != "required" {
 			t.Errorf("%s: MetadataOptions.HttpTokens = %v, want required", lt, got)
 		}
@@ -104,7 +104,7 @@ func TestFleetInstancesRequireIMDSv2(t *testing.T) {
 }
 
 func TestBuildInstancesRequireIMDSv2(t *testing.T) {
-	for _, ic := range resources(t, "AWS::ImageBuilder::InfrastructureConfiguration", "") {
+	for _, ic := range allResources(t, "AWS::ImageBuilder::InfrastructureConfiguration", "") {
 		if got := at(ic.Properties, "InstanceMetadataOptions", "HttpTokens"); got != "required" {
 			t.Errorf("%s: InstanceMetadataOptions.HttpTokens = %v, want required", ic, got)
 		}
@@ -112,7 +112,7 @@ func TestBuildInstancesRequireIMDSv2(t *testing.T) {
 }
 
 func TestBuildInstancesAreTerminatedWhenABuildFails(t *testing.T) {
-	for _, ic := range resources(t, "AWS::ImageBuilder::InfrastructureConfiguration", "") {
+	for _, ic := range allResources(t, "AWS::ImageBuilder::InfrastructureConfiguration", "") {
 		if got := ic.Properties["TerminateInstanceOnFailure"]; got != true {
 			t.Errorf("%s: TerminateInstanceOnFailure = %v, want true", ic, got)
 		}
@@ -120,7 +120,7 @@ func TestBuildInstancesAreTerminatedWhenABuildFails(t *testing.T) {
 }
 
 func TestFleetVolumesAreEncrypted(t *testing.T) {
-	for _, lt := range resources(t, "AWS::EC2::LaunchTemplate", "") {
+	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "") {
 		mappings := list(at(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings"))
 		if len(mappings) == 0 {
 			t.Errorf("%s: no block device mapping", lt)
@@ -134,7 +134,7 @@ func TestFleetVolumesAreEncrypted(t *testing.T) {
 }
 
 func TestImageVolumesAreEncrypted(t *testing.T) {
-	for _, r := range resources(t, "AWS::ImageBuilder::ImageRecipe", "") {
+	for _, r := range allResources(t, "AWS::ImageBuilder::ImageRecipe", "") {
 		mappings := list(r.Properties["BlockDeviceMappings"])
 		if len(mappings) == 0 {
 			t.Errorf("%s: no block device mapping", r)
@@ -148,12 +148,12 @@ func TestImageVolumesAreEncrypted(t *testing.T) {
 }
 
 func TestAConfiguredKmsKeyEncryptsFleetAndImageVolumes(t *testing.T) {
-	for _, lt := range resources(t, "AWS::EC2::LaunchTemplate", "-cmk-fleet") {
+	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "-cmk-fleet") {
 		if got := at(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "KmsKeyId"); got != cmkKeyArn {
 			t.Errorf("%s: root volume KmsKeyId = %v, want %s", lt, got, cmkKeyArn)
 		}
 	}
-	for _, r := range resources(t, "AWS::ImageBuilder::ImageRecipe", "-cmk-image-factory") {
+	for _, r := range allResources(t, "AWS::ImageBuilder::ImageRecipe", "-cmk-image-factory") {
 		if got := at(r.Properties, "BlockDeviceMappings", 0, "Ebs", "KmsKeyId"); got != cmkKeyArn {
 			t.Errorf("%s: root volume KmsKeyId = %v, want %s", r, got, cmkKeyArn)
 		}
@@ -161,7 +161,7 @@ func TestAConfiguredKmsKeyEncryptsFleetAndImageVolumes(t *testing.T) {
 }
 
 func TestWithoutAKmsKeyVolumesUseTheAccountDefaultKey(t *testing.T) {
-	for _, lt := range resources(t, "AWS::EC2::LaunchTemplate", "-dev-fleet") {
+	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "-dev-fleet") {
 		if got := at(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "KmsKeyId"); got != nil {
 			t.Errorf("%s: root volume KmsKeyId = %v, want none (the account's default EBS key)", lt, got)
 		}
@@ -180,7 +180,7 @@ func allowStatements(t *testing.T) map[string][]interface{} {
 		}
 	}
 	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
-		for _, s := range synthesized.Stacks {
+		for _, s := range assembled.Stacks {
 			res, _ := s.Template["Resources"].(map[string]interface{})
 			for id, v := range res {
 				if at(v, "Type") == typ {
@@ -189,7 +189,7 @@ func allowStatements(t *testing.T) map[string][]interface{} {
 			}
 		}
 	}
-	for _, role := range resources(t, "AWS::IAM::Role", "") {
+	for _, role := range allResources(t, "AWS::IAM::Role", "") {
 		for i, p := range list(role.Properties["Policies"]) {
 			add(fmt.Sprintf("%s.Policies[%d]", role, i), at(p, "PolicyDocument"))
 		}
@@ -216,12 +216,12 @@ func TestNoPolicyAllowsEveryActionOnEveryResource(t *testing.T) {
 }
 
 func TestTopicsAreEncryptedWithAKeyThatRotates(t *testing.T) {
-	for _, topic := range resources(t, "AWS::SNS::Topic", "") {
+	for _, topic := range allResources(t, "AWS::SNS::Topic", "") {
 		if topic.Properties["KmsMasterKeyId"] == nil {
 			t.Errorf("%s: no KmsMasterKeyId", topic)
 		}
 	}
-	for _, key := range resources(t, "AWS::KMS::Key", "") {
+	for _, key := range allResources(t, "AWS::KMS::Key", "") {
 		if key.Properties["EnableKeyRotation"] != true {
 			t.Errorf("%s: EnableKeyRotation = %v, want true", key, key.Properties["EnableKeyRotation"])
 		}
@@ -240,8 +240,8 @@ func deniesInsecureTransport(doc interface{}) bool {
 }
 
 func TestTopicsRefuseRequestsWithoutTLS(t *testing.T) {
-	policies := resources(t, "AWS::SNS::TopicPolicy", "")
-	for _, topic := range resources(t, "AWS::SNS::Topic", "") {
+	policies := allResources(t, "AWS::SNS::TopicPolicy", "")
+	for _, topic := range allResources(t, "AWS::SNS::Topic", "") {
 		ok := false
 		for _, p := range policies {
 			if p.Stack == topic.Stack && reflect.DeepEqual(at(p.Properties, "Topics", 0), map[string]interface{}{"Ref": topic.ID}) {
@@ -255,7 +255,7 @@ func TestTopicsRefuseRequestsWithoutTLS(t *testing.T) {
 }
 
 func TestBuildLogBucketIsEncrypted(t *testing.T) {
-	for _, b := range resources(t, "AWS::S3::Bucket", "-image-factory") {
+	for _, b := range allResources(t, "AWS::S3::Bucket", "-image-factory") {
 		if got := at(b.Properties, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm"); got == nil {
 			t.Errorf("%s: no default encryption", b)
 		}
@@ -263,8 +263,8 @@ func TestBuildLogBucketIsEncrypted(t *testing.T) {
 }
 
 func TestBuildLogBucketRefusesRequestsWithoutTLS(t *testing.T) {
-	policies := resources(t, "AWS::S3::BucketPolicy", "-image-factory")
-	for _, b := range resources(t, "AWS::S3::Bucket", "-image-factory") {
+	policies := allResources(t, "AWS::S3::BucketPolicy", "-image-factory")
+	for _, b := range allResources(t, "AWS::S3::Bucket", "-image-factory") {
 		ok := false
 		for _, p := range policies {
 			if p.Stack == b.Stack && reflect.DeepEqual(p.Properties["Bucket"], map[string]interface{}{"Ref": b.ID}) {
@@ -279,7 +279,7 @@ func TestBuildLogBucketRefusesRequestsWithoutTLS(t *testing.T) {
 
 func TestBuildLogBucketBlocksPublicAccess(t *testing.T) {
 	want := map[string]interface{}{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}
-	for _, b := range resources(t, "AWS::S3::Bucket", "-image-factory") {
+	for _, b := range allResources(t, "AWS::S3::Bucket", "-image-factory") {
 		if got := b.Properties["PublicAccessBlockConfiguration"]; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: PublicAccessBlockConfiguration = %v, want %v", b, got, want)
 		}
@@ -292,7 +292,7 @@ func TestBuildLogsExpireAfterTheConfiguredRetention(t *testing.T) {
 		days[env.Name] = env.WithDefaults().Image.LogRetentionDays
 	}
 	for name, want := range days {
-		for _, b := range resources(t, "AWS::S3::Bucket", "-"+name+"-image-factory") {
+		for _, b := range allResources(t, "AWS::S3::Bucket", "-"+name+"-image-factory") {
 			got := at(b.Properties, "LifecycleConfiguration", "Rules", 0, "ExpirationInDays")
 			if got != float64(want) || at(b.Properties, "LifecycleConfiguration", "Rules", 0, "Status") != "Enabled" {
 				t.Errorf("%s: first lifecycle rule expires after %v days, want %d, enabled", b, got, want)
@@ -303,7 +303,7 @@ func TestBuildLogsExpireAfterTheConfiguredRetention(t *testing.T) {
 
 func TestFleetSecurityGroupHasNoInboundRuleUnlessConfigured(t *testing.T) {
 	for _, env := range config.Default().Environments {
-		for _, sg := range resources(t, "AWS::EC2::SecurityGroup", "-"+env.Name+"-fleet") {
+		for _, sg := range allResources(t, "AWS::EC2::SecurityGroup", "-"+env.Name+"-fleet") {
 			var want []interface{}
 			for _, port := range env.Fleet.IngressPorts {
 				want = append(want, map[string]interface{}{
@@ -322,7 +322,7 @@ func TestFleetSecurityGroupHasNoInboundRuleUnlessConfigured(t *testing.T) {
 }
 
 func TestBuildSecurityGroupHasNoInboundRule(t *testing.T) {
-	for _, sg := range resources(t, "AWS::EC2::SecurityGroup", "-image-factory") {
+	for _, sg := range allResources(t, "AWS::EC2::SecurityGroup", "-image-factory") {
 		if got := sg.Properties["SecurityGroupIngress"]; got != nil {
 			t.Errorf("%s: SecurityGroupIngress = %v, want none", sg, got)
 		}
@@ -335,7 +335,7 @@ func TestBuildSecurityGroupHasNoInboundRule(t *testing.T) {
 // resourcesOrNone is resources without the check that some exist.
 func resourcesOrNone(typ, suffix string) []resource {
 	var out []resource
-	for _, s := range synthesized.Stacks {
+	for _, s := range assembled.Stacks {
 		res, _ := s.Template["Resources"].(map[string]interface{})
 		for id, v := range res {
 			if strings.HasSuffix(s.Name, suffix) && at(v, "Type") == typ {
@@ -356,7 +356,7 @@ func TestBuildInstancesRunInPrivateSubnets(t *testing.T) {
 		}
 	}
 	// Subnets of the VPCs the app creates, exported by the network stacks.
-	for _, subnet := range resources(t, "AWS::EC2::Subnet", "-network") {
+	for _, subnet := range allResources(t, "AWS::EC2::Subnet", "-network") {
 		tags := list(subnet.Properties["Tags"])
 		if slices.ContainsFunc(tags, func(tag interface{}) bool {
 			return at(tag, "Key") == "aws-cdk:subnet-type" && at(tag, "Value") == "Private"
@@ -364,7 +364,7 @@ func TestBuildInstancesRunInPrivateSubnets(t *testing.T) {
 			private[subnet.ID] = true
 		}
 	}
-	for _, ic := range resources(t, "AWS::ImageBuilder::InfrastructureConfiguration", "") {
+	for _, ic := range allResources(t, "AWS::ImageBuilder::InfrastructureConfiguration", "") {
 		subnet := ic.Properties["SubnetId"]
 		if id, ok := subnet.(string); ok && private[id] {
 			continue
@@ -381,8 +381,8 @@ func TestBuildInstancesRunInPrivateSubnets(t *testing.T) {
 }
 
 func TestVpcsTheAppCreatesLogAllTraffic(t *testing.T) {
-	logs := resources(t, "AWS::EC2::FlowLog", "-network")
-	for _, vpc := range resources(t, "AWS::EC2::VPC", "") {
+	logs := allResources(t, "AWS::EC2::FlowLog", "-network")
+	for _, vpc := range allResources(t, "AWS::EC2::VPC", "") {
 		ok := false
 		for _, l := range logs {
 			ok = ok || l.Stack == vpc.Stack && l.Properties["TrafficType"] == "ALL" &&
@@ -395,12 +395,12 @@ func TestVpcsTheAppCreatesLogAllTraffic(t *testing.T) {
 }
 
 func TestFleetSubnetsAssignNoPublicAddress(t *testing.T) {
-	for _, subnet := range resources(t, "AWS::EC2::Subnet", "-network") {
+	for _, subnet := range allResources(t, "AWS::EC2::Subnet", "-network") {
 		if subnet.Properties["MapPublicIpOnLaunch"] == true {
 			t.Errorf("%s: MapPublicIpOnLaunch = true", subnet)
 		}
 	}
-	for _, lt := range resources(t, "AWS::EC2::LaunchTemplate", "") {
+	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "") {
 		for i, ni := range list(at(lt.Properties, "LaunchTemplateData", "NetworkInterfaces")) {
 			if at(ni, "AssociatePublicIpAddress") == true {
 				t.Errorf("%s: NetworkInterfaces[%d].AssociatePublicIpAddress = true", lt, i)

@@ -1,4 +1,4 @@
-package stacks_test
+package main
 
 import (
 	"encoding/csv"
@@ -11,101 +11,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"testing"
-
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-
-	"github.com/immutable-server/golden-fleet/components"
-	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/stacks"
 )
 
-// synthErr is why synthesis failed, nil when it succeeded. Synthesis
-// fails (after writing the assembly) when a construct carries an error
-// annotation, such as an unsuppressed cdk-nag error: the tests still read
-// the assembly, so TestEveryStackPassesAwsSolutionsChecks can list them.
-var synthErr error
-
-// synthesized is the one cloud assembly this test binary makes: the real
-// app (config.Default(), embedded components, the feature flags of
-// cdk.json) plus the test-only environment cmkEnvironment, with the
-// cdk-nag AwsSolutions pack applied, written to a temporary directory. Every test reads it;
-// none synthesizes again.
-var synthesized *assembly
-
-func TestMain(m *testing.M) {
-	code := func() int {
-		dir, err := os.MkdirTemp("", "golden-fleet-stacks-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		a, err := synthesize(dir)
-		jsii.Close()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		synthesized = a
-		return m.Run()
-	}()
-	os.Exit(code)
-}
-
-// synthesize builds and synthesizes the app into dir and reads it back.
-func synthesize(dir string) (*assembly, error) {
-	cfg := config.Default()
-	cfg.Environments = append(cfg.Environments, cmkEnvironment())
-	docs := components.Embedded()
-	if err := config.Validate(cfg, docs); err != nil {
-		return nil, err
-	}
-	ctx, err := cdkJSONContext(filepath.Join("..", "cdk.json"))
-	if err != nil {
-		return nil, err
-	}
-	// The built-in CloudFormation validation costs ~6 s here (4 runs:
-	// median 8.3 s on, 2.1 s off) and has its separate check: `make
-	// synth-check` runs CDK_VALIDATION=true cdk synth, then cfn-lint.
-	// CDK_VALIDATION=true turns it on here too.
-	validation := os.Getenv("CDK_VALIDATION") == "true"
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir), BuiltinCloudFormationValidation: &validation})
-	stacks.Build(app, cfg, docs)
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(true)}), nil)
-	synthErr = synth(app)
-	return readAssembly(dir)
-}
-
-// synth runs app.Synth, turning the panic of a failed validation into an
-// error.
-func synth(app awscdk.App) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("synthesis failed: %v", r)
-		}
-	}()
-	app.Synth(nil)
-	return nil
-}
-
-// cdkJSONContext reads the context object (feature flags, AZ lookups) of
-// cdk.json, which awscdk.NewApp does not load by itself.
-func cdkJSONContext(path string) (map[string]interface{}, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var cdk struct {
-		Context map[string]interface{} `json:"context"`
-	}
-	if err := json.Unmarshal(data, &cdk); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return cdk.Context, nil
-}
+// assembled is the cloud assembly of the one synthesis this test binary
+// makes (see main_test.go), as read back from disk: every stack's template
+// and the annotations, cdk-nag's included.
+var assembled *assembly
 
 // assembly is what the tests need of a cloud assembly: each stack's
 // template, and the annotations attached to its constructs.

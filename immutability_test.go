@@ -1,4 +1,8 @@
-package imagebuilder_test
+// Construct-level tests of invariant I3: every create-only property of
+// AWS::ImageBuilder::Component and ImageRecipe, read from the resource
+// schemas that ship with cfn-lint, renames the resource when it changes.
+
+package main
 
 import (
 	"encoding/json"
@@ -9,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -18,33 +23,39 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
-
-var stackCount int
+var recipeStackCount int
 
 // newStack is a fresh stack with a fixed environment.
-func newStack() awscdk.Stack {
-	stackCount++
+func newRecipeStack() awscdk.Stack {
+	recipeStackCount++
 	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
-	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("S%d", stackCount)), &awscdk.StackProps{
+	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("R%d", recipeStackCount)), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
 	})
 }
+
+var (
+	schemaOnce sync.Once
+	schemaDir  string
+	schemaErr  error
+)
 
 // createOnly reads the create-only properties of a resource type from the
 // CloudFormation resource schemas shipped with cfn-lint, so that a property
 // added to the schema later is caught by the tests below.
 func createOnly(t *testing.T, typ string) []string {
 	t.Helper()
-	out, err := exec.Command("python3", "-c", "import cfnlint,os;print(os.path.dirname(cfnlint.__file__))").Output()
-	if err != nil {
-		t.Fatalf("cannot locate cfn-lint's package (python3 -m pip install cfn-lint==1.51.0): %v", err)
+	schemaOnce.Do(func() {
+		// find_spec locates the package without importing it (an import
+		// of cfnlint takes over a second).
+		out, err := exec.Command("python3", "-c",
+			"import importlib.util as u; print(u.find_spec('cfnlint').submodule_search_locations[0])").Output()
+		schemaDir, schemaErr = filepath.Join(strings.TrimSpace(string(out)), "data", "schemas"), err
+	})
+	if schemaErr != nil {
+		t.Fatalf("cannot locate cfn-lint's package (cfn-lint 1.51.0 must be installed for python3): %v", schemaErr)
 	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "data", "schemas")
+	dir := schemaDir
 	index, err := os.ReadFile(filepath.Join(dir, "providers", "us_east_1.py"))
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +119,7 @@ func TestEveryCreateOnlyComponentPropertyChangesTheComponentsNameOrVersion(t *te
 		"Uri":      func(c *imagebuilder.Component) any { return c.Resource.Uri() },
 		"KmsKeyId": func(c *imagebuilder.Component) any { return c.Resource.KmsKeyId() },
 	}
-	base := imagebuilder.NewComponent(newStack(), "C", baseComponent())
+	base := imagebuilder.NewComponent(newRecipeStack(), "C", baseComponent())
 	for _, prop := range createOnly(t, "AWS::ImageBuilder::Component") {
 		t.Run(prop, func(t *testing.T) {
 			if prop == "Name" || prop == "Version" {
@@ -126,7 +137,7 @@ func TestEveryCreateOnlyComponentPropertyChangesTheComponentsNameOrVersion(t *te
 			}
 			props := baseComponent()
 			mutate(&props)
-			changed := imagebuilder.NewComponent(newStack(), "C", props)
+			changed := imagebuilder.NewComponent(newRecipeStack(), "C", props)
 			if componentIdentity(changed) == componentIdentity(base) {
 				t.Errorf("changing %s left the component at %s: the replacement would fail with \"already exists\"", prop, componentIdentity(base))
 			}
@@ -135,8 +146,8 @@ func TestEveryCreateOnlyComponentPropertyChangesTheComponentsNameOrVersion(t *te
 }
 
 func TestAnUnchangedComponentKeepsItsName(t *testing.T) {
-	a := imagebuilder.NewComponent(newStack(), "C", baseComponent())
-	b := imagebuilder.NewComponent(newStack(), "C", baseComponent())
+	a := imagebuilder.NewComponent(newRecipeStack(), "C", baseComponent())
+	b := imagebuilder.NewComponent(newRecipeStack(), "C", baseComponent())
 	if componentIdentity(a) != componentIdentity(b) {
 		t.Errorf("same inputs, different identities: %s and %s", componentIdentity(a), componentIdentity(b))
 	}
@@ -148,7 +159,7 @@ type recipeCase struct {
 }
 
 func baseRecipe() recipeCase {
-	s := newStack()
+	s := newRecipeStack()
 	comp := imagebuilder.NewComponent(s, "C", baseComponent())
 	return recipeCase{stack: s, props: imagebuilder.ImageRecipeProps{
 		Name:             "app-dev-golden",
