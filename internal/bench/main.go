@@ -668,7 +668,7 @@ func (b *bench) sectionC() {
 // sectionD: validation on and off, cdk-nag.
 func (b *bench) sectionD() {
 	b.printf("\n## d. Built-in CloudFormation validation, cdk-nag\n")
-	b.printf("\nValidation on: `CDK_VALIDATION=true` (what CI and `make test` use); off: the scripts/app default (`CDK_VALIDATION=false`). cdk-nag: internal/bench/nagapp, the app with the AwsSolutions pack as the stacks tests apply it.\n")
+	b.printf("\nValidation on: `CDK_VALIDATION=true` (what CI and `make test` use); off: the scripts/app default (`CDK_VALIDATION=false`). cdk-nag: internal/bench/nagapp, the app with the AwsSolutions pack as the tests (nag_test.go) apply it.\n")
 	cases := []kase{
 		b.cliCase("cli: validation off", ""),
 		b.cliCase("cli: validation on", "", "CDK_VALIDATION=true"),
