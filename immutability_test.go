@@ -23,17 +23,6 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
 )
 
-var recipeStackCount int
-
-// newStack is a fresh stack with a fixed environment.
-func newRecipeStack() awscdk.Stack {
-	recipeStackCount++
-	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
-	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("R%d", recipeStackCount)), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
-	})
-}
-
 var (
 	schemaOnce sync.Once
 	schemaDir  string
@@ -119,7 +108,7 @@ func TestEveryCreateOnlyComponentPropertyChangesTheComponentsNameOrVersion(t *te
 		"Uri":      func(c *imagebuilder.Component) any { return c.Resource.Uri() },
 		"KmsKeyId": func(c *imagebuilder.Component) any { return c.Resource.KmsKeyId() },
 	}
-	base := imagebuilder.NewComponent(newRecipeStack(), "C", baseComponent())
+	base := imagebuilder.NewComponent(newScratchStack(), "C", baseComponent())
 	for _, prop := range createOnly(t, "AWS::ImageBuilder::Component") {
 		t.Run(prop, func(t *testing.T) {
 			if prop == "Name" || prop == "Version" {
@@ -137,7 +126,7 @@ func TestEveryCreateOnlyComponentPropertyChangesTheComponentsNameOrVersion(t *te
 			}
 			props := baseComponent()
 			mutate(&props)
-			changed := imagebuilder.NewComponent(newRecipeStack(), "C", props)
+			changed := imagebuilder.NewComponent(newScratchStack(), "C", props)
 			if componentIdentity(changed) == componentIdentity(base) {
 				t.Errorf("changing %s left the component at %s: the replacement would fail with \"already exists\"", prop, componentIdentity(base))
 			}
@@ -146,8 +135,8 @@ func TestEveryCreateOnlyComponentPropertyChangesTheComponentsNameOrVersion(t *te
 }
 
 func TestAnUnchangedComponentKeepsItsName(t *testing.T) {
-	a := imagebuilder.NewComponent(newRecipeStack(), "C", baseComponent())
-	b := imagebuilder.NewComponent(newRecipeStack(), "C", baseComponent())
+	a := imagebuilder.NewComponent(newScratchStack(), "C", baseComponent())
+	b := imagebuilder.NewComponent(newScratchStack(), "C", baseComponent())
 	if componentIdentity(a) != componentIdentity(b) {
 		t.Errorf("same inputs, different identities: %s and %s", componentIdentity(a), componentIdentity(b))
 	}
@@ -159,7 +148,7 @@ type recipeCase struct {
 }
 
 func baseRecipe() recipeCase {
-	s := newRecipeStack()
+	s := newScratchStack()
 	comp := imagebuilder.NewComponent(s, "C", baseComponent())
 	return recipeCase{stack: s, props: imagebuilder.ImageRecipeProps{
 		Name:             "app-dev-golden",

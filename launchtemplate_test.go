@@ -18,12 +18,14 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 )
 
-var fleetStackCount int
+var scratchStacks int
 
-func newFleetStack() awscdk.Stack {
-	fleetStackCount++
+// newScratchStack is a fresh stack, in an app of its own, with a fixed
+// environment: the construct-level tests build their variants in these.
+func newScratchStack() awscdk.Stack {
+	scratchStacks++
 	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
-	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("F%d", fleetStackCount)), &awscdk.StackProps{
+	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("Scratch%d", scratchStacks)), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
 	})
 }
@@ -38,7 +40,7 @@ type fleetParts struct {
 }
 
 func build(seed string, mutate func(p *fleet.LaunchTemplateProps)) fleetParts {
-	s := newFleetStack()
+	s := newScratchStack()
 	vpc := awsec2.Vpc_FromVpcAttributes(s, jsii.String("Vpc"), &awsec2.VpcAttributes{
 		VpcId:             jsii.String("vpc-12345678"),
 		AvailabilityZones: jsii.Strings("eu-west-1a"),
