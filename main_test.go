@@ -475,6 +475,22 @@ func TestTheGroupKeepsTheConfiguredCapacity(t *testing.T) {
 	})
 }
 
+func TestTheGroupReplacesInstancesOlderThanTheConfiguredLifetime(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
+		_, asg := only(t, fleet, "AWS::AutoScaling::AutoScalingGroup")
+		got, set := asg["MaxInstanceLifetime"]
+		if env.Fleet.MaxInstanceLifetime == 0 {
+			if set {
+				t.Errorf("MaxInstanceLifetime = %v, want none: the configuration sets no lifetime", got)
+			}
+			return
+		}
+		if want := env.Fleet.MaxInstanceLifetime.Seconds(); got != want {
+			t.Errorf("MaxInstanceLifetime = %v, want %v seconds", got, want)
+		}
+	})
+}
+
 func TestTheGroupSpreadsOverThePrivateSubnets(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
 		_, asg := only(t, fleet, "AWS::AutoScaling::AutoScalingGroup")

@@ -84,6 +84,11 @@ type Fleet struct {
 	// HealthCheckGracePeriod before a new instance is health checked.
 	// Default: 5 minutes.
 	HealthCheckGracePeriod time.Duration
+	// MaxInstanceLifetime replaces every instance once it is this old, so
+	// the whole fleet moves to the newest golden AMI within this time
+	// (1 to 365 days, whole seconds). Default: instances live until they
+	// are replaced for another reason.
+	MaxInstanceLifetime time.Duration
 	// RootVolumeGiB is the size of the encrypted gp3 root volume.
 	// Default: 20.
 	RootVolumeGiB int

@@ -49,9 +49,12 @@ func Default() App {
 					MaxCapacity:            6,
 					DesiredCapacity:        3,
 					HealthCheckGracePeriod: 10 * time.Minute,
-					RootVolumeGiB:          30,
-					IngressPorts:           []int{80},
-					IngressCidr:            "10.0.0.0/8",
+					// Every instance is replaced within two weeks, so the
+					// whole fleet runs a golden AMI at most two weeks old.
+					MaxInstanceLifetime: 14 * 24 * time.Hour,
+					RootVolumeGiB:       30,
+					IngressPorts:        []int{80},
+					IngressCidr:         "10.0.0.0/8",
 				},
 				Image: Image{
 					Parent:         ParentImage{SsmParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"},

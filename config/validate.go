@@ -341,6 +341,9 @@ func validateFleet(p *problems, path, region string, regionOK bool, f Fleet) {
 	if f.DesiredCapacity < 1 || f.DesiredCapacity < f.MinCapacity || f.DesiredCapacity > f.MaxCapacity {
 		p.add(path+".DesiredCapacity", "got %d: want at least 1 and within [MinCapacity %d, MaxCapacity %d]", f.DesiredCapacity, f.MinCapacity, f.MaxCapacity)
 	}
+	if l := f.MaxInstanceLifetime; l != 0 && (l < 24*time.Hour || l > 365*24*time.Hour || l%time.Second != 0) {
+		p.add(path+".MaxInstanceLifetime", "got %s: want 0 (off) or whole seconds from 24h0m0s to 8760h0m0s (1 to 365 days)", l)
+	}
 	if f.HealthCheckGracePeriod < 0 || f.HealthCheckGracePeriod > 2*time.Hour || f.HealthCheckGracePeriod%time.Second != 0 {
 		p.add(path+".HealthCheckGracePeriod", "got %s: want whole seconds from 0s to 2h0m0s", f.HealthCheckGracePeriod)
 	}

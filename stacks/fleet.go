@@ -102,6 +102,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		MaxCapacity:            env.Fleet.MaxCapacity,
 		DesiredCapacity:        env.Fleet.DesiredCapacity,
 		HealthCheckGracePeriod: env.Fleet.HealthCheckGracePeriod,
+		MaxInstanceLifetime:    env.Fleet.MaxInstanceLifetime,
 		Notifications:          s.Notifications,
 	})
 

@@ -22,6 +22,9 @@ type GroupProps struct {
 	MinCapacity, MaxCapacity, DesiredCapacity int
 	// HealthCheckGracePeriod of new instances. Default: 5 minutes.
 	HealthCheckGracePeriod time.Duration
+	// MaxInstanceLifetime replaces instances once they are this old, so the
+	// fleet reaches the newest golden AMI within it. Default: no limit.
+	MaxInstanceLifetime time.Duration
 	// Notifications receives every scaling event. Default: none.
 	Notifications awssns.ITopic
 }
@@ -50,6 +53,10 @@ func NewGroup(scope constructs.Construct, id string, props GroupProps) *Group {
 			ScalingEvents: awsautoscaling.ScalingEvents_ALL(),
 		}}
 	}
+	var lifetime awscdk.Duration
+	if props.MaxInstanceLifetime > 0 {
+		lifetime = awscdk.Duration_Seconds(jsii.Number(props.MaxInstanceLifetime.Seconds()))
+	}
 	asg := awsautoscaling.NewAutoScalingGroup(c, jsii.String("Resource"), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:             props.Vpc,
 		VpcSubnets:      props.Subnets,
@@ -60,7 +67,8 @@ func NewGroup(scope constructs.Construct, id string, props GroupProps) *Group {
 		HealthChecks: awsautoscaling.HealthChecks_Ec2(&awsautoscaling.Ec2HealthChecksOptions{
 			GracePeriod: awscdk.Duration_Seconds(jsii.Number(grace.Seconds())),
 		}),
-		GroupMetrics: &[]awsautoscaling.GroupMetrics{awsautoscaling.GroupMetrics_All()},
+		GroupMetrics:        &[]awsautoscaling.GroupMetrics{awsautoscaling.GroupMetrics_All()},
+		MaxInstanceLifetime: lifetime,
 		// Scale-in removes the instances launched longest ago first: they
 		// run the oldest golden AMIs.
 		TerminationPolicies: &[]awsautoscaling.TerminationPolicy{
