@@ -29,8 +29,12 @@ type assembly struct {
 }
 
 type stackArtifact struct {
-	Name     string
+	Name string
+	// Raw is the template file as written; Template is it parsed.
+	Raw      []byte
 	Template map[string]interface{}
+	// Dependencies are the artifacts the stack depends on.
+	Dependencies []string
 	// NagReport is cdk-nag's report of the stack, one row per rule and
 	// resource; nil when cdk-nag wrote none.
 	NagReport []nagRow
@@ -50,8 +54,9 @@ type message struct {
 func readAssembly(dir string) (*assembly, error) {
 	var manifest struct {
 		Artifacts map[string]struct {
-			Type       string `json:"type"`
-			Properties struct {
+			Type         string   `json:"type"`
+			Dependencies []string `json:"dependencies"`
+			Properties   struct {
 				TemplateFile string `json:"templateFile"`
 			} `json:"properties"`
 			Metadata map[string][]struct {
@@ -72,11 +77,12 @@ func readAssembly(dir string) (*assembly, error) {
 		if art.Type != "aws:cloudformation:stack" {
 			continue
 		}
-		s := stackArtifact{Name: name}
+		s := stackArtifact{Name: name, Dependencies: art.Dependencies}
 		raw, err := os.ReadFile(filepath.Join(dir, art.Properties.TemplateFile))
 		if err != nil {
 			return nil, err
 		}
+		s.Raw = raw
 		if err := json.Unmarshal(raw, &s.Template); err != nil {
 			return nil, fmt.Errorf("%s: %w", art.Properties.TemplateFile, err)
 		}

@@ -121,40 +121,15 @@ func (s *synthesized) build() error {
 	if assembled, err = readAssembly(s.dir); err != nil {
 		return err
 	}
-	var manifest struct {
-		Artifacts map[string]struct {
-			Type         string   `json:"type"`
-			Dependencies []string `json:"dependencies"`
-			Properties   struct {
-				TemplateFile string `json:"templateFile"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	data, err := os.ReadFile(filepath.Join(s.dir, "manifest.json"))
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(data, &manifest); err != nil {
-		return err
-	}
 	s.raw = map[string][]byte{}
 	s.templates = map[string]map[string]any{}
 	s.deps = map[string][]string{}
-	for name, art := range manifest.Artifacts {
-		if art.Type != "aws:cloudformation:stack" || !s.inDefaultConfig(name) {
-			continue
+	for _, st := range assembled.Stacks {
+		if s.inDefaultConfig(st.Name) {
+			s.raw[st.Name] = st.Raw
+			s.templates[st.Name] = st.Template
+			s.deps[st.Name] = st.Dependencies
 		}
-		data, err := os.ReadFile(filepath.Join(s.dir, art.Properties.TemplateFile))
-		if err != nil {
-			return err
-		}
-		var tpl map[string]any
-		if err := json.Unmarshal(data, &tpl); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		s.raw[name] = data
-		s.templates[name] = tpl
-		s.deps[name] = art.Dependencies
 	}
 	return nil
 }

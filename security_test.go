@@ -67,24 +67,6 @@ func allResources(t *testing.T, typ, suffix string) []resource {
 	return out
 }
 
-// at follows keys (string) and indexes (int) into v; nil when absent.
-func at(v interface{}, path ...interface{}) interface{} {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]interface{})
-			v = m[k]
-		case int:
-			l, _ := v.([]interface{})
-			if k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
 func list(v interface{}) []interface{} {
 	if l, ok := v.([]interface{}); ok {
 		return l
@@ -97,7 +79,7 @@ func list(v interface{}) []interface{} {
 
 func TestFleetInstancesRequireIMDSv2(t *testing.T) {
 	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "") {
-		if got := at(lt.Properties, "LaunchTemplateData", "MetadataOptions", "HttpTokens"); got != "required" {
+		if got := path(lt.Properties, "LaunchTemplateData", "MetadataOptions", "HttpTokens"); got != "required" {
 			t.Errorf("%s: MetadataOptions.HttpTokens = %v, want required", lt, got)
 		}
 	}
@@ -105,7 +87,7 @@ func TestFleetInstancesRequireIMDSv2(t *testing.T) {
 
 func TestBuildInstancesRequireIMDSv2(t *testing.T) {
 	for _, ic := range allResources(t, "AWS::ImageBuilder::InfrastructureConfiguration", "") {
-		if got := at(ic.Properties, "InstanceMetadataOptions", "HttpTokens"); got != "required" {
+		if got := path(ic.Properties, "InstanceMetadataOptions", "HttpTokens"); got != "required" {
 			t.Errorf("%s: InstanceMetadataOptions.HttpTokens = %v, want required", ic, got)
 		}
 	}
@@ -121,12 +103,12 @@ func TestBuildInstancesAreTerminatedWhenABuildFails(t *testing.T) {
 
 func TestFleetVolumesAreEncrypted(t *testing.T) {
 	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "") {
-		mappings := list(at(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings"))
+		mappings := list(path(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings"))
 		if len(mappings) == 0 {
 			t.Errorf("%s: no block device mapping", lt)
 		}
 		for i, m := range mappings {
-			if got := at(m, "Ebs", "Encrypted"); got != true {
+			if got := path(m, "Ebs", "Encrypted"); got != true {
 				t.Errorf("%s: BlockDeviceMappings[%d].Ebs.Encrypted = %v, want true", lt, i, got)
 			}
 		}
@@ -140,7 +122,7 @@ func TestImageVolumesAreEncrypted(t *testing.T) {
 			t.Errorf("%s: no block device mapping", r)
 		}
 		for i, m := range mappings {
-			if got := at(m, "Ebs", "Encrypted"); got != true {
+			if got := path(m, "Ebs", "Encrypted"); got != true {
 				t.Errorf("%s: BlockDeviceMappings[%d].Ebs.Encrypted = %v, want true", r, i, got)
 			}
 		}
@@ -149,12 +131,12 @@ func TestImageVolumesAreEncrypted(t *testing.T) {
 
 func TestAConfiguredKmsKeyEncryptsFleetAndImageVolumes(t *testing.T) {
 	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "-cmk-fleet") {
-		if got := at(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "KmsKeyId"); got != cmkKeyArn {
+		if got := path(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "KmsKeyId"); got != cmkKeyArn {
 			t.Errorf("%s: root volume KmsKeyId = %v, want %s", lt, got, cmkKeyArn)
 		}
 	}
 	for _, r := range allResources(t, "AWS::ImageBuilder::ImageRecipe", "-cmk-image-factory") {
-		if got := at(r.Properties, "BlockDeviceMappings", 0, "Ebs", "KmsKeyId"); got != cmkKeyArn {
+		if got := path(r.Properties, "BlockDeviceMappings", 0, "Ebs", "KmsKeyId"); got != cmkKeyArn {
 			t.Errorf("%s: root volume KmsKeyId = %v, want %s", r, got, cmkKeyArn)
 		}
 	}
@@ -162,7 +144,7 @@ func TestAConfiguredKmsKeyEncryptsFleetAndImageVolumes(t *testing.T) {
 
 func TestWithoutAKmsKeyVolumesUseTheAccountDefaultKey(t *testing.T) {
 	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "-dev-fleet") {
-		if got := at(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "KmsKeyId"); got != nil {
+		if got := path(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "KmsKeyId"); got != nil {
 			t.Errorf("%s: root volume KmsKeyId = %v, want none (the account's default EBS key)", lt, got)
 		}
 	}
@@ -173,8 +155,8 @@ func TestWithoutAKmsKeyVolumesUseTheAccountDefaultKey(t *testing.T) {
 func allowStatements(t *testing.T) map[string][]interface{} {
 	out := map[string][]interface{}{}
 	add := func(where string, doc interface{}) {
-		for _, st := range list(at(doc, "Statement")) {
-			if at(st, "Effect") == "Allow" {
+		for _, st := range list(path(doc, "Statement")) {
+			if path(st, "Effect") == "Allow" {
 				out[where] = append(out[where], st)
 			}
 		}
@@ -183,15 +165,15 @@ func allowStatements(t *testing.T) map[string][]interface{} {
 		for _, s := range assembled.Stacks {
 			res, _ := s.Template["Resources"].(map[string]interface{})
 			for id, v := range res {
-				if at(v, "Type") == typ {
-					add(s.Name+"/"+id, at(v, "Properties", "PolicyDocument"))
+				if path(v, "Type") == typ {
+					add(s.Name+"/"+id, path(v, "Properties", "PolicyDocument"))
 				}
 			}
 		}
 	}
 	for _, role := range allResources(t, "AWS::IAM::Role", "") {
 		for i, p := range list(role.Properties["Policies"]) {
-			add(fmt.Sprintf("%s.Policies[%d]", role, i), at(p, "PolicyDocument"))
+			add(fmt.Sprintf("%s.Policies[%d]", role, i), path(p, "PolicyDocument"))
 		}
 	}
 	return out
@@ -204,8 +186,8 @@ func TestNoPolicyAllowsEveryActionOnEveryResource(t *testing.T) {
 	}
 	for where, sts := range statements {
 		for _, st := range sts {
-			anyResource := slices.Contains(list(at(st, "Resource")), interface{}("*"))
-			for _, a := range list(at(st, "Action")) {
+			anyResource := slices.Contains(list(path(st, "Resource")), interface{}("*"))
+			for _, a := range list(path(st, "Action")) {
 				action, _ := a.(string)
 				if anyResource && (action == "*" || strings.HasSuffix(action, ":*")) {
 					t.Errorf("%s: allows %s on *", where, action)
@@ -231,8 +213,8 @@ func TestTopicsAreEncryptedWithAKeyThatRotates(t *testing.T) {
 // deniesInsecureTransport says whether a policy document denies every
 // request made without TLS.
 func deniesInsecureTransport(doc interface{}) bool {
-	for _, st := range list(at(doc, "Statement")) {
-		if at(st, "Effect") == "Deny" && at(st, "Condition", "Bool", "aws:SecureTransport") == "false" {
+	for _, st := range list(path(doc, "Statement")) {
+		if path(st, "Effect") == "Deny" && path(st, "Condition", "Bool", "aws:SecureTransport") == "false" {
 			return true
 		}
 	}
@@ -244,7 +226,7 @@ func TestTopicsRefuseRequestsWithoutTLS(t *testing.T) {
 	for _, topic := range allResources(t, "AWS::SNS::Topic", "") {
 		ok := false
 		for _, p := range policies {
-			if p.Stack == topic.Stack && reflect.DeepEqual(at(p.Properties, "Topics", 0), map[string]interface{}{"Ref": topic.ID}) {
+			if p.Stack == topic.Stack && reflect.DeepEqual(path(p.Properties, "Topics", 0), map[string]interface{}{"Ref": topic.ID}) {
 				ok = ok || deniesInsecureTransport(p.Properties["PolicyDocument"])
 			}
 		}
@@ -256,7 +238,7 @@ func TestTopicsRefuseRequestsWithoutTLS(t *testing.T) {
 
 func TestBuildLogBucketIsEncrypted(t *testing.T) {
 	for _, b := range allResources(t, "AWS::S3::Bucket", "-image-factory") {
-		if got := at(b.Properties, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm"); got == nil {
+		if got := path(b.Properties, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm"); got == nil {
 			t.Errorf("%s: no default encryption", b)
 		}
 	}
@@ -293,8 +275,8 @@ func TestBuildLogsExpireAfterTheConfiguredRetention(t *testing.T) {
 	}
 	for name, want := range days {
 		for _, b := range allResources(t, "AWS::S3::Bucket", "-"+name+"-image-factory") {
-			got := at(b.Properties, "LifecycleConfiguration", "Rules", 0, "ExpirationInDays")
-			if got != float64(want) || at(b.Properties, "LifecycleConfiguration", "Rules", 0, "Status") != "Enabled" {
+			got := path(b.Properties, "LifecycleConfiguration", "Rules", 0, "ExpirationInDays")
+			if got != float64(want) || path(b.Properties, "LifecycleConfiguration", "Rules", 0, "Status") != "Enabled" {
 				t.Errorf("%s: first lifecycle rule expires after %v days, want %d, enabled", b, got, want)
 			}
 		}
@@ -338,7 +320,7 @@ func resourcesOrNone(typ, suffix string) []resource {
 	for _, s := range assembled.Stacks {
 		res, _ := s.Template["Resources"].(map[string]interface{})
 		for id, v := range res {
-			if strings.HasSuffix(s.Name, suffix) && at(v, "Type") == typ {
+			if strings.HasSuffix(s.Name, suffix) && path(v, "Type") == typ {
 				out = append(out, resource{Stack: s.Name, ID: id})
 			}
 		}
@@ -359,7 +341,7 @@ func TestBuildInstancesRunInPrivateSubnets(t *testing.T) {
 	for _, subnet := range allResources(t, "AWS::EC2::Subnet", "-network") {
 		tags := list(subnet.Properties["Tags"])
 		if slices.ContainsFunc(tags, func(tag interface{}) bool {
-			return at(tag, "Key") == "aws-cdk:subnet-type" && at(tag, "Value") == "Private"
+			return path(tag, "Key") == "aws-cdk:subnet-type" && path(tag, "Value") == "Private"
 		}) && subnet.Properties["MapPublicIpOnLaunch"] != true {
 			private[subnet.ID] = true
 		}
@@ -369,7 +351,7 @@ func TestBuildInstancesRunInPrivateSubnets(t *testing.T) {
 		if id, ok := subnet.(string); ok && private[id] {
 			continue
 		}
-		export, _ := at(subnet, "Fn::ImportValue").(string)
+		export, _ := path(subnet, "Fn::ImportValue").(string)
 		if _, ref, ok := strings.Cut(export, ":ExportsOutputRef"); ok {
 			id := ref[:len(ref)-8] // the export name ends with 8 hash digits
 			if private[id] {
@@ -401,8 +383,8 @@ func TestFleetSubnetsAssignNoPublicAddress(t *testing.T) {
 		}
 	}
 	for _, lt := range allResources(t, "AWS::EC2::LaunchTemplate", "") {
-		for i, ni := range list(at(lt.Properties, "LaunchTemplateData", "NetworkInterfaces")) {
-			if at(ni, "AssociatePublicIpAddress") == true {
+		for i, ni := range list(path(lt.Properties, "LaunchTemplateData", "NetworkInterfaces")) {
+			if path(ni, "AssociatePublicIpAddress") == true {
 				t.Errorf("%s: NetworkInterfaces[%d].AssociatePublicIpAddress = true", lt, i)
 			}
 		}
