@@ -33,6 +33,9 @@ type Environment struct {
 	Network Network
 	Fleet   Fleet
 	Image   Image
+	// Rollout and Lifecycle: config/operations.go.
+	Rollout   Rollout
+	Lifecycle Lifecycle
 }
 
 // Network says where the fleet and the build instances run: either an

@@ -32,6 +32,10 @@ func Default() App {
 					Schedule:         "cron(0 3 ? * MON *)",
 					LogRetentionDays: 30,
 				},
+				// Every new golden AMI replaces the whole fleet at once
+				// after a build, one instance at a time (50% of 2).
+				Rollout:   Rollout{Automatic: true, MinHealthyPercentage: 50},
+				Lifecycle: Lifecycle{KeepLatest: 3, DeprecateAfterDays: 14, DeleteAfterDays: 30},
 			},
 			{
 				Name:    "prod",
@@ -66,6 +70,14 @@ func Default() App {
 					LogRetentionDays:    365,
 					DistributionRegions: []string{"eu-central-1"},
 				},
+				// No automatic rollout: `fleetctl roll` after review. A
+				// refresh pauses half-way for 30 minutes.
+				Rollout: Rollout{
+					MinHealthyPercentage:  90,
+					CheckpointPercentages: []int{50, 100},
+					CheckpointDelay:       30 * time.Minute,
+				},
+				Lifecycle: Lifecycle{KeepLatest: 5, DeprecateAfterDays: 30, DeleteAfterDays: 180},
 			},
 			{
 				// local is what `scripts/local-deploy` deploys to moto on
@@ -87,6 +99,9 @@ func Default() App {
 					TestComponents: []string{"web-server-test"},
 					Schedule:       "cron(0 4 ? * SUN *)",
 				},
+				// moto's instances are in service at once: a one-second
+				// warm-up keeps `fleetctl roll` against it quick.
+				Rollout: Rollout{MinHealthyPercentage: 50, InstanceWarmup: time.Second},
 			},
 		},
 	}

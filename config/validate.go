@@ -140,6 +140,7 @@ func (env Environment) WithDefaults() Environment {
 		}
 		out.Network.Create = &c
 	}
+	out.Rollout, out.Lifecycle = env.Rollout.WithDefaults(), env.Lifecycle.WithDefaults()
 	if env.Network.Existing != nil {
 		e := *env.Network.Existing
 		e.PrivateSubnetIDs = slices.Clone(e.PrivateSubnetIDs)
@@ -237,6 +238,7 @@ func validateEnvironment(p *problems, path, prefix string, raw Environment, docs
 	validateNetwork(p, path+".Network", env.Region, regionOK, env.Network)
 	validateFleet(p, path+".Fleet", env.Region, regionOK, env.Fleet)
 	validateImage(p, path+".Image", prefix, raw, env, docs)
+	validateOperations(p, path, raw)
 }
 
 func validateTags(p *problems, path string, tags map[string]string) {
