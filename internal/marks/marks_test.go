@@ -20,7 +20,9 @@ const (
 	seed  = "ami-0eeeeeeeeeeeeeeee" // Amazon's, not the account's
 )
 
-func role(r string) map[string]string { return map[string]string{RoleKey(fleet): r, RetainKey: RetainValue} }
+func role(r string) map[string]string {
+	return map[string]string{RoleKey(fleet): r, RetainKey: RetainValue}
+}
 
 func TestPlanMarksTheGoldenAMIAndItsRollbackTargetAndUnmarksTheRest(t *testing.T) {
 	for _, tc := range []struct {
