@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -11,8 +12,10 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
+	"github.com/immutable-server/golden-fleet/constructs/lifecycle"
 	"github.com/immutable-server/golden-fleet/constructs/network"
 	"github.com/immutable-server/golden-fleet/constructs/notify"
+	"github.com/immutable-server/golden-fleet/constructs/rollout"
 )
 
 // FleetStackProps configures FleetStack.
@@ -22,6 +25,9 @@ type FleetStackProps struct {
 	Env    config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
+	// RolloutAlarms fail an instance refresh of the fleet when one goes
+	// into ALARM (at most 10). Default: none.
+	RolloutAlarms []awscloudwatch.IAlarm
 }
 
 // FleetStack is the serving side of one environment. It holds no Image
@@ -35,6 +41,10 @@ type FleetStack struct {
 	Group          *fleet.Group
 	Notifications  awssns.Topic
 	Distribution   *imagebuilder.DistributionConfiguration
+	// AutomaticRollout is nil unless the environment rolls automatically.
+	AutomaticRollout *rollout.AutomaticRollout
+	// Marker keeps the golden AMIs' lifecycle marks.
+	Marker *lifecycle.Marker
 }
 
 // FleetTagKey tags the fleet's launch template (and, through it, the
@@ -122,6 +132,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 	output(stack, "GoldenAmiParameter", jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
 	output(stack, "LaunchTemplateId", s.LaunchTemplate.Resource.LaunchTemplateId(), "Launch template the group launches from")
 	output(stack, "AutoScalingGroupName", s.Group.Resource.AutoScalingGroupName(), "The fleet's Auto Scaling group")
+	s.addOperations(props)
 	return s
 }
 

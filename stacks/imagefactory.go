@@ -13,6 +13,7 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
+	"github.com/immutable-server/golden-fleet/constructs/lifecycle"
 )
 
 // ImageFactoryStackProps configures ImageFactoryStack.
@@ -36,6 +37,8 @@ type ImageFactoryStack struct {
 	Recipe         *imagebuilder.ImageRecipe
 	Infrastructure *imagebuilder.InfrastructureConfiguration
 	Pipeline       *imagebuilder.ImagePipeline
+	// Lifecycle is nil when the environment turned it off.
+	Lifecycle *lifecycle.Policy
 }
 
 // NewImageFactoryStack creates the stack.
@@ -115,7 +118,9 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		StartCondition:               env.Image.StartCondition,
 		TestTimeoutMinutes:           env.Image.TestTimeoutMinutes,
 		Tags:                         env.Tags,
+		ImageTags:                    imageTags(props.Prefix, env.Name),
 	})
+	s.addLifecycle(props.Prefix, env)
 	output(stack, "PipelineArn", s.Pipeline.Resource.AttrArn(), "Image pipeline baking the golden AMI")
 	output(stack, "RecipeName", jsii.String(s.Recipe.Name()), "Current image recipe (name carries a content hash)")
 	return s
