@@ -18,9 +18,11 @@
 //     default version, if there is one, so the next Image Builder build
 //     starts from the launch template data of that time.
 //
-// Running instances are left alone. The image pipeline's next scheduled
-// run writes a new AMI into the parameter and rolls the fleet forward
-// again, unless the pipeline is disabled.
+// It then marks the new golden AMI and its rollback target for the
+// lifecycle policies (internal/marks). Running instances are left alone;
+// --roll then replaces them (fleetctl roll, roll.go). The image
+// pipeline's next scheduled run writes a new AMI into the parameter and
+// rolls the fleet forward again, unless the pipeline is disabled.
 //
 // Credentials, region and endpoint come from the AWS SDK's usual sources
 // (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, …); --region and
@@ -35,6 +37,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -44,14 +47,20 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
-const usage = `usage: fleetctl rollback --stack <fleet stack> [--to ami-…] [--region R] [--endpoint-url URL]
+const usage = `usage: fleetctl rollback --stack <fleet stack> [--to ami-…] [--roll] [--region R] [--endpoint-url URL]
+       fleetctl roll     --stack <fleet stack> [refresh preferences] [--no-wait] [--region R] [--endpoint-url URL]
        fleetctl status   --stack <fleet stack> [--require-golden] [--region R] [--endpoint-url URL]
        fleetctl resources --stack <any stack> [--region R] [--endpoint-url URL]
 
 rollback   point the fleet's golden AMI parameter back at an earlier AMI
-           (default: the previous distinct value in the parameter's history)
+           (default: the previous distinct value in the parameter's history);
+           --roll then replaces every instance with one running it
+roll       replace every instance of the group with one running the golden
+           AMI (an instance refresh, followed to the end); see fleetctl roll -h
 status     the golden AMI, the launch template versions and every instance of
            the group with its AMI; --require-golden fails unless the group is
            at its desired capacity and every instance runs the golden AMI
@@ -66,7 +75,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "rollback" && args[0] != "status" && args[0] != "resources") {
+	if len(args) == 0 || (args[0] != "rollback" && args[0] != "status" && args[0] != "resources" && args[0] != "roll") {
 		return errors.New("want a subcommand\n" + usage)
 	}
 	cmd := args[0]
@@ -74,9 +83,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (required)")
 	var to *string
 	var requireGolden *bool
+	var rollAfter *bool
+	var rollFlags func() (RollFlags, bool, time.Duration, error)
 	switch cmd {
+	case "roll":
+		rollFlags = rollFlagSet(fs)
 	case "rollback":
 		to = fs.String("to", "", "AMI to roll back to (default: the previous distinct golden AMI)")
+		rollAfter = fs.Bool("roll", false, "then replace every instance with one running it (fleetctl roll)")
 	case "status":
 		requireGolden = fs.Bool("require-golden", false, "fail unless the group is at its desired capacity and every instance runs the golden AMI")
 	}
@@ -87,6 +101,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *stack == "" || fs.NArg() > 0 {
 		return fmt.Errorf("%s: --stack is required and takes no positional arguments\n%s", cmd, usage)
+	}
+	var flags RollFlags
+	wait, poll := true, 10*time.Second
+	if rollFlags != nil {
+		var err error
+		if flags, wait, poll, err = rollFlags(); err != nil {
+			return err
+		}
 	}
 	var opts []func(*awsconfig.LoadOptions) error
 	if *region != "" {
@@ -107,6 +129,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "resources":
 		return resources(ctx, cloudformation.NewFromConfig(cfg), *stack, out)
 	}
+	roll := &roller{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
+		asg: autoscaling.NewFromConfig(cfg), out: out, poll: poll, sleep: sleepCtx, now: time.Now}
+	if cmd == "roll" {
+		return roll.run(ctx, *stack, flags, wait)
+	}
 	r := &rollback{
 		cfn: cloudformation.NewFromConfig(cfg),
 		ssm: ssm.NewFromConfig(cfg),
@@ -114,7 +141,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		asg: autoscaling.NewFromConfig(cfg),
 		out: out,
 	}
-	return r.run(ctx, *stack, *to)
+	if err := r.run(ctx, *stack, *to); err != nil || !*rollAfter {
+		return err
+	}
+	return roll.run(ctx, *stack, RollFlags{}, true)
 }
 
 type cfnAPI interface {
@@ -130,6 +160,7 @@ type ec2API interface {
 	ec2.DescribeLaunchTemplateVersionsAPIClient
 	DescribeImages(context.Context, *ec2.DescribeImagesInput, ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error)
 	ModifyLaunchTemplate(context.Context, *ec2.ModifyLaunchTemplateInput, ...func(*ec2.Options)) (*ec2.ModifyLaunchTemplateOutput, error)
+	marks.EC2
 }
 
 type rollback struct {
@@ -222,6 +253,9 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 		return fmt.Errorf("writing %s into %s: %w", target, outs.GoldenAmiParameter, err)
 	}
 	fmt.Fprintf(r.out, "golden AMI parameter %s: %s -> %s (version %d)\n", outs.GoldenAmiParameter, current, target, put.Version)
+	if err := markGolden(ctx, r.ssm, r.ec2, outs.GoldenAmiParameter, r.out); err != nil {
+		fmt.Fprintf(r.out, "WARNING: %v\n", err)
+	}
 
 	if n, ok := DefaultVersionFor(versions, target); ok {
 		if _, err := r.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
