@@ -25,7 +25,9 @@ Imported by e2e/moto_refresh.py (itself imported by e2e/moto_server.py).
    created. Both are one backend here, with executions on. Its AWS SDK
    integration tasks call moto itself at localhost:MOTO_PORT
    (moto/stepfunctions/parser/asl/utils/boto_client.py): MOTO_PORT is set
-   to this server's --port.
+   to this server's --port. moto also fails to start a second execution
+   while one has run, and names executions started without a name "None";
+   here it does neither.
 """
 
 import json
@@ -37,7 +39,8 @@ import moto.stepfunctions.models as sfn_models
 from moto.core.config import default_user_config
 from moto.events.models import Rule, events_backends
 from moto.ssm.models import SimpleSystemManagerBackend
-from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+from moto.stepfunctions.parser.backend.execution import Execution
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend, stepfunctions_parser_backends
 from moto.utilities.arns import parse_arn
 
 
@@ -53,6 +56,26 @@ default_user_config["stepfunctions"]["execute_state_machine"] = True
 # CloudFormation's AWS::StepFunctions::StateMachine resolves this module
 # global at create and delete time.
 sfn_models.stepfunctions_backends = stepfunctions_parser_backends
+
+# Any number of executions run, of one or several state machines
+# (StartExecution API). moto deep-copies a state machine for each
+# execution, with the backend it refers to and so every running execution
+# and its locks, and fails from the second execution on. An execution is
+# not copied: the copy refers to the same one.
+Execution.__deepcopy__ = lambda self, memo: self
+
+# "If you don't provide a name for the execution, Step Functions
+# automatically generates a universally unique identifier (UUID) as the
+# execution name" (StartExecution API); moto names it "None", and the
+# second such execution fails with ExecutionAlreadyExists.
+_start_execution = StepFunctionsParserBackend.start_execution
+
+
+def _start_execution_named(self, state_machine_arn, name=None, *args, **kwargs):
+    return _start_execution(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+
+StepFunctionsParserBackend.start_execution = _start_execution_named
 
 
 # 1. Parameter Store Change events ------------------------------------------
@@ -82,17 +105,28 @@ SimpleSystemManagerBackend.put_parameter = _put_parameter_emitting
 _send_to_targets = Rule.send_to_targets
 
 
+def _is_state_machine(target):
+    arn = parse_arn(target["Arn"])
+    return arn.service == "states" and arn.resource_type == "stateMachine"
+
+
 def _send_to_targets_and_state_machines(self, original_event, transform_input=True):
-    _send_to_targets(self, original_event, transform_input)
-    if not self.event_pattern.matches_event(original_event):
+    # moto's own delivery raises NotImplementedError on a target it does
+    # not know: it sees the others only.
+    machines = [t for t in self.targets if _is_state_machine(t)]
+    targets = self.targets
+    self.targets = [t for t in targets if not _is_state_machine(t)]
+    try:
+        _send_to_targets(self, original_event, transform_input)
+    finally:
+        self.targets = targets
+    if not machines or not self.event_pattern.matches_event(original_event):
         return
-    for target in self.targets:
+    for target in machines:
         arn = parse_arn(target["Arn"])
-        if arn.service != "states" or arn.resource_type != "stateMachine":
-            continue
         event = target.get("Input") or json.dumps(original_event, default=str)
         backend = stepfunctions_parser_backends[arn.account][arn.region]
-        execution = backend.start_execution(target["Arn"], name=str(uuid.uuid4()), execution_input=event)
+        execution = backend.start_execution(target["Arn"], execution_input=event)
         log(f"rule {self.name}: started {execution.execution_arn}")
 
 
