@@ -72,39 +72,6 @@ func (f fleetParts) imageID() string {
 	return fmt.Sprint(data["imageId"])
 }
 
-// I2: a deploy must never rewrite the golden AMI parameter, whatever the
-// configuration says. CloudFormation rewrites a parameter only when its
-// template text changes.
-func TestNoSeedOrFleetChangeAltersTheGoldenParameterText(t *testing.T) {
-	base := build("ami-0123456789abcdef0", nil)
-	want := resolved(base.stack, base.golden.Resource.Value())
-	variants := map[string]fleetParts{
-		"another seed AMI":      build("ami-0fedcba9876543210", nil),
-		"a seed SSM parameter":  build("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", nil),
-		"another instance type": build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }),
-		"user data":             build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.UserData = "#!/bin/bash\necho hi" }),
-		"a larger root volume":  build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.RootVolumeGiB = 50 }),
-		"an inbound port":       build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.IngressPorts, p.IngressCidr = []int{80}, "10.0.0.0/8" }),
-	}
-	for name, v := range variants {
-		if got := resolved(v.stack, v.golden.Resource.Value()); got != want {
-			t.Errorf("with %s the golden parameter's value is %s, want the unchanged %s", name, got, want)
-		}
-	}
-}
-
-func TestTheSeedParameterHoldsTheSeed(t *testing.T) {
-	for seed, want := range map[string]string{
-		"ami-0123456789abcdef0": `"ami-0123456789abcdef0"`,
-		"/aws/service/x":        `"{{resolve:ssm:/aws/service/x}}"`,
-	} {
-		f := build(seed, nil)
-		if got := resolved(f.stack, f.golden.Seed.Value()); got != want {
-			t.Errorf("seed %s: parameter value %s, want %s", seed, got, want)
-		}
-	}
-}
-
 // I1: the launch template never carries an AMI id; EC2 reads the golden
 // parameter at every launch.
 func TestTheLaunchTemplateImageIsTheGoldenParameterForEveryConfiguration(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -550,49 +551,148 @@ func TestTheInstanceRoleHasTheSsmAndCloudWatchAgentPolicies(t *testing.T) {
 	})
 }
 
-func TestTheGoldenAmiParameterValueIsTheSameTextForEveryConfiguration(t *testing.T) {
+// No CloudFormation resource owns the golden parameter's value: an
+// AWS::SSM::Parameter would be written again by its update handler whenever
+// one of its properties, or a reference in them, changes (issue 8).
+func TestNoCloudFormationResourceOwnsTheGoldenAmiParameter(t *testing.T) {
 	s := app(t)
-	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
-		for id, p := range resources(fleet, "AWS::SSM::Parameter") {
-			if p["Name"] != goldenParameter(s, env) {
-				continue
+	for _, env := range s.cfg.Environments {
+		name := goldenParameter(s, env)
+		for stack, tpl := range s.templates {
+			for id, p := range resources(tpl, "AWS::SSM::Parameter") {
+				if p["Name"] == name {
+					t.Errorf("%s: %s is an AWS::SSM::Parameter named %s: CloudFormation would write it on updates", stack, id, name)
+				}
 			}
-			// The value refers to the seed parameter by name; it holds no
-			// configured value that a later deploy could change.
-			want := jsonOf(map[string]any{"Fn::Join": []any{"", []any{"{{resolve:ssm:", ref(seedID(t, fleet)), "}}"}}})
-			if got := jsonOf(p["Value"]); got != want {
-				t.Errorf("%s Value = %s, want %s", id, got, want)
-			}
-			if p["DataType"] != "aws:ec2:image" {
-				t.Errorf("%s DataType = %v, want aws:ec2:image (EC2 resolves only such parameters at launch)", id, p["DataType"])
-			}
-			return
-		}
-		t.Fatalf("no parameter named %s", goldenParameter(s, env))
-	})
-}
-
-func seedID(t *testing.T, fleet map[string]any) string {
-	for id, p := range resources(fleet, "AWS::SSM::Parameter") {
-		if strings.HasSuffix(fmt.Sprint(p["Name"]), "/seed") {
-			return id
 		}
 	}
-	t.Fatal("no seed parameter")
-	return ""
 }
 
-func TestTheSeedParameterHoldsTheConfiguredSeedImage(t *testing.T) {
-	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
-		p := resources(fleet, "AWS::SSM::Parameter")[seedID(t, fleet)]
-		want := env.Fleet.SeedImage
-		if strings.HasPrefix(want, "/") {
-			want = "{{resolve:ssm:" + want + "}}"
+// sdkCall decodes an AwsCustomResource call (Create, Update or Delete):
+// a JSON string, or an Fn::Join of one whose Refs become "@@Ref:<id>@@".
+func sdkCall(t *testing.T, v any) map[string]any {
+	t.Helper()
+	text, ok := v.(string)
+	if !ok {
+		parts, _ := path(v, "Fn::Join", 1).([]any)
+		if parts == nil {
+			t.Fatalf("call %s: want a string or an Fn::Join", jsonOf(v))
 		}
-		if p["Value"] != want {
-			t.Errorf("seed Value = %v, want %q", p["Value"], want)
+		var b strings.Builder
+		for _, part := range parts {
+			switch part := part.(type) {
+			case string:
+				b.WriteString(part)
+			case map[string]any:
+				b.WriteString(fmt.Sprintf("@@Ref:%v@@", part["Ref"]))
+			}
+		}
+		text = b.String()
+	}
+	var call map[string]any
+	if err := json.Unmarshal([]byte(text), &call); err != nil {
+		t.Fatalf("call %q: %v", text, err)
+	}
+	return call
+}
+
+// The seed is put once, when the stack is created, without overwriting a
+// parameter that exists; an update or a delete of the stack makes no call.
+func TestTheGoldenAmiSeedIsWrittenOnCreateOnlyAndNeverOverwritten(t *testing.T) {
+	s := app(t)
+	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
+		var writers []string
+		for id, r := range fleet["Resources"].(map[string]any) {
+			props, _ := r.(map[string]any)["Properties"].(map[string]any)
+			if props["Create"] == nil && props["Update"] == nil {
+				continue
+			}
+			for _, kind := range []string{"Update", "Delete"} {
+				if props[kind] != nil {
+					t.Errorf("%s makes a call on %s: %s", id, kind, jsonOf(props[kind]))
+				}
+			}
+			call := sdkCall(t, props["Create"])
+			if path(call, "parameters", "Name") != goldenParameter(s, env) {
+				continue
+			}
+			writers = append(writers, id)
+			if call["service"] != "SSM" || call["action"] != "PutParameter" {
+				t.Errorf("%s calls %v.%v, want SSM.PutParameter", id, call["service"], call["action"])
+			}
+			if path(call, "parameters", "Overwrite") != false {
+				t.Errorf("%s: Overwrite = %v, want false: an existing golden parameter must keep its value", id, path(call, "parameters", "Overwrite"))
+			}
+			if ignore, _ := call["ignoreErrorCodesMatching"].(string); !regexp.MustCompile(ignore).MatchString("ParameterAlreadyExists") || ignore == "" {
+				t.Errorf("%s: ignoreErrorCodesMatching = %q: a parameter that exists (stack deployed again) must not fail the create", id, ignore)
+			}
+			if path(call, "parameters", "DataType") != "aws:ec2:image" {
+				t.Errorf("%s: DataType = %v, want aws:ec2:image (EC2 resolves only such parameters at launch)", id, path(call, "parameters", "DataType"))
+			}
+			value := fmt.Sprint(path(call, "parameters", "Value"))
+			if !strings.HasPrefix(env.Fleet.SeedImage, "/") {
+				if value != env.Fleet.SeedImage {
+					t.Errorf("%s puts %s, want the seed AMI %s", id, value, env.Fleet.SeedImage)
+				}
+				continue
+			}
+			// An SSM path: a stack parameter of an SSM parameter type,
+			// whose default is the path.
+			m := regexp.MustCompile(`^@@Ref:(.+)@@$`).FindStringSubmatch(value)
+			if m == nil {
+				t.Fatalf("%s puts %s, want a Ref to a stack parameter reading %s", id, value, env.Fleet.SeedImage)
+			}
+			param, _ := path(fleet, "Parameters", m[1]).(map[string]any)
+			if param["Type"] != "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" || param["Default"] != env.Fleet.SeedImage {
+				t.Errorf("stack parameter %s = %s, want type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id> with default %s", m[1], jsonOf(param), env.Fleet.SeedImage)
+			}
+		}
+		if len(writers) != 1 {
+			t.Fatalf("%d resources put %s (%v), want exactly one", len(writers), goldenParameter(s, env), writers)
+		}
+		// EC2 checks that the parameter exists when the launch template is
+		// created.
+		ltID, _ := only(t, fleet, "AWS::EC2::LaunchTemplate")
+		deps, _ := path(fleet, "Resources", ltID, "DependsOn").([]any)
+		if !slices.Contains(deps, any(writers[0])) {
+			t.Errorf("launch template %s depends on %v, want it created after the seed writer %s", ltID, deps, writers[0])
 		}
 	})
+}
+
+// The seed writer may write the golden parameter and nothing else.
+func TestTheSeedWriterMayWriteOnlyTheGoldenAmiParameter(t *testing.T) {
+	s := app(t)
+	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
+		want := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.Account, goldenParameter(s, env))
+		found := false
+		for id, p := range resources(fleet, "AWS::IAM::Policy") {
+			if !strings.Contains(jsonOf(p), "ssm:PutParameter") {
+				continue
+			}
+			found = true
+			for _, st := range path(p, "PolicyDocument", "Statement").([]any) {
+				if r := path(st, "Resource"); r != want {
+					t.Errorf("%s: statement %s on %v, want only %s", id, jsonOf(st), r, want)
+				}
+				for _, a := range toList(path(st, "Action")) {
+					if a != "ssm:PutParameter" && a != "ssm:AddTagsToResource" {
+						t.Errorf("%s: action %v, want only ssm:PutParameter and ssm:AddTagsToResource", id, a)
+					}
+				}
+			}
+		}
+		if !found {
+			t.Error("no policy lets the seed writer put the parameter")
+		}
+	})
+}
+
+func toList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
 }
 
 // --- distribution -------------------------------------------------------

@@ -71,6 +71,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 	s.Golden = fleet.NewGoldenImage(stack, "GoldenImage", fleet.GoldenImageProps{
 		ParameterName: GoldenParameterName(props.Prefix, env.Name),
 		SeedImage:     env.Fleet.SeedImage,
+		Tags:          env.Tags,
 	})
 	s.LaunchTemplate = fleet.NewLaunchTemplate(stack, "LaunchTemplate", fleet.LaunchTemplateProps{
 		NamePrefix:    props.Prefix + "-" + env.Name,
