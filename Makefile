@@ -52,11 +52,11 @@ synth-check:
 # under one combination; the update matrix and the emulator's own test run
 # under the others (e2e/moto_server.py S2, e2e/build_test.go).
 e2e:
-	go test -tags e2e -count=1 ./e2e/ ./badinput/
+	go test -tags e2e -count=1 -timeout 30m ./e2e/ ./badinput/
 	E2E_DYNAMIC_REFERENCES=resource-update E2E_SOURCE_VERSION=latest \
-	  go test -tags e2e -count=1 -run 'TestTheEmulator|TestNoRedeploy|TestRollback' ./e2e/
+	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy|TestRollback' ./e2e/
 	E2E_DYNAMIC_REFERENCES=every-update \
-	  go test -tags e2e -count=1 -run 'TestTheEmulator|TestNoRedeploy' ./e2e/
+	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy' ./e2e/
 
 # Deploy the local environment to moto, check it, diff, destroy.
 local-deploy: deps

@@ -144,3 +144,38 @@ func groupTags(t *testing.T, group string) map[string]string {
 	}
 	return tags
 }
+
+// Deleting the fleet stack leaves the golden parameter and its history;
+// deploying the stack again keeps its value (README, "The parameter
+// outlives the stack"). It runs last: it deletes the fleet.
+func TestTheGoldenParameterOutlivesTheFleetStack(t *testing.T) {
+	ctx := context.Background()
+	x, _ := build(t)
+	_, version := goldenValue(t)
+	if out, err := runIn(root, nil, cdk, "destroy", fleetName, "--app", assembly, "--force", "--no-notices"); err != nil {
+		t.Fatalf("cdk destroy %s: %v\n%s", fleetName, err, out)
+	}
+	if got, v := goldenValue(t); got != x || v != version {
+		t.Fatalf("after deleting the stack the parameter holds %s (version %d), want %s (version %d)", got, v, x, version)
+	}
+	if err := deploy(deployed, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, v := goldenValue(t); got != x || v != version {
+		t.Errorf("after deploying the stack again the parameter holds %s (version %d), want %s (version %d): the seed overwrote it", got, v, x, version)
+	}
+	var history int64
+	for p := ssm.NewGetParameterHistoryPaginator(aws_.ssm, &ssm.GetParameterHistoryInput{Name: aws.String(golden)}); p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("parameter history: %v", err)
+		}
+		history += int64(len(page.Parameters))
+	}
+	if history != version {
+		t.Errorf("parameter history has %d versions, want all %d", history, version)
+	}
+	if r := replaceOne(t, outputs(t).group); r.image != x {
+		t.Errorf("a replacement in the new stack runs %s, want %s", r.image, x)
+	}
+}
