@@ -383,6 +383,11 @@ func TestValidateRejectsBadInput(t *testing.T) {
 			ctx:  Context{AvailabilityZonesKey("111111111111", "eu-west-1"): []any{"eu-west-1a", "us-east-1b"}},
 			path: "Environments[dev].Network.Create", got: `got "us-east-1b", outside the environment's region`, want: "want a zone of eu-west-1 (zone 1 of availability-zones:account=111111111111:region=eu-west-1 in the CDK context)"},
 
+		// Component documents: CloudFormation counts characters.
+		{name: "component document of 16001 characters", break_: func(a *App) { a.Environments[0].Image.Components = []string{"big"} },
+			docs: map[string]string{"big.yaml": sizedDocument("big", 16001)},
+			path: "Environments[dev].Image.Components[0]", got: "components/big.yaml: document: got 16001 characters", want: "want at most 16000"},
+
 		// Every message true: zero means the default.
 		{name: "negative grace period", break_: func(a *App) { a.Environments[0].Fleet.HealthCheckGracePeriod = -time.Second },
 			path: "Environments[dev].Fleet.HealthCheckGracePeriod", got: "got -1s", want: "want 0 (the default, 5m0s) or whole seconds from 1s to 2h0m0s"},
@@ -659,6 +664,9 @@ func TestValidateAcceptsWhatAWSAccepts(t *testing.T) {
 		{"a working directory of 1024 characters in 2047 bytes", func(a *App) {
 			a.Environments[0].Image.WorkingDirectory = "/" + strings.Repeat("é", 1023)
 		}},
+		{"a component document of 16000 characters in more bytes", func(a *App) {
+			a.Environments[0].Image.Components = []string{"big"}
+		}},
 		{"a grace period of one second", func(a *App) { a.Environments[0].Fleet.HealthCheckGracePeriod = time.Second }},
 		{"a prefix that starts like a reserved one", func(a *App) { a.Prefix = "xn-a" }},
 		{"three zones, all committed", func(a *App) { a.Environments[0].Network.Create.MaxAzs = 3 }},
@@ -667,7 +675,8 @@ func TestValidateAcceptsWhatAWSAccepts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			app := validApp()
 			tc.change(&app)
-			if _, err := Validate(app, components.Embedded(), testContext()); err != nil {
+			docs := withDocs(t, map[string]string{"big.yaml": sizedDocument("big", 16000)})
+			if _, err := Validate(app, docs, testContext()); err != nil {
 				t.Errorf("Validate refused it:\n%s", err)
 			}
 		})
@@ -712,4 +721,12 @@ func TestLongValuesAreShortenedInMessages(t *testing.T) {
 	if err == nil || len(err.Error()) > 500 || !strings.Contains(err.Error(), "(2001 characters)") {
 		t.Errorf("a 2001-character value: got %v", err)
 	}
+}
+
+// sizedDocument is a valid build component of exactly n characters, most
+// of them two-byte é in a comment, with a description of 1024 of them.
+func sizedDocument(name string, n int) string {
+	doc := "name: " + name + "\ndescription: " + strings.Repeat("é", 1024) + "\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n" +
+		"      - name: Run\n        action: ExecuteBash\n        inputs:\n          commands: [true]\n# "
+	return doc + strings.Repeat("é", n-utf8.RuneCountInString(doc))
 }
