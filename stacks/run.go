@@ -26,7 +26,7 @@ func Run(cfg config.App, docs components.Source) error {
 	if err != nil {
 		return fmt.Errorf("golden-fleet: the CDK context is unreadable: %w", err)
 	}
-	outdir := os.Getenv(outdirEnv)
+	outdir := os.Getenv(OutdirEnv)
 	valid, err := config.Validate(cfg, docs, cdkContext)
 	if err != nil {
 		return errors.Join(Invalid(err), clearAssembly(outdir))
@@ -36,10 +36,12 @@ func Run(cfg config.App, docs components.Source) error {
 
 // Invalid formats validation problems one per line, for a person.
 func Invalid(err error) error {
-	return report("the configuration is invalid", strings.Split(err.Error(), "\n"))
+	return Report("the configuration is invalid", strings.Split(err.Error(), "\n"))
 }
 
-func report(what string, problems []string) error {
+// Report formats problems that stopped the synthesis, one per line, for a
+// person: "golden-fleet: <what> (<n> problems); nothing was synthesized:".
+func Report(what string, problems []string) error {
 	count := fmt.Sprintf("%d problems", len(problems))
 	if len(problems) == 1 {
 		count = "1 problem"
@@ -48,9 +50,9 @@ func report(what string, problems []string) error {
 		what, count, strings.Join(problems, "\n  - "))
 }
 
-// outdirEnv is where the CDK CLI tells the app to write the cloud assembly
-// (aws-cdk's cx-api OUTDIR_ENV).
-const outdirEnv = "CDK_OUTDIR"
+// OutdirEnv is where the CDK CLI tells the app to write the cloud
+// assembly (aws-cdk's cx-api OUTDIR_ENV).
+const OutdirEnv = "CDK_OUTDIR"
 
 // stagingPrefix starts the directories Synthesize synthesizes into.
 const stagingPrefix = ".golden-fleet-staging-"
@@ -122,7 +124,7 @@ func synth(app awscdk.App, dir string) (err error) {
 	app.Synth(nil)
 	if dir != "" {
 		if problems := validationFailures(dir); len(problems) > 0 {
-			return report("CloudFormation validation failed", problems)
+			return Report("CloudFormation validation failed", problems)
 		}
 	}
 	return nil
@@ -134,14 +136,14 @@ func synth(app awscdk.App, dir string) (err error) {
 func synthFailure(dir, panicked string) error {
 	if dir != "" {
 		if problems := validationFailures(dir); len(problems) > 0 {
-			return report("CloudFormation validation failed", problems)
+			return Report("CloudFormation validation failed", problems)
 		}
 	}
 	first, _, _ := strings.Cut(panicked, "\n")
 	if dir != "" {
 		first = strings.ReplaceAll(first, dir, "<output directory>")
 	}
-	return report("the synthesis failed", []string{first})
+	return Report("the synthesis failed", []string{first})
 }
 
 // validationFailures lists the violations of a validation report in dir
