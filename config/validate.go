@@ -628,11 +628,9 @@ func (e *envCheck) components(field string, names []string, want components.Kind
 // architecture, and the golden AMI has the parent image's.
 func (e *envCheck) architectures() {
 	f, im := e.env.Fleet, e.env.Image
+	// "" for an instance type EC2 does not have, reported already.
 	fleetArch := InstanceArchitecture(f.InstanceType)
-	if fleetArch == "" {
-		return // an unknown instance type, reported already
-	}
-	if seedArch := ImageArchitecture(f.SeedImage); seedArch != "" && seedArch != fleetArch {
+	if seedArch := ImageArchitecture(f.SeedImage); fleetArch != "" && seedArch != "" && seedArch != fleetArch {
 		got := q(f.SeedImage)
 		if e.raw.Fleet.SeedImage == "" {
 			got = fmt.Sprintf(`"" (the default, %s)`, f.SeedImage)
@@ -649,7 +647,7 @@ func (e *envCheck) architectures() {
 		parentField, parent, examples = "Image.Parent.SsmParameter", im.Parent.SsmParameter, ssmExamples
 	}
 	parentArch := ImageArchitecture(parent)
-	if parentArch != "" && parentArch != fleetArch {
+	if fleetArch != "" && parentArch != "" && parentArch != fleetArch {
 		e.add(parentField, "got %s, an %s image, for Fleet.InstanceType %s (%s): want an %s image%s; the golden AMI has the parent image's architecture",
 			q(parent), parentArch, q(f.InstanceType), fleetArch, fleetArch, example(examples, fleetArch))
 	}
@@ -660,7 +658,7 @@ func (e *envCheck) architectures() {
 		case parentArch != "" && a != parentArch:
 			e.add(fmt.Sprintf("Image.BuildInstanceTypes[%d]", i), "got %s (%s) for parent image %s (%s): want %s instance types; a build instance launches from the parent image",
 				q(t), a, q(parent), parentArch, parentArch)
-		case parentArch == "" && a != fleetArch:
+		case parentArch == "" && fleetArch != "" && a != fleetArch:
 			e.add(fmt.Sprintf("Image.BuildInstanceTypes[%d]", i), "got %s (%s) for Fleet.InstanceType %s (%s): want %s instance types; the image they build must run on the fleet",
 				q(t), a, q(f.InstanceType), fleetArch, fleetArch)
 		}

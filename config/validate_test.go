@@ -302,6 +302,10 @@ func TestValidateRejectsBadInput(t *testing.T) {
 			a.Environments[0].Image.BuildInstanceTypes = []string{"r7g.large"}
 		}, path: "Environments[dev].Image.BuildInstanceTypes[0]", got: `got "r7g.large" (arm64) for Fleet.InstanceType "t3.micro" (x86_64)`,
 			want: "want x86_64 instance types; the image they build must run on the fleet"},
+		{name: "Graviton build instance for an x86_64 parent, next to an unknown fleet type", break_: func(a *App) {
+			a.Environments[0].Fleet.InstanceType = "q9.large"
+			a.Environments[0].Image.BuildInstanceTypes = []string{"a1.large"}
+		}, path: "Environments[dev].Image.BuildInstanceTypes[0]", got: `got "a1.large" (arm64) for parent image`, want: "want x86_64 instance types"},
 		{name: "Mac instance for a Linux image", break_: func(a *App) { a.Environments[0].Fleet.InstanceType = "mac2.metal" },
 			path: "Environments[dev].Fleet.SeedImage", got: `for Fleet.InstanceType "mac2.metal" (arm64_mac)`, want: "want an arm64_mac image"},
 
