@@ -734,3 +734,17 @@ func sizedDocument(name string, n int) string {
 		"      - name: Run\n        action: ExecuteBash\n        inputs:\n          commands: [true]\n# "
 	return doc + strings.Repeat("é", n-utf8.RuneCountInString(doc))
 }
+
+// BenchmarkValidateDefault is what validation adds to every synth, before
+// jsii starts (the instance type catalog is built on the first call).
+func BenchmarkValidateDefault(b *testing.B) {
+	ctx, err := CDKJSONContext("../cdk.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Validate(Default(), components.Embedded(), ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
