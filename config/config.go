@@ -1,6 +1,16 @@
 // Package config holds the typed, validated configuration of every
 // environment the app deploys. It is plain Go: no CDK types, no jsii, so it
 // can be validated (and table-tested) before any construct exists.
+//
+//	config.go         the types
+//	environments.go   Default: the environments `cdk synth` deploys
+//	defaults.go       the defaults of optional fields (WithDefaults)
+//	validate.go       Validate: every problem at once, before jsii starts
+//	cron.go           Image Builder cron expressions
+//	names.go          every name the app gives, spelled once
+//	awsfacts.go       regions, partitions, service limits, id shapes
+//	instancetypes.go  EC2's instance types and their architectures
+//	context.go        the CDK context (availability zones of created VPCs)
 package config
 
 import "time"
