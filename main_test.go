@@ -103,7 +103,8 @@ func (s *synthesized) build() error {
 	all := config.Default()
 	all.Environments = append(all.Environments, cmkEnvironment())
 	docs := components.Embedded()
-	if err := config.Validate(all, docs); err != nil {
+	valid, err := config.Validate(all, docs, ctx)
+	if err != nil {
 		return err
 	}
 	// The built-in CloudFormation validation doubles the time of a synth;
@@ -115,7 +116,7 @@ func (s *synthesized) build() error {
 		Outdir:                          jsii.String(s.dir),
 		BuiltinCloudFormationValidation: &validation,
 	})
-	stacks.Build(a, all, docs)
+	stacks.Build(a, valid, docs)
 	awscdk.Aspects_Of(a).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(true)}), nil)
 	s.synthErr = synthesize(a)
 
@@ -290,8 +291,8 @@ func forEachEnv(t *testing.T, f func(t *testing.T, env config.Environment, fleet
 	for _, env := range s.cfg.Environments {
 		env := env.WithDefaults()
 		t.Run(env.Name, func(t *testing.T) {
-			fleet := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, "fleet")]
-			factory := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, "image-factory")]
+			fleet := s.templates[s.cfg.NamesOf(env).Stack(config.FleetStack)]
+			factory := s.templates[s.cfg.NamesOf(env).Stack(config.ImageFactoryStack)]
 			if fleet == nil || factory == nil {
 				t.Fatalf("environment %s: missing fleet or image-factory stack", env.Name)
 			}
@@ -301,7 +302,7 @@ func forEachEnv(t *testing.T, f func(t *testing.T, env config.Environment, fleet
 }
 
 func goldenParameter(s *synthesized, env config.Environment) string {
-	return stacks.GoldenParameterName(s.cfg.Prefix, env.Name)
+	return s.cfg.NamesOf(env).GoldenParameter()
 }
 
 // --- stacks -------------------------------------------------------------
@@ -309,12 +310,12 @@ func goldenParameter(s *synthesized, env config.Environment) string {
 func TestEachEnvironmentHasAFleetAndAnImageFactoryStack(t *testing.T) {
 	s := app(t)
 	for _, env := range s.cfg.Environments {
-		for _, role := range []string{"fleet", "image-factory"} {
-			if _, ok := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, role)]; !ok {
+		for _, role := range []config.StackRole{config.FleetStack, config.ImageFactoryStack} {
+			if _, ok := s.templates[s.cfg.NamesOf(env).Stack(role)]; !ok {
 				t.Errorf("environment %s has no %s stack", env.Name, role)
 			}
 		}
-		_, hasNetwork := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, "network")]
+		_, hasNetwork := s.templates[s.cfg.NamesOf(env).Stack(config.NetworkStack)]
 		if hasNetwork != (env.Network.Create != nil) {
 			t.Errorf("environment %s: network stack present=%v, but the config creates a VPC=%v", env.Name, hasNetwork, env.Network.Create != nil)
 		}
@@ -324,8 +325,8 @@ func TestEachEnvironmentHasAFleetAndAnImageFactoryStack(t *testing.T) {
 func TestTheImageFactoryDeploysAfterTheFleetItDistributesTo(t *testing.T) {
 	s := app(t)
 	for _, env := range s.cfg.Environments {
-		factory := stacks.StackName(s.cfg.Prefix, env.Name, "image-factory")
-		fleet := stacks.StackName(s.cfg.Prefix, env.Name, "fleet")
+		factory := s.cfg.NamesOf(env).Stack(config.ImageFactoryStack)
+		fleet := s.cfg.NamesOf(env).Stack(config.FleetStack)
 		if !slices.Contains(s.deps[factory], fleet) {
 			t.Errorf("%s depends on %v, want it to depend on %s", factory, s.deps[factory], fleet)
 		}
@@ -337,7 +338,7 @@ func TestTheFleetStackReadsNoImageBuilderAttribute(t *testing.T) {
 	// one fails the whole create. The fleet stack must deploy to moto.
 	s := app(t)
 	for _, env := range s.cfg.Environments {
-		name := stacks.StackName(s.cfg.Prefix, env.Name, "fleet")
+		name := s.cfg.NamesOf(env).Stack(config.FleetStack)
 		tpl := s.templates[name]
 		ib := map[string]bool{}
 		for id, r := range tpl["Resources"].(map[string]any) {
@@ -884,7 +885,7 @@ func TestThePipelineRunsOnTheConfiguredScheduleWithImageTests(t *testing.T) {
 			"ImageTestsConfiguration":        map[string]any{"ImageTestsEnabled": true, "TimeoutMinutes": env.Image.TestTimeoutMinutes},
 			"ImageRecipeArn":                 getAtt(recipeID, "Arn"),
 			"InfrastructureConfigurationArn": getAtt(infraID, "Arn"),
-			"DistributionConfigurationArn":   fmt.Sprintf("arn:aws:imagebuilder:%s:%s:distribution-configuration/%s", env.Region, env.Account, stacks.DistributionName(s.cfg.Prefix, env.Name)),
+			"DistributionConfigurationArn":   fmt.Sprintf("arn:aws:imagebuilder:%s:%s:distribution-configuration/%s", env.Region, env.Account, s.cfg.NamesOf(env).Distribution()),
 			"Status":                         "ENABLED",
 		}
 		for key, w := range want {
@@ -899,8 +900,8 @@ func TestThePipelineDistributesThroughTheFleetsDistributionConfiguration(t *test
 	s := app(t)
 	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
 		_, dist := only(t, fleet, "AWS::ImageBuilder::DistributionConfiguration")
-		if dist["Name"] != stacks.DistributionName(s.cfg.Prefix, env.Name) {
-			t.Errorf("distribution name %v, want %s (the pipeline builds its ARN from that name)", dist["Name"], stacks.DistributionName(s.cfg.Prefix, env.Name))
+		if dist["Name"] != s.cfg.NamesOf(env).Distribution() {
+			t.Errorf("distribution name %v, want %s (the pipeline builds its ARN from that name)", dist["Name"], s.cfg.NamesOf(env).Distribution())
 		}
 	})
 }
@@ -1006,12 +1007,12 @@ func TestTheExecutionRoleMayAddVersionsOnlyToTheFleetsLaunchTemplate(t *testing.
 		_, lt := only(t, fleet, "AWS::EC2::LaunchTemplate")
 		tagged := false
 		for _, spec := range lt["TagSpecifications"].([]any) {
-			if path(spec, "ResourceType") == "launch-template" && strings.Contains(jsonOf(path(spec, "Tags")), jsonOf(map[string]any{"Key": stacks.FleetTagKey, "Value": value})) {
+			if path(spec, "ResourceType") == "launch-template" && strings.Contains(jsonOf(path(spec, "Tags")), jsonOf(map[string]any{"Key": config.FleetTagKey, "Value": value})) {
 				tagged = true
 			}
 		}
 		if !tagged {
-			t.Errorf("the launch template is not tagged %s=%s", stacks.FleetTagKey, value)
+			t.Errorf("the launch template is not tagged %s=%s", config.FleetTagKey, value)
 		}
 		var found bool
 		for _, pol := range resources(factory, "AWS::IAM::Policy") {
@@ -1020,7 +1021,7 @@ func TestTheExecutionRoleMayAddVersionsOnlyToTheFleetsLaunchTemplate(t *testing.
 					continue
 				}
 				found = true
-				want := jsonOf(map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + stacks.FleetTagKey: value}})
+				want := jsonOf(map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + config.FleetTagKey: value}})
 				if got := jsonOf(path(st, "Condition")); got != want {
 					t.Errorf("launch template writes are conditioned on %s, want %s", got, want)
 				}

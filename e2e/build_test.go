@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/immutable-server/golden-fleet/stacks"
+	"github.com/immutable-server/golden-fleet/config"
 )
 
 // A simulated Image Builder build. moto has no Image Builder, so build()
@@ -126,7 +126,7 @@ func readDistribution(t *testing.T) distributionPlan {
 // counts only what the app grants itself.
 func executionPolicy(t *testing.T) []any {
 	t.Helper()
-	tpl := readTemplate(t, stacks.StackName(prefix, envName, "image-factory"))
+	tpl := readTemplate(t, names.Stack(config.ImageFactoryStack))
 	var role string
 	for _, r := range tpl["Resources"].(map[string]any) {
 		if dig(r, "Type") == "AWS::ImageBuilder::ImagePipeline" {

@@ -41,7 +41,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/stacks"
 )
 
 const (
@@ -59,9 +58,10 @@ var (
 	workDir   string
 	aws_      awsClients
 	prefix    = config.Default().Prefix
-	fleetName = stacks.StackName(config.Default().Prefix, envName, "fleet")
-	netName   = stacks.StackName(config.Default().Prefix, envName, "network")
-	golden    = stacks.GoldenParameterName(config.Default().Prefix, envName)
+	names     = config.Names{Prefix: config.Default().Prefix, Env: envName}
+	fleetName = names.Stack(config.FleetStack)
+	netName   = names.Stack(config.NetworkStack)
+	golden    = names.GoldenParameter()
 	logMu     sync.Mutex
 )
 

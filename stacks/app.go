@@ -36,47 +36,38 @@ func (e Environment) Stacks() []awscdk.Stack {
 	return append(out, e.Fleet.Stack, e.ImageFactory.Stack)
 }
 
-// StackName is the name (and construct id) of an environment's stack.
-func StackName(prefix, env, role string) string {
-	return fmt.Sprintf("%s-%s-%s", prefix, env, role)
-}
-
-// GoldenParameterName is the golden AMI parameter of an environment.
-func GoldenParameterName(prefix, env string) string {
-	return fmt.Sprintf("/imagebuilder/%s/%s/golden-ami", prefix, env)
-}
-
-// Build adds every environment's stacks to scope (normally the App). The
-// configuration must have passed config.Validate: Build does not check it
-// again. It returns the environments in configuration order.
+// Build adds every environment's stacks to scope (normally the App). cfg
+// must be what config.Validate returned: valid, with its defaults applied.
+// Build neither checks it nor applies a default again. It returns the
+// environments in configuration order.
 func Build(scope constructs.Construct, cfg config.App, docs components.Source) []Environment {
 	out := make([]Environment, 0, len(cfg.Environments))
 	for _, env := range cfg.Environments {
-		out = append(out, buildEnvironment(scope, cfg.Prefix, env.WithDefaults(), docs))
+		out = append(out, buildEnvironment(scope, cfg.NamesOf(env), env, docs))
 	}
 	return out
 }
 
-func buildEnvironment(scope constructs.Construct, prefix string, env config.Environment, docs components.Source) Environment {
+func buildEnvironment(scope constructs.Construct, names config.Names, env config.Environment, docs components.Source) Environment {
 	awsEnv := &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)}
 	var result Environment
 	var vpc *NetworkStack
 	if env.Network.Create != nil {
-		vpc = NewNetworkStack(scope, StackName(prefix, env.Name, "network"), NetworkStackProps{
+		vpc = NewNetworkStack(scope, names.Stack(config.NetworkStack), NetworkStackProps{
 			StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: VPC with flow logs", env.Name))},
 			Network:    *env.Network.Create,
 		})
 		result.Network = vpc
 	}
-	result.Fleet = NewFleetStack(scope, StackName(prefix, env.Name, "fleet"), FleetStackProps{
+	result.Fleet = NewFleetStack(scope, names.Stack(config.FleetStack), FleetStackProps{
 		StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: golden AMI parameter, launch template, Auto Scaling group, distribution", env.Name))},
-		Prefix:     prefix,
+		Names:      names,
 		Env:        env,
 		Network:    vpc,
 	})
-	result.ImageFactory = NewImageFactoryStack(scope, StackName(prefix, env.Name, "image-factory"), ImageFactoryStackProps{
+	result.ImageFactory = NewImageFactoryStack(scope, names.Stack(config.ImageFactoryStack), ImageFactoryStackProps{
 		StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: Image Builder components, recipe, infrastructure and pipeline", env.Name))},
-		Prefix:     prefix,
+		Names:      names,
 		Env:        env,
 		Network:    vpc,
 		Fleet:      result.Fleet,

@@ -18,8 +18,9 @@ import (
 // FleetStackProps configures FleetStack.
 type FleetStackProps struct {
 	awscdk.StackProps
-	Prefix string
-	Env    config.Environment
+	// Names of the environment's resources.
+	Names config.Names
+	Env   config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
 }
@@ -36,14 +37,6 @@ type FleetStack struct {
 	Notifications  awssns.Topic
 	Distribution   *imagebuilder.DistributionConfiguration
 }
-
-// FleetTagKey tags the fleet's launch template (and, through it, the
-// instances and volumes) with "<prefix>-<env>"; the pipeline's execution
-// role may add versions only to a launch template carrying it.
-const FleetTagKey = "golden-fleet:fleet"
-
-// DistributionName is the distribution configuration of an environment.
-func DistributionName(prefix, env string) string { return prefix + "-" + env + "-fleet" }
 
 // NewFleetStack creates the stack.
 func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps) *FleetStack {
@@ -69,12 +62,12 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 	}
 
 	s.Golden = fleet.NewGoldenImage(stack, "GoldenImage", fleet.GoldenImageProps{
-		ParameterName: GoldenParameterName(props.Prefix, env.Name),
+		ParameterName: props.Names.GoldenParameter(),
 		SeedImage:     env.Fleet.SeedImage,
 		Tags:          env.Tags,
 	})
 	s.LaunchTemplate = fleet.NewLaunchTemplate(stack, "LaunchTemplate", fleet.LaunchTemplateProps{
-		NamePrefix:    props.Prefix + "-" + env.Name,
+		NamePrefix:    props.Names.Base(),
 		Vpc:           s.Vpc,
 		Image:         s.Golden,
 		InstanceType:  env.Fleet.InstanceType,
@@ -85,7 +78,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		IngressCidr:   env.Fleet.IngressCidr,
 	})
 
-	awscdk.Tags_Of(s.LaunchTemplate.Resource).Add(jsii.String(FleetTagKey), jsii.String(props.Prefix+"-"+env.Name), nil)
+	awscdk.Tags_Of(s.LaunchTemplate.Resource).Add(jsii.String(config.FleetTagKey), jsii.String(props.Names.Base()), nil)
 
 	s.Notifications, _ = notify.EncryptedTopic(stack, notify.TopicProps{
 		KeyID:             "NotificationsKey",
@@ -107,13 +100,13 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		Notifications:          s.Notifications,
 	})
 
-	amiTags := map[string]string{"golden-fleet:environment": env.Name}
+	amiTags := map[string]string{config.EnvironmentTagKey: env.Name}
 	for k, v := range env.Tags {
 		amiTags[k] = v
 	}
 	s.Distribution = imagebuilder.NewDistributionConfiguration(stack, "Distribution", imagebuilder.DistributionConfigurationProps{
-		Name:           DistributionName(props.Prefix, env.Name),
-		AmiName:        props.Prefix + "-" + env.Name,
+		Name:           props.Names.Distribution(),
+		AmiName:        props.Names.AMI(),
 		AmiTags:        amiTags,
 		LaunchTemplate: s.LaunchTemplate.Resource,
 		ParameterName:  s.Golden.ParameterName(),

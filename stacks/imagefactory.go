@@ -18,8 +18,9 @@ import (
 // ImageFactoryStackProps configures ImageFactoryStack.
 type ImageFactoryStackProps struct {
 	awscdk.StackProps
-	Prefix string
-	Env    config.Environment
+	// Names of the environment's resources.
+	Names config.Names
+	Env   config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
 	// Fleet is the stack whose launch template and golden AMI parameter
@@ -44,8 +45,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	// The pipeline refers to the fleet's distribution by ARN, built from
 	// its name, not through an export: deploy the fleet first.
 	stack.AddStackDependency(props.Fleet.Stack, jsii.String("the pipeline distributes to the fleet's launch template and parameter"))
-	env := props.Env
-	base := props.Prefix + "-" + env.Name
+	env, names := props.Env, props.Names
 	s := &ImageFactoryStack{Stack: stack}
 
 	refs := []imagebuilder.ComponentRef{imagebuilder.CloudWatchAgent(stack)}
@@ -56,7 +56,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 			panic(fmt.Sprintf("component %s: %v", name, err))
 		}
 		c := imagebuilder.NewComponent(stack, "Component-"+name, imagebuilder.ComponentProps{
-			Name:        base + "-" + name,
+			Name:        names.Component(name),
 			Description: doc.Description,
 			Data:        doc.Data,
 			Tags:        env.Tags,
@@ -85,8 +85,8 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		volumeKey = awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(env.Fleet.KmsKeyArn))
 	}
 	s.Recipe = imagebuilder.NewImageRecipe(stack, "Recipe", imagebuilder.ImageRecipeProps{
-		Name:             base + "-golden-ami",
-		Description:      "Golden AMI of " + base,
+		Name:             names.Recipe(),
+		Description:      "Golden AMI of " + names.Base(),
 		Parent:           parent,
 		Components:       refs,
 		RootDeviceName:   fleet.RootDeviceName,
@@ -97,7 +97,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	})
 
 	s.Infrastructure = imagebuilder.NewInfrastructureConfiguration(stack, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{
-		Name:          base + "-builds",
+		Name:          names.Infrastructure(),
 		InstanceTypes: env.Image.BuildInstanceTypes,
 		Vpc:           props.Fleet.Vpc,
 		Subnets:       &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
@@ -105,12 +105,12 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		Tags:          env.Tags,
 	})
 	s.Pipeline = imagebuilder.NewImagePipeline(stack, "Pipeline", imagebuilder.ImagePipelineProps{
-		Name:                         base + "-golden-ami",
+		Name:                         names.Pipeline(),
 		Recipe:                       s.Recipe,
 		Infrastructure:               s.Infrastructure,
-		DistributionConfigurationArn: imagebuilder.DistributionConfigurationArn(stack, DistributionName(props.Prefix, env.Name)),
-		OutputParameterArn:           fleet.ParameterArn(stack, GoldenParameterName(props.Prefix, env.Name)),
-		LaunchTemplateTag:            [2]string{FleetTagKey, base},
+		DistributionConfigurationArn: imagebuilder.DistributionConfigurationArn(stack, names.Distribution()),
+		OutputParameterArn:           fleet.ParameterArn(stack, names.GoldenParameter()),
+		LaunchTemplateTag:            [2]string{config.FleetTagKey, names.Base()},
 		Schedule:                     env.Image.Schedule,
 		StartCondition:               env.Image.StartCondition,
 		TestTimeoutMinutes:           env.Image.TestTimeoutMinutes,

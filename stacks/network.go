@@ -12,7 +12,7 @@ import (
 // NetworkStackProps configures NetworkStack.
 type NetworkStackProps struct {
 	awscdk.StackProps
-	Network config.NewVPC
+	Network config.CreatedVPC
 }
 
 // NetworkStack holds the VPC the app creates for an environment.
@@ -24,12 +24,11 @@ type NetworkStack struct {
 // NewNetworkStack creates the stack.
 func NewNetworkStack(scope constructs.Construct, id string, props NetworkStackProps) *NetworkStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	retention, _ := network.RetentionFromDays(props.Network.FlowLogRetentionDays)
 	vpc := network.NewVpc(stack, "Vpc", network.VpcProps{
-		Cidr:             props.Network.Cidr,
-		MaxAzs:           props.Network.MaxAzs,
-		NatGateways:      props.Network.NatGateways,
-		FlowLogRetention: retention,
+		Cidr:                 props.Network.Cidr,
+		MaxAzs:               props.Network.MaxAzs,
+		NatGateways:          props.Network.NatGateways,
+		FlowLogRetentionDays: props.Network.FlowLogRetentionDays,
 	})
 	return &NetworkStack{Stack: stack, Vpc: vpc}
 }

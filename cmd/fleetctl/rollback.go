@@ -2,9 +2,10 @@ package main
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/immutable-server/golden-fleet/config"
 )
 
 // Pure rollback logic: no AWS calls, unit-tested in rollback_test.go.
@@ -46,10 +47,8 @@ type ParamVersion struct {
 	Value   string
 }
 
-var amiRe = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
-
 // ValidAMI reports whether s looks like an AMI id.
-func ValidAMI(s string) bool { return amiRe.MatchString(s) }
+func ValidAMI(s string) bool { return config.IsAmiID(s) }
 
 // RollbackTarget returns the parameter's current value and the AMI to roll
 // back to. With to set, that is the target. Otherwise it is the newest value
@@ -102,15 +101,12 @@ func DefaultVersionFor(versions []LTVersion, ami string) (number int64, ok bool)
 	return number, ok
 }
 
-// PipelineHint names the image pipeline that feeds a fleet stack, from
-// the app's naming: stack <prefix>-<env>-fleet, pipeline
-// <prefix>-<env>-golden-ami in stack <prefix>-<env>-image-factory.
+// PipelineHint names the image pipeline that feeds a fleet stack, and the
+// stack it is in, from the app's naming (config.PipelineOfFleetStack);
+// empty when stack is not named like a fleet stack.
 func PipelineHint(stack string) (pipeline, factoryStack string) {
-	base, ok := strings.CutSuffix(stack, "-fleet")
-	if !ok {
-		return "", ""
-	}
-	return base + "-golden-ami", base + "-image-factory"
+	pipeline, factoryStack, _ = config.PipelineOfFleetStack(stack)
+	return pipeline, factoryStack
 }
 
 // GroupVersionWarning checks that the launch template version the group

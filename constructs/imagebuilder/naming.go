@@ -15,25 +15,25 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
+	"github.com/immutable-server/golden-fleet/config"
 )
 
-// HashLength is the number of hex digits of the content hash in names.
-const HashLength = 8
-
-// contentName returns base + "-" + the first HashLength hex digits of the
-// SHA-256 of the JSON encoding of spec. spec must hold plain Go values
-// only (no CDK tokens), so the hash is the same on every synth.
+// contentName returns base + "-" + the first config.HashLength hex digits
+// of the SHA-256 of the JSON encoding of spec. spec must hold plain Go
+// values only (no CDK tokens), so the hash is the same on every synth.
 func contentName(base string, spec any) string {
 	return base + "-" + contentHash(spec)
 }
 
-// contentHash is the first HashLength hex digits of the SHA-256 of the
-// JSON encoding of spec.
+// contentHash is the first config.HashLength hex digits of the SHA-256 of
+// the JSON encoding of spec. config.ContentNameLength, which Validate
+// checks names with, counts them.
 func contentHash(spec any) string {
 	data, err := json.Marshal(spec)
 	if err != nil {
 		panic(fmt.Sprintf("imagebuilder: cannot hash %T: %v", spec, err))
 	}
 	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])[:HashLength]
+	return hex.EncodeToString(sum[:])[:config.HashLength]
 }

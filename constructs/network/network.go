@@ -28,8 +28,10 @@ type VpcProps struct {
 	MaxAzs int
 	// NatGateways to create. Default: 1.
 	NatGateways int
-	// FlowLogRetention keeps flow logs this long. Default: three months.
-	FlowLogRetention awslogs.RetentionDays
+	// FlowLogRetentionDays keeps flow logs this many days, one of the
+	// periods CloudWatch Logs accepts (config.LogRetentionDays). Default:
+	// 90 days.
+	FlowLogRetentionDays int
 }
 
 // Vpc is a VPC with public subnets (NAT only) and private subnets with
@@ -55,13 +57,15 @@ func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 	if props.NatGateways == 0 {
 		props.NatGateways = 1
 	}
-	if props.FlowLogRetention == "" {
-		props.FlowLogRetention = awslogs.RetentionDays_THREE_MONTHS
+	if props.FlowLogRetentionDays == 0 {
+		props.FlowLogRetentionDays = 90
 	}
 	logs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
-		Retention:     props.FlowLogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+	// The retention in days, set on the L1: the L2 takes only its
+	// RetentionDays enum, which would spell the days a second time.
+	logs.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(props.FlowLogRetentionDays)))
 	vpc := awsec2.NewVpc(c, jsii.String("Resource"), &awsec2.VpcProps{
 		IpAddresses: awsec2.IpAddresses_Cidr(jsii.String(props.Cidr)),
 		MaxAzs:      jsii.Number(float64(props.MaxAzs)),
@@ -81,31 +85,4 @@ func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 		},
 	})
 	return &Vpc{Construct: c, Resource: vpc, FlowLogs: logs}
-}
-
-// retentionDays are the periods CloudWatch Logs accepts, in the order of
-// retentionNames.
-var (
-	retentionDays  = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-	retentionNames = []awslogs.RetentionDays{
-		awslogs.RetentionDays_ONE_DAY, awslogs.RetentionDays_THREE_DAYS, awslogs.RetentionDays_FIVE_DAYS,
-		awslogs.RetentionDays_ONE_WEEK, awslogs.RetentionDays_TWO_WEEKS, awslogs.RetentionDays_ONE_MONTH,
-		awslogs.RetentionDays_TWO_MONTHS, awslogs.RetentionDays_THREE_MONTHS, awslogs.RetentionDays_FOUR_MONTHS,
-		awslogs.RetentionDays_FIVE_MONTHS, awslogs.RetentionDays_SIX_MONTHS, awslogs.RetentionDays_ONE_YEAR,
-		awslogs.RetentionDays_THIRTEEN_MONTHS, awslogs.RetentionDays_EIGHTEEN_MONTHS, awslogs.RetentionDays_TWO_YEARS,
-		awslogs.RetentionDays_THREE_YEARS, awslogs.RetentionDays_FIVE_YEARS, awslogs.RetentionDays_SIX_YEARS,
-		awslogs.RetentionDays_SEVEN_YEARS, awslogs.RetentionDays_EIGHT_YEARS, awslogs.RetentionDays_NINE_YEARS,
-		awslogs.RetentionDays_TEN_YEARS,
-	}
-)
-
-// RetentionFromDays maps a number of days to CloudWatch Logs' retention
-// setting. ok is false when CloudWatch Logs has no such period.
-func RetentionFromDays(days int) (r awslogs.RetentionDays, ok bool) {
-	for i, d := range retentionDays {
-		if d == days {
-			return retentionNames[i], true
-		}
-	}
-	return "", false
 }

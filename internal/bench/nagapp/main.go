@@ -18,8 +18,14 @@ import (
 )
 
 func main() {
-	cfg, docs := config.Default(), components.Embedded()
-	if err := config.Validate(cfg, docs); err != nil {
+	docs := components.Embedded()
+	cdkContext, err := config.CLIContext()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cfg, err := config.Validate(config.Default(), docs, cdkContext)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, stacks.Invalid(err))
 		os.Exit(1)
 	}
