@@ -3,7 +3,7 @@
 // template's image is always that parameter, and every change of the
 // launch template's data renames (replaces) it.
 
-package main
+package stacks_test
 
 import (
 	"encoding/json"
@@ -18,57 +18,50 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 )
 
-var scratchStacks int
+// variantParameter is the golden AMI parameter of every fleet variant.
+const variantParameter = "/imagebuilder/app/dev/golden-ami"
 
-// newScratchStack is a fresh stack, in an app of its own, with a fixed
-// environment: the construct-level tests build their variants in these.
-func newScratchStack() awscdk.Stack {
-	scratchStacks++
-	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
-	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("Scratch%d", scratchStacks)), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
-	})
-}
-
-const parameter = "/imagebuilder/app/dev/golden-ami"
-
-// fleetParts is everything the fleet constructs make in one stack.
-type fleetParts struct {
+// fleetVariant is the golden AMI parameter and the launch template of one
+// variant of the fleet's configuration, in a scratch stack of its own.
+type fleetVariant struct {
 	stack  awscdk.Stack
 	golden *fleet.GoldenImage
 	lt     *fleet.LaunchTemplate
 }
 
-func build(seed string, mutate func(p *fleet.LaunchTemplateProps)) fleetParts {
+// newFleetVariant builds a fleet variant from seed and the base launch
+// template props, changed by mutate when not nil.
+func newFleetVariant(seed string, mutate func(p *fleet.LaunchTemplateProps)) fleetVariant {
 	s := newScratchStack()
 	vpc := awsec2.Vpc_FromVpcAttributes(s, jsii.String("Vpc"), &awsec2.VpcAttributes{
 		VpcId:             jsii.String("vpc-12345678"),
 		AvailabilityZones: jsii.Strings("eu-west-1a"),
 		PrivateSubnetIds:  jsii.Strings("subnet-12345678"),
 	})
-	golden := fleet.NewGoldenImage(s, "Golden", fleet.GoldenImageProps{ParameterName: parameter, SeedImage: seed})
+	golden := fleet.NewGoldenImage(s, "Golden", fleet.GoldenImageProps{ParameterName: variantParameter, SeedImage: seed})
 	props := fleet.LaunchTemplateProps{NamePrefix: "app-dev", Vpc: vpc, Image: golden, InstanceType: "t3.micro", RootVolumeGiB: 20}
 	if mutate != nil {
 		mutate(&props)
 	}
 	lt := fleet.NewLaunchTemplate(s, "LT", props)
-	return fleetParts{stack: s, golden: golden, lt: lt}
+	return fleetVariant{stack: s, golden: golden, lt: lt}
 }
 
-func resolved(s awscdk.Stack, v any) string {
+// resolvedJSON is v resolved in s, as JSON.
+func resolvedJSON(s awscdk.Stack, v any) string {
 	b, _ := json.Marshal(s.Resolve(v))
 	return string(b)
 }
 
-func (f fleetParts) templateName() string {
+func (f fleetVariant) templateName() string {
 	cfn := f.lt.Resource.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
-	return resolved(f.stack, cfn.LaunchTemplateName())
+	return resolvedJSON(f.stack, cfn.LaunchTemplateName())
 }
 
-func (f fleetParts) imageID() string {
+func (f fleetVariant) imageID() string {
 	cfn := f.lt.Resource.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
 	var data map[string]any
-	json.Unmarshal([]byte(resolved(f.stack, cfn.LaunchTemplateData())), &data)
+	json.Unmarshal([]byte(resolvedJSON(f.stack, cfn.LaunchTemplateData())), &data)
 	return fmt.Sprint(data["imageId"])
 }
 
@@ -76,18 +69,18 @@ func (f fleetParts) imageID() string {
 // configuration says. CloudFormation rewrites a parameter only when its
 // template text changes.
 func TestNoSeedOrFleetChangeAltersTheGoldenParameterText(t *testing.T) {
-	base := build("ami-0123456789abcdef0", nil)
-	want := resolved(base.stack, base.golden.Resource.Value())
-	variants := map[string]fleetParts{
-		"another seed AMI":      build("ami-0fedcba9876543210", nil),
-		"a seed SSM parameter":  build("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", nil),
-		"another instance type": build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }),
-		"user data":             build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.UserData = "#!/bin/bash\necho hi" }),
-		"a larger root volume":  build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.RootVolumeGiB = 50 }),
-		"an inbound port":       build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.IngressPorts, p.IngressCidr = []int{80}, "10.0.0.0/8" }),
+	base := newFleetVariant("ami-0123456789abcdef0", nil)
+	want := resolvedJSON(base.stack, base.golden.Resource.Value())
+	variants := map[string]fleetVariant{
+		"another seed AMI":      newFleetVariant("ami-0fedcba9876543210", nil),
+		"a seed SSM parameter":  newFleetVariant("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", nil),
+		"another instance type": newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }),
+		"user data":             newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.UserData = "#!/bin/bash\necho hi" }),
+		"a larger root volume":  newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.RootVolumeGiB = 50 }),
+		"an inbound port":       newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.IngressPorts, p.IngressCidr = []int{80}, "10.0.0.0/8" }),
 	}
 	for name, v := range variants {
-		if got := resolved(v.stack, v.golden.Resource.Value()); got != want {
+		if got := resolvedJSON(v.stack, v.golden.Resource.Value()); got != want {
 			t.Errorf("with %s the golden parameter's value is %s, want the unchanged %s", name, got, want)
 		}
 	}
@@ -98,8 +91,8 @@ func TestTheSeedParameterHoldsTheSeed(t *testing.T) {
 		"ami-0123456789abcdef0": `"ami-0123456789abcdef0"`,
 		"/aws/service/x":        `"{{resolve:ssm:/aws/service/x}}"`,
 	} {
-		f := build(seed, nil)
-		if got := resolved(f.stack, f.golden.Seed.Value()); got != want {
+		f := newFleetVariant(seed, nil)
+		if got := resolvedJSON(f.stack, f.golden.Seed.Value()); got != want {
 			t.Errorf("seed %s: parameter value %s, want %s", seed, got, want)
 		}
 	}
@@ -108,13 +101,13 @@ func TestTheSeedParameterHoldsTheSeed(t *testing.T) {
 // I1: the launch template never carries an AMI id; EC2 reads the golden
 // parameter at every launch.
 func TestTheLaunchTemplateImageIsTheGoldenParameterForEveryConfiguration(t *testing.T) {
-	for name, f := range map[string]fleetParts{
-		"base":          build("ami-0123456789abcdef0", nil),
-		"instance type": build("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }),
-		"ssm seed":      build("/aws/service/x", nil),
+	for name, f := range map[string]fleetVariant{
+		"base":          newFleetVariant("ami-0123456789abcdef0", nil),
+		"instance type": newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }),
+		"ssm seed":      newFleetVariant("/aws/service/x", nil),
 	} {
-		if got := f.imageID(); got != "resolve:ssm:"+parameter {
-			t.Errorf("%s: ImageId = %s, want resolve:ssm:%s", name, got, parameter)
+		if got := f.imageID(); got != "resolve:ssm:"+variantParameter {
+			t.Errorf("%s: ImageId = %s, want resolve:ssm:%s", name, got, variantParameter)
 		}
 	}
 }
@@ -123,7 +116,7 @@ func TestTheLaunchTemplateImageIsTheGoldenParameterForEveryConfiguration(t *test
 // template, so the version CloudFormation writes is the new template's
 // default, the one Image Builder copies on the next build.
 func TestEveryLaunchTemplateDataChangeRenamesTheTemplate(t *testing.T) {
-	base := build("ami-0123456789abcdef0", nil).templateName()
+	base := newFleetVariant("ami-0123456789abcdef0", nil).templateName()
 	key := func(p *fleet.LaunchTemplateProps) {
 		s := awscdk.Stack_Of(p.Vpc)
 		p.EncryptionKey = awskms.Key_FromKeyArn(s, jsii.String("K"), jsii.String("arn:aws:kms:eu-west-1:111111111111:key/abc"))
@@ -135,15 +128,15 @@ func TestEveryLaunchTemplateDataChangeRenamesTheTemplate(t *testing.T) {
 		"volume KMS key": key,
 		"name prefix":    func(p *fleet.LaunchTemplateProps) { p.NamePrefix = "app-prod" },
 	} {
-		if got := build("ami-0123456789abcdef0", mutate).templateName(); got == base {
+		if got := newFleetVariant("ami-0123456789abcdef0", mutate).templateName(); got == base {
 			t.Errorf("changing the %s kept the launch template name %s: CloudFormation would add a version that is not the default", name, base)
 		}
 	}
 }
 
 func TestTagsOnTheStackRenameTheTemplateTheyAreWrittenInto(t *testing.T) {
-	base := build("ami-0123456789abcdef0", nil)
-	tagged := build("ami-0123456789abcdef0", nil)
+	base := newFleetVariant("ami-0123456789abcdef0", nil)
+	tagged := newFleetVariant("ami-0123456789abcdef0", nil)
 	awscdk.Tags_Of(tagged.stack).Add(jsii.String("team"), jsii.String("x"), nil)
 	// Tags land in the template data (TagSpecifications) during synthesis.
 	tagged.stack.Node().Root().(awscdk.App).Synth(nil)
@@ -154,9 +147,9 @@ func TestTagsOnTheStackRenameTheTemplateTheyAreWrittenInto(t *testing.T) {
 }
 
 func TestUnchangedLaunchTemplateDataKeepsTheName(t *testing.T) {
-	a := build("ami-0123456789abcdef0", nil).templateName()
+	a := newFleetVariant("ami-0123456789abcdef0", nil).templateName()
 	// The seed is not launch template data.
-	b := build("/aws/service/x", nil).templateName()
+	b := newFleetVariant("/aws/service/x", nil).templateName()
 	if a != b {
 		t.Errorf("same data, different names %s and %s: every deploy would replace the template", a, b)
 	}

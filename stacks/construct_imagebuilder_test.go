@@ -2,7 +2,7 @@
 // AWS::ImageBuilder::Component and ImageRecipe, read from the resource
 // schemas that ship with cfn-lint, renames the resource when it changes.
 
-package main
+package stacks_test
 
 import (
 	"encoding/json"
@@ -74,7 +74,8 @@ func createOnly(t *testing.T, typ string) []string {
 	return props
 }
 
-const doc = `name: demo
+// demoDocument is the component document the variants start from.
+const demoDocument = `name: demo
 description: demo
 schemaVersion: 1.0
 phases:
@@ -87,7 +88,7 @@ phases:
 `
 
 func baseComponent() imagebuilder.ComponentProps {
-	return imagebuilder.ComponentProps{Name: "app-dev-demo", Description: "demo", Data: []byte(doc)}
+	return imagebuilder.ComponentProps{Name: "app-dev-demo", Description: "demo", Data: []byte(demoDocument)}
 }
 
 // identity is what must change for a replacement to succeed.
@@ -97,10 +98,12 @@ func componentIdentity(c *imagebuilder.Component) string {
 
 func TestEveryCreateOnlyComponentPropertyChangesTheComponentsNameOrVersion(t *testing.T) {
 	mutators := map[string]func(p *imagebuilder.ComponentProps){
-		"ChangeDescription":   func(p *imagebuilder.ComponentProps) { p.Data = []byte(doc + "# changed\n") },
-		"Description":         func(p *imagebuilder.ComponentProps) { p.Description = "other" },
-		"Platform":            func(p *imagebuilder.ComponentProps) { p.Platform = "Windows" },
-		"Data":                func(p *imagebuilder.ComponentProps) { p.Data = []byte(strings.Replace(doc, "hello", "bye", 1)) },
+		"ChangeDescription": func(p *imagebuilder.ComponentProps) { p.Data = []byte(demoDocument + "# changed\n") },
+		"Description":       func(p *imagebuilder.ComponentProps) { p.Description = "other" },
+		"Platform":          func(p *imagebuilder.ComponentProps) { p.Platform = "Windows" },
+		"Data": func(p *imagebuilder.ComponentProps) {
+			p.Data = []byte(strings.Replace(demoDocument, "hello", "bye", 1))
+		},
 		"SupportedOsVersions": func(p *imagebuilder.ComponentProps) { p.SupportedOsVersions = []string{"Amazon Linux 2023"} },
 	}
 	// Properties the construct never sets: a change cannot come from us.
@@ -173,13 +176,13 @@ func TestEveryCreateOnlyRecipePropertyChangesTheRecipesNameOrVersion(t *testing.
 	}
 	mutators := map[string][]func(c *recipeCase){
 		"Components": {
-			func(c *recipeCase) { c.props.Components = append(c.props.Components, other(c, doc)) },
+			func(c *recipeCase) { c.props.Components = append(c.props.Components, other(c, demoDocument)) },
 			func(c *recipeCase) {
 				c.props.Components[0], c.props.Components[1] = c.props.Components[1], c.props.Components[0]
 			},
 			func(c *recipeCase) { c.props.Components = c.props.Components[:1] },
 			func(c *recipeCase) { // same component, new document
-				c.props.Components[1] = other(c, strings.Replace(doc, "hello", "bye", 1))
+				c.props.Components[1] = other(c, strings.Replace(demoDocument, "hello", "bye", 1))
 			},
 			func(c *recipeCase) {
 				c.props.Components[0] = imagebuilder.ManagedComponent(c.stack, "amazon-cloudwatch-agent-linux", "1.0.0")
