@@ -48,16 +48,21 @@ func GoldenParameterName(prefix, env string) string {
 
 // Build adds every environment's stacks to scope (normally the App). The
 // configuration must have passed config.Validate: Build does not check it
-// again. It returns the environments in configuration order.
-func Build(scope constructs.Construct, cfg config.App, docs components.Source) []Environment {
+// again, and fails only when a component has no document in docs. It
+// returns the environments in configuration order.
+func Build(scope constructs.Construct, cfg config.App, docs components.Source) ([]Environment, error) {
 	out := make([]Environment, 0, len(cfg.Environments))
 	for _, env := range cfg.Environments {
-		out = append(out, buildEnvironment(scope, cfg.Prefix, env.WithDefaults(), docs))
+		built, err := buildEnvironment(scope, cfg.Prefix, env.WithDefaults(), docs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, built)
 	}
-	return out
+	return out, nil
 }
 
-func buildEnvironment(scope constructs.Construct, prefix string, env config.Environment, docs components.Source) Environment {
+func buildEnvironment(scope constructs.Construct, prefix string, env config.Environment, docs components.Source) (Environment, error) {
 	awsEnv := &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)}
 	var result Environment
 	var vpc *NetworkStack
@@ -74,7 +79,7 @@ func buildEnvironment(scope constructs.Construct, prefix string, env config.Envi
 		Env:        env,
 		Network:    vpc,
 	})
-	result.ImageFactory = NewImageFactoryStack(scope, StackName(prefix, env.Name, "image-factory"), ImageFactoryStackProps{
+	factory, err := NewImageFactoryStack(scope, StackName(prefix, env.Name, "image-factory"), ImageFactoryStackProps{
 		StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: Image Builder components, recipe, infrastructure and pipeline", env.Name))},
 		Prefix:     prefix,
 		Env:        env,
@@ -82,10 +87,14 @@ func buildEnvironment(scope constructs.Construct, prefix string, env config.Envi
 		Fleet:      result.Fleet,
 		Components: docs,
 	})
+	if err != nil {
+		return Environment{}, err
+	}
+	result.ImageFactory = factory
 	for _, s := range result.Stacks() {
 		for k, v := range env.Tags {
 			awscdk.Tags_Of(s).Add(jsii.String(k), jsii.String(v), nil)
 		}
 	}
-	return result
+	return result, nil
 }

@@ -8,10 +8,12 @@ package stacks_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
@@ -25,6 +27,7 @@ const variantParameter = "/imagebuilder/app/dev/golden-ami"
 // variant of the fleet's configuration, in a scratch stack of its own.
 type fleetVariant struct {
 	stack  awscdk.Stack
+	vpc    awsec2.IVpc
 	golden *fleet.GoldenImage
 	lt     *fleet.LaunchTemplate
 }
@@ -44,7 +47,7 @@ func newFleetVariant(seed string, mutate func(p *fleet.LaunchTemplateProps)) fle
 		mutate(&props)
 	}
 	lt := fleet.NewLaunchTemplate(s, "LT", props)
-	return fleetVariant{stack: s, golden: golden, lt: lt}
+	return fleetVariant{stack: s, vpc: vpc, golden: golden, lt: lt}
 }
 
 // resolvedJSON is v resolved in s, as JSON.
@@ -54,14 +57,12 @@ func resolvedJSON(s awscdk.Stack, v any) string {
 }
 
 func (f fleetVariant) templateName() string {
-	cfn := f.lt.Resource.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
-	return resolvedJSON(f.stack, cfn.LaunchTemplateName())
+	return resolvedJSON(f.stack, f.lt.Name())
 }
 
 func (f fleetVariant) imageID() string {
-	cfn := f.lt.Resource.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
 	var data map[string]any
-	json.Unmarshal([]byte(resolvedJSON(f.stack, cfn.LaunchTemplateData())), &data)
+	json.Unmarshal([]byte(resolvedJSON(f.stack, f.lt.Resource.LaunchTemplateData())), &data)
 	return fmt.Sprint(data["imageId"])
 }
 
@@ -153,4 +154,33 @@ func TestUnchangedLaunchTemplateDataKeepsTheName(t *testing.T) {
 	if a != b {
 		t.Errorf("same data, different names %s and %s: every deploy would replace the template", a, b)
 	}
+}
+
+// The launch template's id changes with its data, so the grant to add
+// versions names every launch template on condition of the fleet tag:
+// without the tag, it would reach every launch template of the account.
+func TestGrantAddVersionsRefusesALaunchTemplateWithoutTheFleetTag(t *testing.T) {
+	f := newFleetVariant("ami-0123456789abcdef0", nil)
+	role := awsiam.NewRole(f.stack, jsii.String("Role"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("imagebuilder.amazonaws.com"), nil)})
+	f.lt.GrantAddVersions(role)
+	want := []string{"launch template " + *f.lt.Node().Path() + ": GrantAddVersions needs FleetTag, got none: want a tag key and value that only this fleet's launch templates carry"}
+	if got := validationErrors(f.lt); !slices.Equal(got, want) {
+		t.Errorf("validation errors %q, want %q", got, want)
+	}
+	if role.Node().TryFindChild(jsii.String("DefaultPolicy")) != nil {
+		t.Error("the role got a policy anyway")
+	}
+}
+
+// Every construct of the package has the same accessors: Resource, the L1
+// escape hatch, and its physical Name and Arn.
+func TestFleetConstructsExposeResourceNameAndArn(t *testing.T) {
+	f := newFleetVariant("ami-0123456789abcdef0", nil)
+	group := fleet.NewGroup(f.stack, "Group", fleet.GroupProps{
+		Vpc: f.vpc, LaunchTemplate: f.lt, MinCapacity: 1, MaxCapacity: 1, DesiredCapacity: 1,
+	})
+	checkAccessors(t,
+		constructAccessors{"launch template", f.lt.Resource, f.lt.Name(), f.lt.Arn(), `"app-dev-`, `:launch-template/",{"Ref":"LT`},
+		constructAccessors{"group", group.Resource, group.Name(), group.Arn(), `{"Ref":"Group`, `:autoScalingGroup:`},
+	)
 }

@@ -11,16 +11,25 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/immutable-server/golden-fleet/constructs/fleet"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
+	"github.com/immutable-server/golden-fleet/internal/cdktest"
 )
 
 var (
@@ -157,7 +166,8 @@ func baseRecipe() recipeCase {
 		Name:             "app-dev-golden",
 		Description:      "golden",
 		Parent:           imagebuilder.ManagedImage("amazon-linux-2023-x86/x.x.x"),
-		Components:       []imagebuilder.ComponentRef{imagebuilder.CloudWatchAgent(s), comp.Ref()},
+		Components:       []imagebuilder.IComponent{imagebuilder.CloudWatchAgent(s), comp},
+		RootDeviceName:   "/dev/xvda",
 		RootVolumeGiB:    20,
 		WorkingDirectory: "/tmp",
 	}}
@@ -168,11 +178,11 @@ func recipeIdentity(r *imagebuilder.ImageRecipe) string {
 }
 
 func TestEveryCreateOnlyRecipePropertyChangesTheRecipesNameOrVersion(t *testing.T) {
-	other := func(c *recipeCase, data string) imagebuilder.ComponentRef {
+	other := func(c *recipeCase, data string) imagebuilder.IComponent {
 		p := baseComponent()
 		p.Name = "app-dev-other"
 		p.Data = []byte(data)
-		return imagebuilder.NewComponent(c.stack, "Other", p).Ref()
+		return imagebuilder.NewComponent(c.stack, "Other", p)
 	}
 	mutators := map[string][]func(c *recipeCase){
 		"Components": {
@@ -255,4 +265,134 @@ func TestAnUnchangedRecipeSynthesizesToTheSameTemplate(t *testing.T) {
 	if first != second {
 		t.Errorf("same inputs, different templates:\n%s\n---\n%s", first, second)
 	}
+}
+
+// newDistribution is a distribution configuration bound to the launch
+// template and golden parameter of a fleet variant, in the variant's stack.
+func newDistribution() *imagebuilder.DistributionConfiguration {
+	f := newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) {
+		p.FleetTag = fleet.Tag{Key: "golden-fleet:fleet", Value: "app-dev"}
+	})
+	return imagebuilder.NewDistributionConfiguration(f.stack, "Distribution", imagebuilder.DistributionConfigurationProps{
+		Name: "App-Dev-Fleet", AmiName: "app-dev", LaunchTemplate: f.lt, Parameter: f.golden,
+	})
+}
+
+// privateVpc is an imported VPC with two private subnets in stack.
+func privateVpc(stack awscdk.Stack) awsec2.IVpc {
+	return awsec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &awsec2.VpcAttributes{
+		VpcId:             jsii.String("vpc-12345678"),
+		AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1b"),
+		PrivateSubnetIds:  jsii.Strings("subnet-1111111a", "subnet-2222222b"),
+	})
+}
+
+func TestTheInfrastructureConfigurationUsesTheRoleTopicAndBucketItIsGiven(t *testing.T) {
+	s := newScratchStack()
+	role := awsiam.Role_FromRoleArn(s, jsii.String("Role"), jsii.String("arn:aws:iam::111111111111:role/builds"), nil)
+	topic := awssns.Topic_FromTopicArn(s, jsii.String("Topic"), jsii.String("arn:aws:sns:eu-west-1:111111111111:builds"))
+	bucket := awss3.Bucket_FromBucketName(s, jsii.String("Bucket"), jsii.String("build-logs"))
+	infra := imagebuilder.NewInfrastructureConfiguration(s, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{
+		Name: "app-dev-builds", InstanceTypes: []string{"t3.micro"}, Vpc: privateVpc(s),
+		Role: role, Topic: topic, LogBucket: bucket,
+	})
+	if infra.TopicKey != nil {
+		t.Error("TopicKey is set, want nil: the topic was given")
+	}
+	template := synthesizeScratch(t, s)
+	for _, typ := range []string{"AWS::IAM::Role", "AWS::SNS::Topic", "AWS::KMS::Key", "AWS::S3::Bucket"} {
+		for _, r := range cdktest.Resources(typ, template) {
+			t.Errorf("%s: created, want the one given", r)
+		}
+	}
+	props := cdktest.OnlyResource(t, "AWS::ImageBuilder::InfrastructureConfiguration", template).Properties
+	if got := props["SnsTopicArn"]; got != "arn:aws:sns:eu-west-1:111111111111:builds" {
+		t.Errorf("SnsTopicArn = %v, want the given topic", got)
+	}
+	if got := cdktest.ValueAt(props, "Logging", "S3Logs", "S3BucketName"); got != "build-logs" {
+		t.Errorf("S3BucketName = %v, want the given bucket", got)
+	}
+	profile := cdktest.OnlyResource(t, "AWS::IAM::InstanceProfile", template)
+	if got := cdktest.CompactJSON(profile.Properties["Roles"]); got != `["builds"]` {
+		t.Errorf("instance profile roles = %s, want the given role", got)
+	}
+	if got := cdktest.CompactJSON(props["InstanceProfileName"]); got != cdktest.CompactJSON(cdktest.Ref(profile.LogicalID)) {
+		t.Errorf("InstanceProfileName = %s, want the profile of the given role", got)
+	}
+}
+
+func TestTheInfrastructureConfigurationRunsBuildsInTheFirstSelectedSubnet(t *testing.T) {
+	s := newScratchStack()
+	imagebuilder.NewInfrastructureConfiguration(s, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{
+		Name: "app-dev-builds", InstanceTypes: []string{"t3.micro"}, Vpc: privateVpc(s),
+		Subnets: &awsec2.SubnetSelection{AvailabilityZones: jsii.Strings("eu-west-1b")},
+	})
+	props := cdktest.OnlyResource(t, "AWS::ImageBuilder::InfrastructureConfiguration", synthesizeScratch(t, s)).Properties
+	if got := props["SubnetId"]; got != "subnet-2222222b" {
+		t.Errorf("SubnetId = %v, want subnet-2222222b, the one subnet in eu-west-1b", got)
+	}
+}
+
+// Bad props fail the construct's validation, naming the prop, the value
+// and what is allowed, rather than panicking while the app is built.
+func TestImageBuilderConstructsReportBadPropsAsValidationErrors(t *testing.T) {
+	s := newScratchStack()
+	recipe := imagebuilder.NewImageRecipe(s, "Recipe", imagebuilder.ImageRecipeProps{
+		Name: "app-dev-golden", Parent: imagebuilder.ManagedImage("amazon-linux-2023-x86/x.x.x"),
+	})
+	infra := imagebuilder.NewInfrastructureConfiguration(s, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{
+		Name: "app-dev-builds", InstanceTypes: []string{"t3.micro"}, Vpc: privateVpc(s),
+		Subnets:      &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{}},
+		LogRetention: 36 * time.Hour,
+	})
+	distribution := newDistribution()
+	pipeline := imagebuilder.NewImagePipeline(s, "Pipeline", imagebuilder.ImagePipelineProps{
+		Name: "app-dev-golden-ami", Recipe: recipe, Infrastructure: infra, Distribution: distribution,
+		Schedule: "cron(0 3 ? * MON *)", TestTimeout: 90 * time.Second,
+	})
+	for _, tc := range []struct {
+		construct constructs.IConstruct
+		want      []string
+	}{
+		{recipe, []string{
+			"image recipe app-dev-golden: Components got none: want at least one component",
+			"image recipe app-dev-golden: RootDeviceName got none: want the parent image's root device, for example /dev/xvda",
+		}},
+		{infra, []string{
+			"infrastructure configuration app-dev-builds: LogRetention got 36h0m0s: want whole days, at least one",
+			"infrastructure configuration app-dev-builds: Subnets select no subnet of the VPC: want at least one for the build instances",
+		}},
+		{pipeline, []string{
+			"image pipeline app-dev-golden-ami: TestTimeout got 1m30s: want whole minutes from 1h0m0s to 24h0m0s (Image Builder's limits)",
+		}},
+	} {
+		if got := validationErrors(tc.construct); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: validation errors\n%q\nwant\n%q", *tc.construct.Node().Path(), got, tc.want)
+		}
+	}
+}
+
+// Every construct of the package has the same accessors: Resource, the L1
+// escape hatch, and its physical Name and Arn.
+func TestImageBuilderConstructsExposeResourceNameAndArn(t *testing.T) {
+	b := baseRecipe()
+	recipe := imagebuilder.NewImageRecipe(b.stack, "R", b.props)
+	component := imagebuilder.NewComponent(b.stack, "Component", baseComponent())
+	infra := imagebuilder.NewInfrastructureConfiguration(b.stack, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{
+		Name: "app-dev-builds", InstanceTypes: []string{"t3.micro"},
+	})
+	distribution := newDistribution()
+	pipeline := imagebuilder.NewImagePipeline(b.stack, "Pipeline", imagebuilder.ImagePipelineProps{
+		Name: "app-dev-golden-ami", Recipe: recipe, Infrastructure: infra, Distribution: distribution, Schedule: "cron(0 3 ? * MON *)",
+	})
+	checkAccessors(t,
+		constructAccessors{"component", component.Resource, component.Name(), component.Arn(), `"app-dev-demo-`, `{"Fn::GetAtt":["Component`},
+		constructAccessors{"recipe", recipe.Resource, recipe.Name(), recipe.Arn(), `"app-dev-golden-`, `{"Fn::GetAtt":["R`},
+		constructAccessors{"infrastructure configuration", infra.Resource, infra.Name(), infra.Arn(), `"app-dev-builds"`, `{"Fn::GetAtt":["Infrastructure`},
+		constructAccessors{"pipeline", pipeline.Resource, pipeline.Name(), pipeline.Arn(), `"app-dev-golden-ami"`, `{"Fn::GetAtt":["Pipeline`},
+		// The distribution's ARN is built from its name, lowercased, so
+		// another stack refers to it without an export.
+		constructAccessors{"distribution", distribution.Resource, distribution.Name(), distribution.Arn(), `"App-Dev-Fleet"`,
+			`:imagebuilder:eu-west-1:111111111111:distribution-configuration/app-dev-fleet"`},
+	)
 }

@@ -52,7 +52,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 	s := &FleetStack{Stack: stack}
 
 	if props.Network != nil {
-		s.Vpc = props.Network.Vpc.Resource
+		s.Vpc = props.Network.Vpc.Vpc
 		s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	} else {
 		e := env.Network.Existing
@@ -82,9 +82,8 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		UserData:      env.Fleet.UserData,
 		IngressPorts:  env.Fleet.IngressPorts,
 		IngressCidr:   env.Fleet.IngressCidr,
+		FleetTag:      fleet.Tag{Key: FleetTagKey, Value: props.Prefix + "-" + env.Name},
 	})
-
-	awscdk.Tags_Of(s.LaunchTemplate.Resource).Add(jsii.String(FleetTagKey), jsii.String(props.Prefix+"-"+env.Name), nil)
 
 	s.Notifications, _ = notify.EncryptedTopic(stack, notify.TopicProps{
 		KeyID:             "NotificationsKey",
@@ -114,14 +113,14 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		Name:           DistributionName(props.Prefix, env.Name),
 		AmiName:        props.Prefix + "-" + env.Name,
 		AmiTags:        amiTags,
-		LaunchTemplate: s.LaunchTemplate.Resource,
-		ParameterName:  s.Golden.ParameterName(),
+		LaunchTemplate: s.LaunchTemplate,
+		Parameter:      s.Golden,
 		ExtraRegions:   env.Image.DistributionRegions,
 	})
 
 	output(stack, "GoldenAmiParameter", jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
-	output(stack, "LaunchTemplateId", s.LaunchTemplate.Resource.LaunchTemplateId(), "Launch template the group launches from")
-	output(stack, "AutoScalingGroupName", s.Group.Resource.AutoScalingGroupName(), "The fleet's Auto Scaling group")
+	output(stack, "LaunchTemplateId", s.LaunchTemplate.LaunchTemplateId(), "Launch template the group launches from")
+	output(stack, "AutoScalingGroupName", s.Group.Name(), "The fleet's Auto Scaling group")
 	return s
 }
 

@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -38,8 +40,9 @@ type ImageFactoryStack struct {
 	Pipeline       *imagebuilder.ImagePipeline
 }
 
-// NewImageFactoryStack creates the stack.
-func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFactoryStackProps) *ImageFactoryStack {
+// NewImageFactoryStack creates the stack. It fails when a component named
+// in the configuration has no document in props.Components.
+func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFactoryStackProps) (*ImageFactoryStack, error) {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	// The pipeline refers to the fleet's distribution by ARN, built from
 	// its name, not through an export: deploy the fleet first.
@@ -48,27 +51,22 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	base := props.Prefix + "-" + env.Name
 	s := &ImageFactoryStack{Stack: stack}
 
-	refs := []imagebuilder.ComponentRef{imagebuilder.CloudWatchAgent(stack)}
-	add := func(name string) {
-		doc, err := props.Components.Document(name)
+	recipeComponents := []imagebuilder.IComponent{imagebuilder.CloudWatchAgent(stack)}
+	for _, name := range append(slices.Clone(env.Image.Components), env.Image.TestComponents...) {
+		document, err := props.Components.Document(name)
 		if err != nil {
-			// config.Validate has loaded every document already.
-			panic(fmt.Sprintf("component %s: %v", name, err))
+			// config.Validate loads every document: this is a source that
+			// changed since, or a configuration that skipped validation.
+			return nil, fmt.Errorf("environment %s: component %s: %w", env.Name, name, err)
 		}
 		c := imagebuilder.NewComponent(stack, "Component-"+name, imagebuilder.ComponentProps{
 			Name:        base + "-" + name,
-			Description: doc.Description,
-			Data:        doc.Data,
+			Description: document.Description,
+			Data:        document.Data,
 			Tags:        env.Tags,
 		})
 		s.Components = append(s.Components, c)
-		refs = append(refs, c.Ref())
-	}
-	for _, name := range env.Image.Components {
-		add(name)
-	}
-	for _, name := range env.Image.TestComponents {
-		add(name)
+		recipeComponents = append(recipeComponents, c)
 	}
 
 	var parent imagebuilder.ParentImage
@@ -88,7 +86,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		Name:             base + "-golden-ami",
 		Description:      "Golden AMI of " + base,
 		Parent:           parent,
-		Components:       refs,
+		Components:       recipeComponents,
 		RootDeviceName:   fleet.RootDeviceName,
 		RootVolumeGiB:    env.Image.RootVolumeGiB,
 		EncryptionKey:    volumeKey,
@@ -101,22 +99,20 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		InstanceTypes: env.Image.BuildInstanceTypes,
 		Vpc:           props.Fleet.Vpc,
 		Subnets:       &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
-		LogRetention:  awscdk.Duration_Days(jsii.Number(float64(env.Image.LogRetentionDays))),
+		LogRetention:  time.Duration(env.Image.LogRetentionDays) * 24 * time.Hour,
 		Tags:          env.Tags,
 	})
 	s.Pipeline = imagebuilder.NewImagePipeline(stack, "Pipeline", imagebuilder.ImagePipelineProps{
-		Name:                         base + "-golden-ami",
-		Recipe:                       s.Recipe,
-		Infrastructure:               s.Infrastructure,
-		DistributionConfigurationArn: imagebuilder.DistributionConfigurationArn(stack, DistributionName(props.Prefix, env.Name)),
-		OutputParameterArn:           fleet.ParameterArn(stack, GoldenParameterName(props.Prefix, env.Name)),
-		LaunchTemplateTag:            [2]string{FleetTagKey, base},
-		Schedule:                     env.Image.Schedule,
-		StartCondition:               env.Image.StartCondition,
-		TestTimeoutMinutes:           env.Image.TestTimeoutMinutes,
-		Tags:                         env.Tags,
+		Name:           base + "-golden-ami",
+		Recipe:         s.Recipe,
+		Infrastructure: s.Infrastructure,
+		Distribution:   props.Fleet.Distribution,
+		Schedule:       env.Image.Schedule,
+		StartCondition: env.Image.StartCondition,
+		TestTimeout:    time.Duration(env.Image.TestTimeoutMinutes) * time.Minute,
+		Tags:           env.Tags,
 	})
 	output(stack, "PipelineArn", s.Pipeline.Resource.AttrArn(), "Image pipeline baking the golden AMI")
-	output(stack, "RecipeName", jsii.String(s.Recipe.Name()), "Current image recipe (name carries a content hash)")
-	return s
+	output(stack, "RecipeName", s.Recipe.Name(), "Current image recipe (name carries a content hash)")
+	return s, nil
 }

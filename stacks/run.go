@@ -21,7 +21,9 @@ func Run(cfg config.App, docs components.Source) error {
 	}
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	Build(app, cfg, docs)
+	if _, err := Build(app, cfg, docs); err != nil {
+		return fmt.Errorf("golden-fleet: %w; nothing was synthesized", err)
+	}
 	app.Synth(nil)
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -88,7 +89,11 @@ func (s *synthesizedApp) synthesize() error {
 		Outdir:                          jsii.String(s.dir),
 		BuiltinCloudFormationValidation: &validation,
 	})
-	for i, env := range stacks.Build(app, s.cfg, docs) {
+	built, err := stacks.Build(app, s.cfg, docs)
+	if err != nil {
+		return err
+	}
+	for i, env := range built {
 		if i < len(defaults.Environments) {
 			for _, st := range env.Stacks() {
 				s.golden = append(s.golden, *st.StackName())
@@ -171,4 +176,53 @@ func newScratchStack() awscdk.Stack {
 	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("Scratch%d", scratchStacks)), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
 	})
+}
+
+// synthesizeScratch synthesizes the app of a scratch stack and returns the
+// stack's template.
+func synthesizeScratch(t *testing.T, stack awscdk.Stack) cdktest.Stack {
+	t.Helper()
+	assembly := stack.Node().Root().(awscdk.App).Synth(nil)
+	template, ok := assembly.GetStackByName(stack.StackName()).Template().(map[string]any)
+	if !ok {
+		t.Fatalf("stack %s: the template is not a JSON object", *stack.StackName())
+	}
+	return cdktest.Stack{Name: *stack.StackName(), Template: template}
+}
+
+// validationErrors are the errors c's own validations report.
+func validationErrors(c constructs.IConstruct) []string {
+	var out []string
+	for _, e := range *c.Node().Validate() {
+		out = append(out, *e)
+	}
+	return out
+}
+
+// constructAccessors are the accessors every construct of ours has, with
+// what their values must hold: Resource, the L1 escape hatch, and the
+// physical Name and Arn.
+type constructAccessors struct {
+	construct string
+	resource  constructs.IConstruct
+	name, arn *string
+	// nameHolds and arnHolds are parts of the resolved values, as JSON.
+	nameHolds, arnHolds string
+}
+
+func checkAccessors(t *testing.T, cases ...constructAccessors) {
+	t.Helper()
+	for _, c := range cases {
+		if !*awscdk.CfnResource_IsCfnResource(c.resource) {
+			t.Errorf("%s: Resource is not an L1 resource", c.construct)
+			continue
+		}
+		stack := awscdk.Stack_Of(c.resource)
+		if got := resolvedJSON(stack, c.name); !strings.Contains(got, c.nameHolds) {
+			t.Errorf("%s: Name() = %s, want it to hold %s", c.construct, got, c.nameHolds)
+		}
+		if got := resolvedJSON(stack, c.arn); !strings.Contains(got, c.arnHolds) {
+			t.Errorf("%s: Arn() = %s, want it to hold %s", c.construct, got, c.arnHolds)
+		}
+	}
 }

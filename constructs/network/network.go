@@ -3,11 +3,16 @@
 package network
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
 // ExistingVpc imports a VPC from ids without any lookup. Its private
@@ -22,14 +27,16 @@ func ExistingVpc(scope constructs.Construct, id, vpcID string, privateSubnetIDs,
 
 // VpcProps configures Vpc.
 type VpcProps struct {
-	// Cidr of the VPC. Default: 10.0.0.0/16.
+	// Cidr of the VPC. Default: config.DefaultVpcCidr (10.0.0.0/16).
 	Cidr string
-	// MaxAzs to use. Default: 2.
+	// MaxAzs to use. Default: config.DefaultMaxAzs (2).
 	MaxAzs int
-	// NatGateways to create. Default: 1.
+	// NatGateways to create. Default: config.DefaultNatGateways (1).
 	NatGateways int
-	// FlowLogRetention keeps flow logs this long. Default: three months.
-	FlowLogRetention awslogs.RetentionDays
+	// FlowLogRetention keeps flow logs this long: one of the periods
+	// CloudWatch Logs offers, in whole days. Default:
+	// config.DefaultLogRetentionDays (90 days).
+	FlowLogRetention time.Duration
 }
 
 // Vpc is a VPC with public subnets (NAT only) and private subnets with
@@ -37,8 +44,10 @@ type VpcProps struct {
 // CloudWatch Logs.
 type Vpc struct {
 	constructs.Construct
-	// Resource is the L2 VPC.
-	Resource awsec2.Vpc
+	// Resource is the L1 VPC, the escape hatch.
+	Resource awsec2.CfnVPC
+	// Vpc is the L2 VPC, with its subnets.
+	Vpc awsec2.Vpc
 	// FlowLogs receives the VPC's flow logs.
 	FlowLogs awslogs.LogGroup
 }
@@ -47,19 +56,23 @@ type Vpc struct {
 func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 	c := constructs.NewConstruct(scope, &id)
 	if props.Cidr == "" {
-		props.Cidr = "10.0.0.0/16"
+		props.Cidr = config.DefaultVpcCidr
 	}
 	if props.MaxAzs == 0 {
-		props.MaxAzs = 2
+		props.MaxAzs = config.DefaultMaxAzs
 	}
 	if props.NatGateways == 0 {
-		props.NatGateways = 1
+		props.NatGateways = config.DefaultNatGateways
 	}
-	if props.FlowLogRetention == "" {
-		props.FlowLogRetention = awslogs.RetentionDays_THREE_MONTHS
+	if props.FlowLogRetention == 0 {
+		props.FlowLogRetention = config.DefaultLogRetentionDays * 24 * time.Hour
+	}
+	retention, ok := retentionPeriod(props.FlowLogRetention)
+	if !ok {
+		constructcheck.Fail(c, "vpc %s: FlowLogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), props.FlowLogRetention, retentionDays)
 	}
 	logs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
-		Retention:     props.FlowLogRetention,
+		Retention:     retention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	vpc := awsec2.NewVpc(c, jsii.String("Resource"), &awsec2.VpcProps{
@@ -80,8 +93,15 @@ func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 			},
 		},
 	})
-	return &Vpc{Construct: c, Resource: vpc, FlowLogs: logs}
+	return &Vpc{Construct: c, Resource: vpc.Node().DefaultChild().(awsec2.CfnVPC), Vpc: vpc, FlowLogs: logs}
 }
+
+// Name is the VPC's name: a VPC has none of its own, so this is its Name
+// tag, which the CDK sets to the VPC's construct path.
+func (v *Vpc) Name() *string { return v.Vpc.Node().Path() }
+
+// Arn is the VPC's ARN.
+func (v *Vpc) Arn() *string { return v.Vpc.VpcArn() }
 
 // retentionDays are the periods CloudWatch Logs accepts, in the order of
 // retentionNames.
@@ -99,11 +119,14 @@ var (
 	}
 )
 
-// RetentionFromDays maps a number of days to CloudWatch Logs' retention
-// setting. ok is false when CloudWatch Logs has no such period.
-func RetentionFromDays(days int) (r awslogs.RetentionDays, ok bool) {
-	for i, d := range retentionDays {
-		if d == days {
+// retentionPeriod maps d to CloudWatch Logs' retention setting. ok is
+// false when CloudWatch Logs has no such period.
+func retentionPeriod(d time.Duration) (r awslogs.RetentionDays, ok bool) {
+	if d%(24*time.Hour) != 0 {
+		return "", false
+	}
+	for i, days := range retentionDays {
+		if time.Duration(days)*24*time.Hour == d {
 			return retentionNames[i], true
 		}
 	}
