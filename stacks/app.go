@@ -14,8 +14,8 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 )
 
-// Environment is the set of stacks of one environment.
-type Environment struct {
+// EnvironmentStacks are the stacks of one environment (config.Environment).
+type EnvironmentStacks struct {
 	// Network holds the VPC when the app creates one; nil otherwise.
 	Network *NetworkStack
 	// Fleet holds what serves: golden AMI parameter, launch template, Auto
@@ -28,7 +28,7 @@ type Environment struct {
 }
 
 // Stacks lists the environment's stacks in deployment order.
-func (e Environment) Stacks() []awscdk.Stack {
+func (e EnvironmentStacks) Stacks() []awscdk.Stack {
 	var out []awscdk.Stack
 	if e.Network != nil {
 		out = append(out, e.Network.Stack)
@@ -50,8 +50,8 @@ func GoldenParameterName(prefix, env string) string {
 // configuration must have passed config.Validate: Build does not check it
 // again, and fails only when a component has no document in docs. It
 // returns the environments in configuration order.
-func Build(scope constructs.Construct, cfg config.App, docs components.Source) ([]Environment, error) {
-	out := make([]Environment, 0, len(cfg.Environments))
+func Build(scope constructs.Construct, cfg config.App, docs components.Source) ([]EnvironmentStacks, error) {
+	out := make([]EnvironmentStacks, 0, len(cfg.Environments))
 	for _, env := range cfg.Environments {
 		built, err := buildEnvironment(scope, cfg.Prefix, env.WithDefaults(), docs)
 		if err != nil {
@@ -62,9 +62,9 @@ func Build(scope constructs.Construct, cfg config.App, docs components.Source) (
 	return out, nil
 }
 
-func buildEnvironment(scope constructs.Construct, prefix string, env config.Environment, docs components.Source) (Environment, error) {
+func buildEnvironment(scope constructs.Construct, prefix string, env config.Environment, docs components.Source) (EnvironmentStacks, error) {
 	awsEnv := &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)}
-	var result Environment
+	var result EnvironmentStacks
 	var vpc *NetworkStack
 	if env.Network.Create != nil {
 		vpc = NewNetworkStack(scope, StackName(prefix, env.Name, "network"), NetworkStackProps{
@@ -76,19 +76,19 @@ func buildEnvironment(scope constructs.Construct, prefix string, env config.Envi
 	result.Fleet = NewFleetStack(scope, StackName(prefix, env.Name, "fleet"), FleetStackProps{
 		StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: golden AMI parameter, launch template, Auto Scaling group, distribution", env.Name))},
 		Prefix:     prefix,
-		Env:        env,
+		Config:     env,
 		Network:    vpc,
 	})
 	factory, err := NewImageFactoryStack(scope, StackName(prefix, env.Name, "image-factory"), ImageFactoryStackProps{
 		StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: Image Builder components, recipe, infrastructure and pipeline", env.Name))},
 		Prefix:     prefix,
-		Env:        env,
+		Config:     env,
 		Network:    vpc,
 		Fleet:      result.Fleet,
 		Components: docs,
 	})
 	if err != nil {
-		return Environment{}, err
+		return EnvironmentStacks{}, err
 	}
 	result.ImageFactory = factory
 	for _, s := range result.Stacks() {

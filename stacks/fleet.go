@@ -18,8 +18,10 @@ import (
 // FleetStackProps configures FleetStack.
 type FleetStackProps struct {
 	awscdk.StackProps
+	// Prefix starts every physical name (config.App.Prefix).
 	Prefix string
-	Env    config.Environment
+	// Config is the environment's configuration, defaults applied.
+	Config config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
 }
@@ -48,7 +50,7 @@ func DistributionName(prefix, env string) string { return prefix + "-" + env + "
 // NewFleetStack creates the stack.
 func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps) *FleetStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	env := props.Env
+	env := props.Config
 	s := &FleetStack{Stack: stack}
 
 	if props.Network != nil {

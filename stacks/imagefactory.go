@@ -20,8 +20,10 @@ import (
 // ImageFactoryStackProps configures ImageFactoryStack.
 type ImageFactoryStackProps struct {
 	awscdk.StackProps
+	// Prefix starts every physical name (config.App.Prefix).
 	Prefix string
-	Env    config.Environment
+	// Config is the environment's configuration, defaults applied.
+	Config config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
 	// Fleet is the stack whose launch template and golden AMI parameter
@@ -47,7 +49,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	// The pipeline refers to the fleet's distribution by ARN, built from
 	// its name, not through an export: deploy the fleet first.
 	stack.AddStackDependency(props.Fleet.Stack, jsii.String("the pipeline distributes to the fleet's launch template and parameter"))
-	env := props.Env
+	env := props.Config
 	base := props.Prefix + "-" + env.Name
 	s := &ImageFactoryStack{Stack: stack}
 
