@@ -53,21 +53,16 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 	env := props.Config
 	s := &FleetStack{Stack: stack}
 
+	// The fleet and the builds run in the private subnets.
+	s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	if props.Network != nil {
 		s.Vpc = props.Network.Vpc.Vpc
-		s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	} else {
 		e := env.Network.Existing
 		s.Vpc = network.ExistingVpc(stack, "Vpc", e.VpcID, e.PrivateSubnetIDs, e.AvailabilityZones)
-		s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 		// Nothing here reads the subnets' route tables.
 		awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
 			jsii.String("the imported subnets' route tables are never read"))
-	}
-
-	var volumeKey awskms.IKey
-	if env.Fleet.KmsKeyArn != "" {
-		volumeKey = awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(env.Fleet.KmsKeyArn))
 	}
 
 	s.Golden = fleet.NewGoldenImage(stack, "GoldenImage", fleet.GoldenImageProps{
@@ -80,7 +75,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		Image:         s.Golden,
 		InstanceType:  env.Fleet.InstanceType,
 		RootVolumeGiB: env.Fleet.RootVolumeGiB,
-		EncryptionKey: volumeKey,
+		EncryptionKey: volumeKey(stack, env.Fleet.KmsKeyArn),
 		UserData:      env.Fleet.UserData,
 		IngressPorts:  env.Fleet.IngressPorts,
 		IngressCidr:   env.Fleet.IngressCidr,
@@ -124,6 +119,15 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 	output(stack, "LaunchTemplateId", s.LaunchTemplate.LaunchTemplateId(), "Launch template the group launches from")
 	output(stack, "AutoScalingGroupName", s.Group.Name(), "The fleet's Auto Scaling group")
 	return s
+}
+
+// volumeKey is the customer-managed key of arn, imported into stack, or
+// nil (the account's default EBS key) when arn is empty.
+func volumeKey(stack awscdk.Stack, arn string) awskms.IKey {
+	if arn == "" {
+		return nil
+	}
+	return awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(arn))
 }
 
 func output(stack awscdk.Stack, id string, value *string, description string) {

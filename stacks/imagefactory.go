@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -80,10 +78,6 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	default:
 		parent = imagebuilder.SsmParameterImage(p.SsmParameter)
 	}
-	var volumeKey awskms.IKey
-	if env.Fleet.KmsKeyArn != "" {
-		volumeKey = awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(env.Fleet.KmsKeyArn))
-	}
 	s.Recipe = imagebuilder.NewImageRecipe(stack, "Recipe", imagebuilder.ImageRecipeProps{
 		Name:             base + "-golden-ami",
 		Description:      "Golden AMI of " + base,
@@ -91,7 +85,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		Components:       recipeComponents,
 		RootDeviceName:   fleet.RootDeviceName,
 		RootVolumeGiB:    env.Image.RootVolumeGiB,
-		EncryptionKey:    volumeKey,
+		EncryptionKey:    volumeKey(stack, env.Fleet.KmsKeyArn),
 		WorkingDirectory: env.Image.WorkingDirectory,
 		Tags:             env.Tags,
 	})
@@ -100,7 +94,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		Name:          base + "-builds",
 		InstanceTypes: env.Image.BuildInstanceTypes,
 		Vpc:           props.Fleet.Vpc,
-		Subnets:       &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+		Subnets:       props.Fleet.Subnets,
 		LogRetention:  time.Duration(env.Image.LogRetentionDays) * 24 * time.Hour,
 		Tags:          env.Tags,
 	})
@@ -114,7 +108,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		TestTimeout:    time.Duration(env.Image.TestTimeoutMinutes) * time.Minute,
 		Tags:           env.Tags,
 	})
-	output(stack, "PipelineArn", s.Pipeline.Resource.AttrArn(), "Image pipeline baking the golden AMI")
+	output(stack, "PipelineArn", s.Pipeline.Arn(), "Image pipeline baking the golden AMI")
 	output(stack, "RecipeName", s.Recipe.Name(), "Current image recipe (name carries a content hash)")
 	return s, nil
 }

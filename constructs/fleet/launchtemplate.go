@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/iamgrant"
+	"github.com/immutable-server/golden-fleet/internal/servicerole"
 )
 
 // RootDeviceName is the root device of Amazon Linux AMIs.
@@ -93,24 +93,13 @@ func NewLaunchTemplate(scope constructs.Construct, id string, props LaunchTempla
 		props.RootVolumeGiB = config.DefaultRootVolumeGiB
 	}
 
-	role := awsiam.NewRole(c, jsii.String("InstanceRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
-		Description: jsii.String("Fleet instances: Systems Manager agent and CloudWatch agent"),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("CloudWatchAgentServerPolicy")),
-		},
+	role := servicerole.New(c, "InstanceRole", servicerole.Props{
+		Service:         "ec2.amazonaws.com",
+		Description:     "Fleet instances: Systems Manager agent and CloudWatch agent",
+		ManagedPolicies: []string{"AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"},
+		WhyManaged: "AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy are the policies AWS maintains for " +
+			"the SSM agent and the CloudWatch agent; a copy of our own would drift from what the agents call",
 	})
-
-	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM4"),
-		Reason: jsii.String("AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy are the policies AWS maintains for " +
-			"the SSM agent and the CloudWatch agent; a copy of our own would drift from what the agents call"),
-		AppliesTo: &[]interface{}{
-			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
-			"Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy",
-		},
-	}}, jsii.Bool(false))
 
 	sg := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              props.Vpc,

@@ -17,6 +17,7 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/notify"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/servicerole"
 )
 
 // InfrastructureConfigurationProps configures InfrastructureConfiguration.
@@ -88,14 +89,12 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 
 	var role awsiam.Role
 	if i.Role == nil {
-		role = awsiam.NewRole(c, jsii.String("InstanceRole"), &awsiam.RoleProps{
-			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
-			Description: jsii.String("Image Builder build and test instances"),
-			ManagedPolicies: &[]awsiam.IManagedPolicy{
-				awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("EC2InstanceProfileForImageBuilder")),
-				awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
-				awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("CloudWatchAgentServerPolicy")),
-			},
+		role = servicerole.New(c, "InstanceRole", servicerole.Props{
+			Service:         "ec2.amazonaws.com",
+			Description:     "Image Builder build and test instances",
+			ManagedPolicies: []string{"EC2InstanceProfileForImageBuilder", "AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"},
+			WhyManaged: "EC2InstanceProfileForImageBuilder, AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy " +
+				"are the policies AWS maintains for build instances (AWSTOE, the SSM agent Image Builder drives them with, the CloudWatch agent)",
 		})
 		i.Role = role
 	}
@@ -140,16 +139,6 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 		Resources: jsii.Strings(*i.LogBucket.ArnForObjects(jsii.String("builds/*"))),
 	}))
 	if role != nil {
-		cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-IAM4"),
-			Reason: jsii.String("EC2InstanceProfileForImageBuilder, AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy " +
-				"are the policies AWS maintains for build instances (AWSTOE, the SSM agent Image Builder drives them with, the CloudWatch agent)"),
-			AppliesTo: &[]interface{}{
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder",
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy",
-			},
-		}}, jsii.Bool(false))
 		cdknag.NagSuppressions_AddResourceSuppressions(role.Node().FindChild(jsii.String("DefaultPolicy")), &[]*cdknag.NagPackSuppression{{
 			Id: jsii.String("AwsSolutions-IAM5"),
 			Reason: jsii.String("build logs are written under builds/<recipe>/<version>/<build>/, names Image Builder picks per build; " +

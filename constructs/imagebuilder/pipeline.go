@@ -11,6 +11,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/servicerole"
 )
 
 // ImagePipelineProps configures ImagePipeline.
@@ -65,20 +66,14 @@ func NewImagePipeline(scope constructs.Construct, id string, props ImagePipeline
 	}
 	// Writing the golden AMI parameter at distribution needs an execution
 	// role: the service-linked role may not write SSM parameters.
-	role := awsiam.NewRole(c, jsii.String("ExecutionRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("imagebuilder.amazonaws.com"), nil),
-		Description: jsii.String("Image Builder workflows of " + props.Name),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("EC2ImageBuilderExecutionPolicy")),
-		},
+	role := servicerole.New(c, "ExecutionRole", servicerole.Props{
+		Service:         "imagebuilder.amazonaws.com",
+		Description:     "Image Builder workflows of " + props.Name,
+		ManagedPolicies: []string{"EC2ImageBuilderExecutionPolicy"},
+		WhyManaged: "EC2ImageBuilderExecutionPolicy is the policy AWS maintains for Image Builder workflows; " +
+			"it follows the service's needs as they change",
 	})
 	props.Distribution.GrantDistribute(role)
-	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM4"),
-		Reason: jsii.String("EC2ImageBuilderExecutionPolicy is the policy AWS maintains for Image Builder workflows; " +
-			"it follows the service's needs as they change"),
-		AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/EC2ImageBuilderExecutionPolicy"},
-	}}, jsii.Bool(false))
 	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().FindChild(jsii.String("DefaultPolicy")), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("ec2:DescribeImages (statement ValidateAmiParameterValue) and ec2:DescribeLaunchTemplates/Versions " +
