@@ -14,7 +14,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,28 +31,34 @@ import (
 	"github.com/immutable-server/golden-fleet/internal/cdktest"
 )
 
-var (
-	schemaOnce sync.Once
-	schemaDir  string
-	schemaErr  error
-)
+// cfnLintSchemas is where cfn-lint keeps its CloudFormation resource
+// schemas. TestMain starts locateCfnLintSchemas before it synthesizes, so
+// the Python start runs while jsii works.
+var cfnLintSchemas = struct {
+	located chan struct{}
+	dir     string
+	err     error
+}{located: make(chan struct{})}
+
+func locateCfnLintSchemas() {
+	defer close(cfnLintSchemas.located)
+	// find_spec locates the package without importing it (an import of
+	// cfnlint takes over a second).
+	out, err := exec.Command("python3", "-c",
+		"import importlib.util as u; print(u.find_spec('cfnlint').submodule_search_locations[0])").Output()
+	cfnLintSchemas.dir, cfnLintSchemas.err = filepath.Join(strings.TrimSpace(string(out)), "data", "schemas"), err
+}
 
 // createOnly reads the create-only properties of a resource type from the
 // CloudFormation resource schemas shipped with cfn-lint, so that a property
 // added to the schema later is caught by the tests below.
 func createOnly(t *testing.T, typ string) []string {
 	t.Helper()
-	schemaOnce.Do(func() {
-		// find_spec locates the package without importing it (an import
-		// of cfnlint takes over a second).
-		out, err := exec.Command("python3", "-c",
-			"import importlib.util as u; print(u.find_spec('cfnlint').submodule_search_locations[0])").Output()
-		schemaDir, schemaErr = filepath.Join(strings.TrimSpace(string(out)), "data", "schemas"), err
-	})
-	if schemaErr != nil {
-		t.Fatalf("cannot locate cfn-lint's package (cfn-lint 1.51.0 must be installed for python3): %v", schemaErr)
+	<-cfnLintSchemas.located
+	if cfnLintSchemas.err != nil {
+		t.Fatalf("cannot locate cfn-lint's package (cfn-lint 1.51.0 must be installed for python3): %v", cfnLintSchemas.err)
 	}
-	dir := schemaDir
+	dir := cfnLintSchemas.dir
 	index, err := os.ReadFile(filepath.Join(dir, "providers", "us_east_1.py"))
 	if err != nil {
 		t.Fatal(err)

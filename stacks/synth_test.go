@@ -38,6 +38,7 @@ import (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	go locateCfnLintSchemas()
 	if err := synthesized.synthesize(); err != nil {
 		fmt.Fprintln(os.Stderr, "stacks tests: synthesizing the app:", err)
 		jsii.Close()
