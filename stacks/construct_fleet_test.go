@@ -173,14 +173,13 @@ func TestGrantAddVersionsRefusesALaunchTemplateWithoutTheFleetTag(t *testing.T) 
 }
 
 // Every construct of the package has the same accessors: Resource, the L1
-// escape hatch, and its physical Name and Arn.
+// escape hatch, and its physical Name and Arn (read from the synthesized
+// app's dev environment).
 func TestFleetConstructsExposeResourceNameAndArn(t *testing.T) {
-	f := newFleetVariant("ami-0123456789abcdef0", nil)
-	group := fleet.NewGroup(f.stack, "Group", fleet.GroupProps{
-		Vpc: f.vpc, LaunchTemplate: f.lt, MinCapacity: 1, MaxCapacity: 1, DesiredCapacity: 1,
-	})
+	dev := synthesized.built[0].Fleet
 	checkAccessors(t,
-		constructAccessors{"launch template", f.lt.Resource, f.lt.Name(), f.lt.Arn(), `"app-dev-`, `:launch-template/",{"Ref":"LT`},
-		constructAccessors{"group", group.Resource, group.Name(), group.Arn(), `{"Ref":"Group`, `:autoScalingGroup:`},
+		constructAccessors{"launch template", dev.LaunchTemplate.Resource, dev.LaunchTemplate.Name(), dev.LaunchTemplate.Arn(),
+			`"golden-fleet-dev-`, `:ec2:eu-west-1:111111111111:launch-template/",{"Ref":"LaunchTemplate`},
+		constructAccessors{"group", dev.Group.Resource, dev.Group.Name(), dev.Group.Arn(), `{"Ref":"Group`, `:autoScalingGroup:`},
 	)
 }

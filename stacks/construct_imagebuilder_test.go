@@ -28,7 +28,6 @@ import (
 
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
-	"github.com/immutable-server/golden-fleet/internal/cdktest"
 )
 
 // cfnLintSchemas is where cfn-lint keeps its CloudFormation resource
@@ -301,40 +300,43 @@ func TestTheInfrastructureConfigurationUsesTheRoleTopicAndBucketItIsGiven(t *tes
 		Name: "app-dev-builds", InstanceTypes: []string{"t3.micro"}, Vpc: privateVpc(s),
 		Role: role, Topic: topic, LogBucket: bucket,
 	})
+	// Every resource the construct made, by type.
+	made := map[string]int{}
+	for _, c := range *infra.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if *awscdk.CfnResource_IsCfnResource(c) {
+			made[*c.(awscdk.CfnResource).CfnResourceType()]++
+		}
+	}
+	for _, typ := range []string{"AWS::IAM::Role", "AWS::SNS::Topic", "AWS::KMS::Key", "AWS::S3::Bucket"} {
+		if made[typ] > 0 {
+			t.Errorf("made %d %s, want the one given", made[typ], typ)
+		}
+	}
 	if infra.TopicKey != nil {
 		t.Error("TopicKey is set, want nil: the topic was given")
 	}
-	template := synthesizeScratch(t, s)
-	for _, typ := range []string{"AWS::IAM::Role", "AWS::SNS::Topic", "AWS::KMS::Key", "AWS::S3::Bucket"} {
-		for _, r := range cdktest.Resources(typ, template) {
-			t.Errorf("%s: created, want the one given", r)
+	for what, tc := range map[string]struct {
+		value any
+		want  string
+	}{
+		"SnsTopicArn":                  {infra.Resource.SnsTopicArn(), `"arn:aws:sns:eu-west-1:111111111111:builds"`},
+		"S3BucketName":                 {infra.Resource.Logging(), `{"s3Logs":{"s3BucketName":"build-logs","s3KeyPrefix":"builds"}}`},
+		"the instance profile's roles": {infra.InstanceProfile.Node().DefaultChild().(awsiam.CfnInstanceProfile).Roles(), `["builds"]`},
+	} {
+		if got := resolvedJSON(s, tc.value); got != tc.want {
+			t.Errorf("%s = %s, want %s", what, got, tc.want)
 		}
-	}
-	props := cdktest.OnlyResource(t, "AWS::ImageBuilder::InfrastructureConfiguration", template).Properties
-	if got := props["SnsTopicArn"]; got != "arn:aws:sns:eu-west-1:111111111111:builds" {
-		t.Errorf("SnsTopicArn = %v, want the given topic", got)
-	}
-	if got := cdktest.ValueAt(props, "Logging", "S3Logs", "S3BucketName"); got != "build-logs" {
-		t.Errorf("S3BucketName = %v, want the given bucket", got)
-	}
-	profile := cdktest.OnlyResource(t, "AWS::IAM::InstanceProfile", template)
-	if got := cdktest.CompactJSON(profile.Properties["Roles"]); got != `["builds"]` {
-		t.Errorf("instance profile roles = %s, want the given role", got)
-	}
-	if got := cdktest.CompactJSON(props["InstanceProfileName"]); got != cdktest.CompactJSON(cdktest.Ref(profile.LogicalID)) {
-		t.Errorf("InstanceProfileName = %s, want the profile of the given role", got)
 	}
 }
 
 func TestTheInfrastructureConfigurationRunsBuildsInTheFirstSelectedSubnet(t *testing.T) {
 	s := newScratchStack()
-	imagebuilder.NewInfrastructureConfiguration(s, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{
+	infra := imagebuilder.NewInfrastructureConfiguration(s, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{
 		Name: "app-dev-builds", InstanceTypes: []string{"t3.micro"}, Vpc: privateVpc(s),
 		Subnets: &awsec2.SubnetSelection{AvailabilityZones: jsii.Strings("eu-west-1b")},
 	})
-	props := cdktest.OnlyResource(t, "AWS::ImageBuilder::InfrastructureConfiguration", synthesizeScratch(t, s)).Properties
-	if got := props["SubnetId"]; got != "subnet-2222222b" {
-		t.Errorf("SubnetId = %v, want subnet-2222222b, the one subnet in eu-west-1b", got)
+	if got := resolvedJSON(s, infra.Resource.SubnetId()); got != `"subnet-2222222b"` {
+		t.Errorf("SubnetId = %s, want subnet-2222222b, the one subnet in eu-west-1b", got)
 	}
 }
 
@@ -378,26 +380,20 @@ func TestImageBuilderConstructsReportBadPropsAsValidationErrors(t *testing.T) {
 }
 
 // Every construct of the package has the same accessors: Resource, the L1
-// escape hatch, and its physical Name and Arn.
+// escape hatch, and its physical Name and Arn (read from the synthesized
+// app's dev environment).
 func TestImageBuilderConstructsExposeResourceNameAndArn(t *testing.T) {
-	b := baseRecipe()
-	recipe := imagebuilder.NewImageRecipe(b.stack, "R", b.props)
-	component := imagebuilder.NewComponent(b.stack, "Component", baseComponent())
-	infra := imagebuilder.NewInfrastructureConfiguration(b.stack, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{
-		Name: "app-dev-builds", InstanceTypes: []string{"t3.micro"},
-	})
-	distribution := newDistribution()
-	pipeline := imagebuilder.NewImagePipeline(b.stack, "Pipeline", imagebuilder.ImagePipelineProps{
-		Name: "app-dev-golden-ami", Recipe: recipe, Infrastructure: infra, Distribution: distribution, Schedule: "cron(0 3 ? * MON *)",
-	})
+	factory, distribution := synthesized.built[0].ImageFactory, synthesized.built[0].Fleet.Distribution
+	component := factory.Components[0]
 	checkAccessors(t,
-		constructAccessors{"component", component.Resource, component.Name(), component.Arn(), `"app-dev-demo-`, `{"Fn::GetAtt":["Component`},
-		constructAccessors{"recipe", recipe.Resource, recipe.Name(), recipe.Arn(), `"app-dev-golden-`, `{"Fn::GetAtt":["R`},
-		constructAccessors{"infrastructure configuration", infra.Resource, infra.Name(), infra.Arn(), `"app-dev-builds"`, `{"Fn::GetAtt":["Infrastructure`},
-		constructAccessors{"pipeline", pipeline.Resource, pipeline.Name(), pipeline.Arn(), `"app-dev-golden-ami"`, `{"Fn::GetAtt":["Pipeline`},
-		// The distribution's ARN is built from its name, lowercased, so
-		// another stack refers to it without an export.
-		constructAccessors{"distribution", distribution.Resource, distribution.Name(), distribution.Arn(), `"App-Dev-Fleet"`,
-			`:imagebuilder:eu-west-1:111111111111:distribution-configuration/app-dev-fleet"`},
+		constructAccessors{"component", component.Resource, component.Name(), component.Arn(), `"golden-fleet-dev-os-hardening-`, `{"Fn::GetAtt":["Componentoshardening`},
+		constructAccessors{"recipe", factory.Recipe.Resource, factory.Recipe.Name(), factory.Recipe.Arn(), `"golden-fleet-dev-golden-ami-`, `{"Fn::GetAtt":["Recipe`},
+		constructAccessors{"infrastructure configuration", factory.Infrastructure.Resource, factory.Infrastructure.Name(), factory.Infrastructure.Arn(),
+			`"golden-fleet-dev-builds"`, `{"Fn::GetAtt":["Infrastructure`},
+		constructAccessors{"pipeline", factory.Pipeline.Resource, factory.Pipeline.Name(), factory.Pipeline.Arn(), `"golden-fleet-dev-golden-ami"`, `{"Fn::GetAtt":["Pipeline`},
+		// The distribution's ARN is built from its name, so another stack
+		// refers to it without an export.
+		constructAccessors{"distribution", distribution.Resource, distribution.Name(), distribution.Arn(), `"golden-fleet-dev-fleet"`,
+			`"arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/golden-fleet-dev-fleet"`},
 	)
 }

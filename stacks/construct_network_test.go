@@ -12,15 +12,6 @@ import (
 	"github.com/immutable-server/golden-fleet/internal/cdktest"
 )
 
-func TestTheVpcKeepsFlowLogsForAPeriodCloudWatchLogsOffers(t *testing.T) {
-	s := newScratchStack()
-	network.NewVpc(s, "Vpc", network.VpcProps{FlowLogRetention: 14 * 24 * time.Hour})
-	group := cdktest.OnlyResource(t, "AWS::Logs::LogGroup", synthesizeScratch(t, s))
-	if got := group.Properties["RetentionInDays"]; got != float64(14) {
-		t.Errorf("RetentionInDays = %v, want 14", got)
-	}
-}
-
 func TestTheVpcRefusesAFlowLogRetentionCloudWatchLogsDoesNotOffer(t *testing.T) {
 	for _, retention := range []time.Duration{10 * 24 * time.Hour, 36 * time.Hour} {
 		vpc := network.NewVpc(newScratchStack(), "Vpc", network.VpcProps{FlowLogRetention: retention})
@@ -31,12 +22,13 @@ func TestTheVpcRefusesAFlowLogRetentionCloudWatchLogsDoesNotOffer(t *testing.T) 
 	}
 }
 
+// The VPC of the synthesized app's dev environment has the accessors
+// every construct has; its name is the Name tag in its template.
 func TestTheVpcExposesResourceNameAndArn(t *testing.T) {
-	s := newScratchStack()
-	vpc := network.NewVpc(s, "Vpc", network.VpcProps{})
-	checkAccessors(t, constructAccessors{"vpc", vpc.Resource, vpc.Name(), vpc.Arn(), `"` + *s.StackName() + `/Vpc/Resource"`, `:vpc/",{"Ref":"Vpc`})
-	template := synthesizeScratch(t, s)
-	tags := cdktest.AsList(cdktest.OnlyResource(t, "AWS::EC2::VPC", template).Properties["Tags"])
+	vpc := synthesized.built[0].Network.Vpc
+	checkAccessors(t, constructAccessors{"vpc", vpc.Resource, vpc.Name(), vpc.Arn(), `"golden-fleet-dev-network/Vpc/Resource"`, `:vpc/",{"Ref":"Vpc`})
+	network, _ := synthesized.assembly.Stack("golden-fleet-dev-network")
+	tags := cdktest.AsList(cdktest.OnlyResource(t, "AWS::EC2::VPC", network).Properties["Tags"])
 	if !slices.ContainsFunc(tags, func(tag any) bool {
 		return cdktest.ValueAt(tag, "Key") == "Name" && cdktest.ValueAt(tag, "Value") == *vpc.Name()
 	}) {

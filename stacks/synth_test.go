@@ -59,7 +59,10 @@ type synthesizedApp struct {
 	cfg config.App
 	// golden are the stacks of config.Default(), the ones `cdk synth`
 	// writes and the golden files hold.
-	golden   []string
+	golden []string
+	// built are the stacks of each environment, in configuration order:
+	// the construct-level tests read the app's own constructs.
+	built    []stacks.EnvironmentStacks
 	assembly *cdktest.Assembly
 	// synthFailure is why app.Synth failed after writing the assembly, for
 	// example an error annotation of an unsuppressed cdk-nag rule.
@@ -90,11 +93,10 @@ func (s *synthesizedApp) synthesize() error {
 		Outdir:                          jsii.String(s.dir),
 		BuiltinCloudFormationValidation: &validation,
 	})
-	built, err := stacks.Build(app, s.cfg, docs)
-	if err != nil {
+	if s.built, err = stacks.Build(app, s.cfg, docs); err != nil {
 		return err
 	}
-	for i, env := range built {
+	for i, env := range s.built {
 		if i < len(defaults.Environments) {
 			for _, st := range env.Stacks() {
 				s.golden = append(s.golden, *st.StackName())
@@ -177,18 +179,6 @@ func newScratchStack() awscdk.Stack {
 	return awscdk.NewStack(app, jsii.String(fmt.Sprintf("Scratch%d", scratchStacks)), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
 	})
-}
-
-// synthesizeScratch synthesizes the app of a scratch stack and returns the
-// stack's template.
-func synthesizeScratch(t *testing.T, stack awscdk.Stack) cdktest.Stack {
-	t.Helper()
-	assembly := stack.Node().Root().(awscdk.App).Synth(nil)
-	template, ok := assembly.GetStackByName(stack.StackName()).Template().(map[string]any)
-	if !ok {
-		t.Fatalf("stack %s: the template is not a JSON object", *stack.StackName())
-	}
-	return cdktest.Stack{Name: *stack.StackName(), Template: template}
 }
 
 // validationErrors are the errors c's own validations report.
