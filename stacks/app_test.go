@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/internal/cdktest"
+	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
 
 // Intent tests of the composition (app.go): which stacks each environment

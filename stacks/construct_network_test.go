@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/immutable-server/golden-fleet/constructs/network"
-	"github.com/immutable-server/golden-fleet/internal/cdktest"
+	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
 
 func TestTheVpcRefusesAFlowLogRetentionCloudWatchLogsDoesNotOffer(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/immutable-server/golden-fleet/internal/cdktest"
+	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates under stacks/testdata/ with the synthesized ones")

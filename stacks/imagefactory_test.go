@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/internal/cdktest"
 	"github.com/immutable-server/golden-fleet/stacks"
+	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
 
 // Intent tests of the image-factory stack (imagefactory.go): components,

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/internal/cdktest"
+	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
 
 // Intent tests of the network stack (network.go), for the environments

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/internal/cdktest"
+	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
 
 // Security defaults (the README's "Security defaults"), one behaviour per

@@ -32,8 +32,8 @@ import (
 
 	"github.com/immutable-server/golden-fleet/components"
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/internal/cdktest"
 	"github.com/immutable-server/golden-fleet/stacks"
+	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
 
 func TestMain(m *testing.M) {

@@ -5,7 +5,11 @@
 // ValueAt).
 //
 // It does not import the CDK, so it costs no jsii start and no CDK link:
-// the package whose tests synthesize (stacks) starts jsii itself, once.
+// the package whose tests synthesize (stacks) starts jsii itself, once. It
+// lives under stacks/ because `go test ./...` links test binaries in
+// import-path order: here, its own small test binary comes after the
+// stacks one, whose run is the longest of the suite (measured in
+// BENCHMARKS.md).
 package cdktest
 
 import (
