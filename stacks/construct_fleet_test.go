@@ -66,21 +66,54 @@ func (f fleetVariant) imageID() string {
 	return fmt.Sprint(data["imageId"])
 }
 
+// variantSeed is the seed image of every variant but the ones that change
+// it.
+const variantSeed = "ami-0123456789abcdef0"
+
+// sharedVariants are the fleet variants the tests below compare, by what
+// differs from the base: each is built once (sharedVariant) and only read.
+var sharedVariants = map[string]struct {
+	seed   string
+	mutate func(p *fleet.LaunchTemplateProps)
+}{
+	"base":                  {variantSeed, nil},
+	"another seed AMI":      {"ami-0fedcba9876543210", nil},
+	"a seed SSM parameter":  {"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", nil},
+	"another instance type": {variantSeed, func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }},
+	"user data":             {variantSeed, func(p *fleet.LaunchTemplateProps) { p.UserData = "#!/bin/bash\necho hi" }},
+	"a larger root volume":  {variantSeed, func(p *fleet.LaunchTemplateProps) { p.RootVolumeGiB = 50 }},
+	"an inbound port":       {variantSeed, func(p *fleet.LaunchTemplateProps) { p.IngressPorts, p.IngressCidr = []int{80}, "10.0.0.0/8" }},
+	"a volume KMS key": {variantSeed, func(p *fleet.LaunchTemplateProps) {
+		p.EncryptionKey = awskms.Key_FromKeyArn(awscdk.Stack_Of(p.Vpc), jsii.String("K"), jsii.String("arn:aws:kms:eu-west-1:111111111111:key/abc"))
+	}},
+	"another name prefix": {variantSeed, func(p *fleet.LaunchTemplateProps) { p.NamePrefix = "app-prod" }},
+}
+
+var builtVariants = map[string]fleetVariant{}
+
+// sharedVariant is the variant of sharedVariants called name.
+func sharedVariant(t *testing.T, name string) fleetVariant {
+	t.Helper()
+	if v, ok := builtVariants[name]; ok {
+		return v
+	}
+	spec, ok := sharedVariants[name]
+	if !ok {
+		t.Fatalf("no shared fleet variant %q", name)
+	}
+	v := newFleetVariant(spec.seed, spec.mutate)
+	builtVariants[name] = v
+	return v
+}
+
 // I2: a deploy must never rewrite the golden AMI parameter, whatever the
 // configuration says. CloudFormation rewrites a parameter only when its
 // template text changes.
 func TestNoSeedOrFleetChangeAltersTheGoldenParameterText(t *testing.T) {
-	base := newFleetVariant("ami-0123456789abcdef0", nil)
+	base := sharedVariant(t, "base")
 	want := resolvedJSON(base.stack, base.golden.Resource.Value())
-	variants := map[string]fleetVariant{
-		"another seed AMI":      newFleetVariant("ami-0fedcba9876543210", nil),
-		"a seed SSM parameter":  newFleetVariant("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", nil),
-		"another instance type": newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }),
-		"user data":             newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.UserData = "#!/bin/bash\necho hi" }),
-		"a larger root volume":  newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.RootVolumeGiB = 50 }),
-		"an inbound port":       newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.IngressPorts, p.IngressCidr = []int{80}, "10.0.0.0/8" }),
-	}
-	for name, v := range variants {
+	for name := range sharedVariants {
+		v := sharedVariant(t, name)
 		if got := resolvedJSON(v.stack, v.golden.Resource.Value()); got != want {
 			t.Errorf("with %s the golden parameter's value is %s, want the unchanged %s", name, got, want)
 		}
@@ -88,13 +121,13 @@ func TestNoSeedOrFleetChangeAltersTheGoldenParameterText(t *testing.T) {
 }
 
 func TestTheSeedParameterHoldsTheSeed(t *testing.T) {
-	for seed, want := range map[string]string{
-		"ami-0123456789abcdef0": `"ami-0123456789abcdef0"`,
-		"/aws/service/x":        `"{{resolve:ssm:/aws/service/x}}"`,
+	for name, want := range map[string]string{
+		"base":                 `"` + variantSeed + `"`,
+		"a seed SSM parameter": `"{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64}}"`,
 	} {
-		f := newFleetVariant(seed, nil)
+		f := sharedVariant(t, name)
 		if got := resolvedJSON(f.stack, f.golden.Seed.Value()); got != want {
-			t.Errorf("seed %s: parameter value %s, want %s", seed, got, want)
+			t.Errorf("%s: seed parameter value %s, want %s", name, got, want)
 		}
 	}
 }
@@ -102,12 +135,8 @@ func TestTheSeedParameterHoldsTheSeed(t *testing.T) {
 // I1: the launch template never carries an AMI id; EC2 reads the golden
 // parameter at every launch.
 func TestTheLaunchTemplateImageIsTheGoldenParameterForEveryConfiguration(t *testing.T) {
-	for name, f := range map[string]fleetVariant{
-		"base":          newFleetVariant("ami-0123456789abcdef0", nil),
-		"instance type": newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" }),
-		"ssm seed":      newFleetVariant("/aws/service/x", nil),
-	} {
-		if got := f.imageID(); got != "resolve:ssm:"+variantParameter {
+	for _, name := range []string{"base", "another seed AMI", "a seed SSM parameter", "another instance type"} {
+		if got := sharedVariant(t, name).imageID(); got != "resolve:ssm:"+variantParameter {
 			t.Errorf("%s: ImageId = %s, want resolve:ssm:%s", name, got, variantParameter)
 		}
 	}
@@ -117,29 +146,22 @@ func TestTheLaunchTemplateImageIsTheGoldenParameterForEveryConfiguration(t *test
 // template, so the version CloudFormation writes is the new template's
 // default, the one Image Builder copies on the next build.
 func TestEveryLaunchTemplateDataChangeRenamesTheTemplate(t *testing.T) {
-	base := newFleetVariant("ami-0123456789abcdef0", nil).templateName()
-	key := func(p *fleet.LaunchTemplateProps) {
-		s := awscdk.Stack_Of(p.Vpc)
-		p.EncryptionKey = awskms.Key_FromKeyArn(s, jsii.String("K"), jsii.String("arn:aws:kms:eu-west-1:111111111111:key/abc"))
-	}
-	for name, mutate := range map[string]func(p *fleet.LaunchTemplateProps){
-		"instance type":  func(p *fleet.LaunchTemplateProps) { p.InstanceType = "m6i.large" },
-		"user data":      func(p *fleet.LaunchTemplateProps) { p.UserData = "#!/bin/bash\necho hi" },
-		"root volume":    func(p *fleet.LaunchTemplateProps) { p.RootVolumeGiB = 50 },
-		"volume KMS key": key,
-		"name prefix":    func(p *fleet.LaunchTemplateProps) { p.NamePrefix = "app-prod" },
-	} {
-		if got := newFleetVariant("ami-0123456789abcdef0", mutate).templateName(); got == base {
-			t.Errorf("changing the %s kept the launch template name %s: CloudFormation would add a version that is not the default", name, base)
+	base := sharedVariant(t, "base").templateName()
+	// (An inbound port changes the security group, in place, not the
+	// launch template data.)
+	for _, name := range []string{"another instance type", "user data", "a larger root volume", "a volume KMS key", "another name prefix"} {
+		if got := sharedVariant(t, name).templateName(); got == base {
+			t.Errorf("with %s the launch template keeps the name %s: CloudFormation would add a version that is not the default", name, base)
 		}
 	}
 }
 
 func TestTagsOnTheStackRenameTheTemplateTheyAreWrittenInto(t *testing.T) {
-	base := newFleetVariant("ami-0123456789abcdef0", nil)
-	tagged := newFleetVariant("ami-0123456789abcdef0", nil)
+	base := newFleetVariant(variantSeed, nil)
+	tagged := newFleetVariant(variantSeed, nil)
 	awscdk.Tags_Of(tagged.stack).Add(jsii.String("team"), jsii.String("x"), nil)
-	// Tags land in the template data (TagSpecifications) during synthesis.
+	// Tags land in the template data (TagSpecifications) during synthesis;
+	// both are synthesized, so only the tag differs.
 	tagged.stack.Node().Root().(awscdk.App).Synth(nil)
 	base.stack.Node().Root().(awscdk.App).Synth(nil)
 	if base.templateName() == tagged.templateName() {
@@ -148,11 +170,17 @@ func TestTagsOnTheStackRenameTheTemplateTheyAreWrittenInto(t *testing.T) {
 }
 
 func TestUnchangedLaunchTemplateDataKeepsTheName(t *testing.T) {
-	a := newFleetVariant("ami-0123456789abcdef0", nil).templateName()
-	// The seed is not launch template data.
-	b := newFleetVariant("/aws/service/x", nil).templateName()
-	if a != b {
-		t.Errorf("same data, different names %s and %s: every deploy would replace the template", a, b)
+	base := sharedVariant(t, "base").templateName()
+	// The seed is not launch template data, and a variant built again is
+	// the same data.
+	for name, f := range map[string]fleetVariant{
+		"another seed AMI":      sharedVariant(t, "another seed AMI"),
+		"a seed SSM parameter":  sharedVariant(t, "a seed SSM parameter"),
+		"the base, built again": newFleetVariant(variantSeed, nil),
+	} {
+		if got := f.templateName(); got != base {
+			t.Errorf("with %s the name is %s, not %s: every deploy would replace the template", name, got, base)
+		}
 	}
 }
 
@@ -160,7 +188,7 @@ func TestUnchangedLaunchTemplateDataKeepsTheName(t *testing.T) {
 // versions names every launch template on condition of the fleet tag:
 // without the tag, it would reach every launch template of the account.
 func TestGrantAddVersionsRefusesALaunchTemplateWithoutTheFleetTag(t *testing.T) {
-	f := newFleetVariant("ami-0123456789abcdef0", nil)
+	f := newFleetVariant(variantSeed, nil)
 	role := awsiam.NewRole(f.stack, jsii.String("Role"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("imagebuilder.amazonaws.com"), nil)})
 	f.lt.GrantAddVersions(role)
 	want := []string{"launch template " + *f.lt.Node().Path() + ": GrantAddVersions needs FleetTag, got none: want a tag key and value that only this fleet's launch templates carry"}

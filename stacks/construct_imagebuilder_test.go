@@ -274,7 +274,7 @@ func TestAnUnchangedRecipeSynthesizesToTheSameTemplate(t *testing.T) {
 // newDistribution is a distribution configuration bound to the launch
 // template and golden parameter of a fleet variant, in the variant's stack.
 func newDistribution() *imagebuilder.DistributionConfiguration {
-	f := newFleetVariant("ami-0123456789abcdef0", func(p *fleet.LaunchTemplateProps) {
+	f := newFleetVariant(variantSeed, func(p *fleet.LaunchTemplateProps) {
 		p.FleetTag = fleet.Tag{Key: "golden-fleet:fleet", Value: "app-dev"}
 	})
 	return imagebuilder.NewDistributionConfiguration(f.stack, "Distribution", imagebuilder.DistributionConfigurationProps{
