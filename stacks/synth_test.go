@@ -163,11 +163,6 @@ func namePrefix(env config.Environment) string {
 	return synthesized.cfg.Prefix + "-" + env.Name
 }
 
-// inStacksOf says whether stack belongs to env.
-func inStacksOf(env config.Environment, stack string) bool {
-	return strings.HasPrefix(stack, namePrefix(env)+"-")
-}
-
 // scratchStacks counts the stacks newScratchStack made.
 var scratchStacks int
 
