@@ -40,8 +40,8 @@ unit:
 synth-check:
 	rm -rf cdk.out
 	CDK_VALIDATION=true cdk synth --quiet
-	@for f in testdata/*.template.json; do cmp -s "$$f" "cdk.out/$$(basename $$f)" || { echo "cdk synth differs from $$f: run go test . -update and read the diff"; exit 1; }; done
-	@echo "cdk synth: templates identical to testdata/"
+	@for f in stacks/testdata/*.template.json; do cmp -s "$$f" "cdk.out/$$(basename $$f)" || { echo "cdk synth differs from $$f: see the diff with go test ./stacks -run TestGoldenTemplates, accept it with go test ./stacks -run TestGoldenTemplates -update"; exit 1; }; done
+	@echo "cdk synth: templates identical to stacks/testdata/"
 	scripts/cfn-lint cdk.out
 
 # Tests that start moto or the CDK CLI: the rollout against moto (e2e/)

@@ -10,7 +10,7 @@ import (
 )
 
 // goldenTemplates is where the golden templates of config.Default() live.
-const goldenTemplates = "../testdata"
+const goldenTemplates = "../stacks/testdata"
 
 // AddedTags lists exactly what the stacks add to an environment's tags:
 // in the golden templates, every tagged resource carries its

@@ -20,7 +20,8 @@ type FleetStackProps struct {
 	awscdk.StackProps
 	// Names of the environment's resources.
 	Names config.Names
-	Env   config.Environment
+	// Config is the environment's configuration, defaults applied.
+	Config config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
 }
@@ -41,24 +42,19 @@ type FleetStack struct {
 // NewFleetStack creates the stack.
 func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps) *FleetStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	env := props.Env
+	env := props.Config
 	s := &FleetStack{Stack: stack}
 
+	// The fleet and the builds run in the private subnets.
+	s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	if props.Network != nil {
-		s.Vpc = props.Network.Vpc.Resource
-		s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+		s.Vpc = props.Network.Vpc.Vpc
 	} else {
 		e := env.Network.Existing
 		s.Vpc = network.ExistingVpc(stack, "Vpc", e.VpcID, e.PrivateSubnetIDs, e.AvailabilityZones)
-		s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 		// Nothing here reads the subnets' route tables.
 		awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
 			jsii.String("the imported subnets' route tables are never read"))
-	}
-
-	var volumeKey awskms.IKey
-	if env.Fleet.KmsKeyArn != "" {
-		volumeKey = awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(env.Fleet.KmsKeyArn))
 	}
 
 	s.Golden = fleet.NewGoldenImage(stack, "GoldenImage", fleet.GoldenImageProps{
@@ -72,13 +68,12 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		Image:         s.Golden,
 		InstanceType:  env.Fleet.InstanceType,
 		RootVolumeGiB: env.Fleet.RootVolumeGiB,
-		EncryptionKey: volumeKey,
+		EncryptionKey: volumeKey(stack, env.Fleet.KmsKeyArn),
 		UserData:      env.Fleet.UserData,
 		IngressPorts:  env.Fleet.IngressPorts,
 		IngressCidr:   env.Fleet.IngressCidr,
+		FleetTag:      fleet.Tag{Key: config.FleetTagKey, Value: props.Names.Base()},
 	})
-
-	awscdk.Tags_Of(s.LaunchTemplate.Resource).Add(jsii.String(config.FleetTagKey), jsii.String(props.Names.Base()), nil)
 
 	s.Notifications, _ = notify.EncryptedTopic(stack, notify.TopicProps{
 		KeyID:             "NotificationsKey",
@@ -108,15 +103,24 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		Name:           props.Names.Distribution(),
 		AmiName:        props.Names.AMI(),
 		AmiTags:        amiTags,
-		LaunchTemplate: s.LaunchTemplate.Resource,
-		ParameterName:  s.Golden.ParameterName(),
+		LaunchTemplate: s.LaunchTemplate,
+		Parameter:      s.Golden,
 		ExtraRegions:   env.Image.DistributionRegions,
 	})
 
 	output(stack, "GoldenAmiParameter", jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
-	output(stack, "LaunchTemplateId", s.LaunchTemplate.Resource.LaunchTemplateId(), "Launch template the group launches from")
-	output(stack, "AutoScalingGroupName", s.Group.Resource.AutoScalingGroupName(), "The fleet's Auto Scaling group")
+	output(stack, "LaunchTemplateId", s.LaunchTemplate.LaunchTemplateId(), "Launch template the group launches from")
+	output(stack, "AutoScalingGroupName", s.Group.Name(), "The fleet's Auto Scaling group")
 	return s
+}
+
+// volumeKey is the customer-managed key of arn, imported into stack, or
+// nil (the account's default EBS key) when arn is empty.
+func volumeKey(stack awscdk.Stack, arn string) awskms.IKey {
+	if arn == "" {
+		return nil
+	}
+	return awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(arn))
 }
 
 func output(stack awscdk.Stack, id string, value *string, description string) {

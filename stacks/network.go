@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -25,10 +27,10 @@ type NetworkStack struct {
 func NewNetworkStack(scope constructs.Construct, id string, props NetworkStackProps) *NetworkStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	vpc := network.NewVpc(stack, "Vpc", network.VpcProps{
-		Cidr:                 props.Network.Cidr,
-		MaxAzs:               props.Network.MaxAzs,
-		NatGateways:          props.Network.NatGateways,
-		FlowLogRetentionDays: props.Network.FlowLogRetentionDays,
+		Cidr:             props.Network.Cidr,
+		MaxAzs:           props.Network.MaxAzs,
+		NatGateways:      props.Network.NatGateways,
+		FlowLogRetention: time.Duration(props.Network.FlowLogRetentionDays) * 24 * time.Hour,
 	})
 	return &NetworkStack{Stack: stack, Vpc: vpc}
 }

@@ -31,7 +31,12 @@ func Run(cfg config.App, docs components.Source) error {
 	if err != nil {
 		return errors.Join(Invalid(err), clearAssembly(outdir))
 	}
-	return Synthesize(outdir, func(app awscdk.App) { Build(app, valid, docs) })
+	return Synthesize(outdir, func(app awscdk.App) error {
+		if _, err := Build(app, valid, docs); err != nil {
+			return fmt.Errorf("golden-fleet: %w; nothing was synthesized", err)
+		}
+		return nil
+	})
 }
 
 // Invalid formats validation problems one per line, for a person.
@@ -67,12 +72,15 @@ const stagingPrefix = ".golden-fleet-staging-"
 // else that is not part of an assembly are left alone.
 //
 // An empty outdir (the app run without the CLI) lets CDK pick a temporary
-// directory, as awscdk.NewApp(nil) does. Synthesize closes jsii.
-func Synthesize(outdir string, build func(app awscdk.App)) (err error) {
+// directory, as awscdk.NewApp(nil) does. A build that fails writes
+// nothing. Synthesize closes jsii.
+func Synthesize(outdir string, build func(app awscdk.App) error) (err error) {
 	defer jsii.Close()
 	if outdir == "" {
 		app := awscdk.NewApp(nil)
-		build(app)
+		if err := build(app); err != nil {
+			return err
+		}
 		return synth(app, "")
 	}
 	if outdir, err = filepath.Abs(outdir); err != nil {
@@ -94,7 +102,9 @@ func Synthesize(outdir string, build func(app awscdk.App)) (err error) {
 	}
 	defer os.RemoveAll(staging)
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(staging)})
-	build(app)
+	if err := build(app); err != nil {
+		return errors.Join(err, clearAssembly(outdir))
+	}
 	if err := synth(app, staging); err != nil {
 		return errors.Join(err, clearAssembly(outdir))
 	}

@@ -155,7 +155,7 @@ func (g *GoldenImage) ParameterName() string { return g.name }
 
 // ParameterArn is the golden AMI parameter's ARN.
 func (g *GoldenImage) ParameterArn() *string {
-	return ParameterArn(awscdk.Stack_Of(g), g.name)
+	return ParameterArn(awscdk.Stack_Of(g.Construct), g.name)
 }
 
 // ParameterArn builds the ARN of the SSM parameter name in stack's

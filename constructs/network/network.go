@@ -3,11 +3,17 @@
 package network
 
 import (
+	"slices"
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
 // ExistingVpc imports a VPC from ids without any lookup. Its private
@@ -22,16 +28,16 @@ func ExistingVpc(scope constructs.Construct, id, vpcID string, privateSubnetIDs,
 
 // VpcProps configures Vpc.
 type VpcProps struct {
-	// Cidr of the VPC. Default: 10.0.0.0/16.
+	// Cidr of the VPC. Default: config.DefaultVpcCidr (10.0.0.0/16).
 	Cidr string
-	// MaxAzs to use. Default: 2.
+	// MaxAzs to use. Default: config.DefaultMaxAzs (2).
 	MaxAzs int
-	// NatGateways to create. Default: 1.
+	// NatGateways to create. Default: config.DefaultNatGateways (1).
 	NatGateways int
-	// FlowLogRetentionDays keeps flow logs this many days, one of the
-	// periods CloudWatch Logs accepts (config.LogRetentionDays). Default:
-	// 90 days.
-	FlowLogRetentionDays int
+	// FlowLogRetention keeps flow logs this long: one of the periods
+	// CloudWatch Logs offers, in whole days. Default:
+	// config.DefaultLogRetentionDays (90 days).
+	FlowLogRetention time.Duration
 }
 
 // Vpc is a VPC with public subnets (NAT only) and private subnets with
@@ -39,8 +45,10 @@ type VpcProps struct {
 // CloudWatch Logs.
 type Vpc struct {
 	constructs.Construct
-	// Resource is the L2 VPC.
-	Resource awsec2.Vpc
+	// Resource is the L1 VPC, the escape hatch.
+	Resource awsec2.CfnVPC
+	// Vpc is the L2 VPC, with its subnets.
+	Vpc awsec2.Vpc
 	// FlowLogs receives the VPC's flow logs.
 	FlowLogs awslogs.LogGroup
 }
@@ -49,23 +57,28 @@ type Vpc struct {
 func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 	c := constructs.NewConstruct(scope, &id)
 	if props.Cidr == "" {
-		props.Cidr = "10.0.0.0/16"
+		props.Cidr = config.DefaultVpcCidr
 	}
 	if props.MaxAzs == 0 {
-		props.MaxAzs = 2
+		props.MaxAzs = config.DefaultMaxAzs
 	}
 	if props.NatGateways == 0 {
-		props.NatGateways = 1
+		props.NatGateways = config.DefaultNatGateways
 	}
-	if props.FlowLogRetentionDays == 0 {
-		props.FlowLogRetentionDays = 90
+	if props.FlowLogRetention == 0 {
+		props.FlowLogRetention = config.DefaultLogRetentionDays * 24 * time.Hour
+	}
+	days := int(props.FlowLogRetention / (24 * time.Hour))
+	if props.FlowLogRetention%(24*time.Hour) != 0 || !slices.Contains(config.LogRetentionDays, days) {
+		constructcheck.Fail(c, "vpc %s: FlowLogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), props.FlowLogRetention, config.LogRetentionDays)
 	}
 	logs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	// The retention in days, set on the L1: the L2 takes only its
-	// RetentionDays enum, which would spell the days a second time.
-	logs.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(props.FlowLogRetentionDays)))
+	// RetentionDays enum, which would spell config.LogRetentionDays a
+	// second time.
+	logs.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(days)))
 	vpc := awsec2.NewVpc(c, jsii.String("Resource"), &awsec2.VpcProps{
 		IpAddresses: awsec2.IpAddresses_Cidr(jsii.String(props.Cidr)),
 		MaxAzs:      jsii.Number(float64(props.MaxAzs)),
@@ -84,5 +97,12 @@ func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 			},
 		},
 	})
-	return &Vpc{Construct: c, Resource: vpc, FlowLogs: logs}
+	return &Vpc{Construct: c, Resource: vpc.Node().DefaultChild().(awsec2.CfnVPC), Vpc: vpc, FlowLogs: logs}
 }
+
+// Name is the VPC's name: a VPC has none of its own, so this is its Name
+// tag, which the CDK sets to the VPC's construct path.
+func (v *Vpc) Name() *string { return v.Vpc.Node().Path() }
+
+// Arn is the VPC's ARN.
+func (v *Vpc) Arn() *string { return v.Vpc.VpcArn() }

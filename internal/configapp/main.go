@@ -51,7 +51,10 @@ func run() error {
 		docs = components.FromFS(os.DirFS(dir))
 	}
 	if os.Getenv("GOLDEN_FLEET_UNVALIDATED") == "1" {
-		return stacks.Synthesize(os.Getenv(stacks.OutdirEnv), func(app awscdk.App) { stacks.Build(app, cfg.WithDefaults(), docs) })
+		return stacks.Synthesize(os.Getenv(stacks.OutdirEnv), func(app awscdk.App) error {
+			_, err := stacks.Build(app, cfg.WithDefaults(), docs)
+			return err
+		})
 	}
 	return stacks.Run(cfg, docs)
 }

@@ -29,9 +29,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, stacks.Invalid(err))
 		os.Exit(1)
 	}
-	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	stacks.Build(app, cfg, docs)
+	if _, err := stacks.Build(app, cfg, docs); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		jsii.Close()
+		os.Exit(1)
+	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
 	app.Synth(nil)
+	jsii.Close()
 }
