@@ -1,6 +1,16 @@
 // Package config holds the typed, validated configuration of every
 // environment the app deploys. It is plain Go: no CDK types, no jsii, so it
 // can be validated (and table-tested) before any construct exists.
+//
+//	config.go         the types
+//	environments.go   Default: the environments `cdk synth` deploys
+//	defaults.go       the defaults of optional fields (WithDefaults)
+//	validate.go       Validate: every problem at once, before jsii starts
+//	cron.go           Image Builder cron expressions
+//	names.go          every name the app gives, spelled once
+//	awsfacts.go       regions, partitions, service limits, id shapes
+//	instancetypes.go  EC2's instance types and their architectures
+//	context.go        the CDK context (availability zones of created VPCs)
 package config
 
 import "time"
@@ -30,10 +40,9 @@ type Environment struct {
 	// every AMI its pipeline distributes.
 	Tags map[string]string
 
-	Network Network
-	Fleet   Fleet
-	Image   Image
-	// Rollout and Lifecycle: config/operations.go.
+	Network   Network
+	Fleet     Fleet
+	Image     Image
 	Rollout   Rollout
 	Lifecycle Lifecycle
 }
@@ -45,7 +54,7 @@ type Network struct {
 	// Existing and Create must be set.
 	Existing *ExistingVPC
 	// Create, when set, makes the app create a VPC in its own stack.
-	Create *NewVPC
+	Create *CreatedVPC
 }
 
 // ExistingVPC names a VPC and its private subnets by id. Nothing is looked
@@ -60,18 +69,21 @@ type ExistingVPC struct {
 	AvailabilityZones []string
 }
 
-// NewVPC describes the VPC the app creates: public subnets for NAT, private
-// subnets with egress for the fleet and the builds, and flow logs.
-type NewVPC struct {
+// CreatedVPC describes the VPC the app creates: public subnets for NAT,
+// private subnets with egress for the fleet and the builds, and flow logs.
+// Its availability zones come from the CDK context (cdk.json), never from
+// a lookup: see AvailabilityZonesKey.
+type CreatedVPC struct {
 	// Cidr of the VPC, a /16 to /24 IPv4 block. Default: 10.0.0.0/16.
 	Cidr string
-	// MaxAzs is how many availability zones to spread over (1 to 3).
-	// Default: 2.
+	// MaxAzs is how many availability zones to spread over (1 to 3), the
+	// first MaxAzs of the zones committed in cdk.json. Default: 2.
 	MaxAzs int
 	// NatGateways is how many NAT gateways to create (1 to MaxAzs).
 	// Default: 1.
 	NatGateways int
-	// FlowLogRetentionDays keeps VPC flow logs this many days. Default: 90.
+	// FlowLogRetentionDays keeps VPC flow logs this many days, one of
+	// CloudWatch Logs' periods (LogRetentionDays). Default: 90.
 	FlowLogRetentionDays int
 }
 
@@ -159,4 +171,60 @@ type ParentImage struct {
 	// SsmParameter is an SSM parameter holding an AMI id, for example
 	// "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64".
 	SsmParameter string
+}
+
+// Rollout says how running instances move onto the current golden AMI:
+// an Auto Scaling instance refresh that replaces every instance of the
+// group (skip matching off: the launch template version never changes,
+// only the parameter it resolves). `fleetctl roll` starts one with these
+// preferences; with Automatic, every change of the golden AMI parameter
+// starts one too.
+type Rollout struct {
+	// Automatic starts an instance refresh whenever the golden AMI
+	// parameter changes (a build, a rollback, a promotion), through an
+	// EventBridge rule and a Step Functions state machine that calls Auto
+	// Scaling directly. Default: off — a new image reaches running
+	// instances only through `fleetctl roll`, replacements and
+	// Fleet.MaxInstanceLifetime, so nothing reaches production unreviewed.
+	Automatic bool
+	// MinHealthyPercentage of the desired capacity stays in service during
+	// a refresh, 1 to 100 (100: one instance at a time). Default: 90,
+	// Auto Scaling's own default. Replacing every instance at once (0) is
+	// not offered.
+	MinHealthyPercentage int
+	// InstanceWarmup is how long a refresh waits after a new instance is
+	// in service before it counts it and moves on; whole seconds. Default:
+	// the group's health check grace period (Auto Scaling's behaviour when
+	// the preference is omitted).
+	InstanceWarmup time.Duration
+	// CheckpointPercentages pause a refresh once this percentage of the
+	// group is new, for CheckpointDelay each: ascending, unique, 1 to 100,
+	// the last one 100. Default: none, the refresh runs through.
+	CheckpointPercentages []int
+	// CheckpointDelay is the pause at each checkpoint, whole seconds up to
+	// 48h. Only with CheckpointPercentages. Default: 1h when
+	// CheckpointPercentages is set (Auto Scaling's default).
+	CheckpointDelay time.Duration
+}
+
+// Lifecycle is the EC2 Image Builder lifecycle policy of an environment's
+// images: old images are deprecated, then deleted with their AMIs and
+// snapshots. The images the fleets run or may roll back to are never
+// touched: they carry a mark (see internal/marks) that every rule of the
+// policy excludes.
+type Lifecycle struct {
+	// Disabled turns the policy off: every image and AMI is kept.
+	// Default: the policy runs.
+	Disabled bool
+	// KeepLatest is how many of the newest images no rule touches,
+	// whatever their age, 1 to 10 (Image Builder's RetainAtLeast).
+	// Default: 3.
+	KeepLatest int
+	// DeprecateAfterDays deprecates older images (and their AMIs): they
+	// still launch by id, but drop out of searches. 1 to 1000. Default: 30.
+	DeprecateAfterDays int
+	// DeleteAfterDays deletes older images, deregisters their AMIs and
+	// deletes their snapshots; more than DeprecateAfterDays, at most 1000.
+	// Default: 90.
+	DeleteAfterDays int
 }

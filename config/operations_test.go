@@ -57,7 +57,7 @@ func TestValidateRejectsBadRolloutAndLifecycle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			app := validApp()
 			tc.break_(&app.Environments[0])
-			err := Validate(app, components.Embedded())
+			_, err := Validate(app, components.Embedded(), testContext())
 			if err == nil {
 				t.Fatal("Validate returned nil")
 			}
@@ -92,7 +92,7 @@ func TestRolloutAndLifecycleAcceptTheirLimits(t *testing.T) {
 	} {
 		app := validApp()
 		set(&app.Environments[0])
-		if err := Validate(app, components.Embedded()); err != nil {
+		if _, err := Validate(app, components.Embedded(), testContext()); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -6,9 +6,10 @@ the state machines run. moto has none of the three links.
 Imported by e2e/moto_refresh.py (itself imported by e2e/moto_server.py).
 
 1. Systems Manager sends a "Parameter Store Change" event to the default
-   event bus when a parameter is created or updated: source "aws.ssm",
-   detail {"operation": "Create" | "Update", "name", "type",
-   "description"}, the parameter's ARN in resources.
+   event bus when a parameter is created, updated or deleted: source
+   "aws.ssm", detail {"operation": "Create" | "Update" | "Delete", "name",
+   "type", "description"}, the parameter's ARN in resources. (Labelling a
+   version, "LabelParameterVersion", is not emulated.)
    Sources: Amazon EventBridge Events Reference, "Amazon EC2 Systems
    Manager events" (SSM service events, "Parameter Store Change"); AWS
    Systems Manager User Guide, "Amazon EventBridge event examples for
@@ -81,23 +82,34 @@ StepFunctionsParserBackend.start_execution = _start_execution_named
 # 1. Parameter Store Change events ------------------------------------------
 
 _put_parameter = SimpleSystemManagerBackend.put_parameter
+_delete_parameter = SimpleSystemManagerBackend.delete_parameter
+
+
+def _emit(backend, operation, name, parameter_type, description):
+    detail = {"operation": operation, "name": name, "type": parameter_type, "description": description or ""}
+    arn = f"arn:aws:ssm:{backend.region_name}:{backend.account_id}:parameter/{name.lstrip('/')}"
+    events_backends[backend.account_id][backend.region_name].put_events([{
+        "Source": "aws.ssm", "DetailType": "Parameter Store Change", "Detail": json.dumps(detail),
+        "Resources": [arn], "EventBusName": "default",
+    }])
+    log(f"Parameter Store Change {operation} {name}")
 
 
 def _put_parameter_emitting(self, name, description, value, parameter_type, *args, **kwargs):
     existed = self.get_parameter(name) is not None
     param = _put_parameter(self, name, description, value, parameter_type, *args, **kwargs)
-    detail = {"operation": "Update" if existed else "Create", "name": name, "type": parameter_type,
-              "description": description or ""}
-    arn = f"arn:aws:ssm:{self.region_name}:{self.account_id}:parameter/{name.lstrip('/')}"
-    events_backends[self.account_id][self.region_name].put_events([{
-        "Source": "aws.ssm", "DetailType": "Parameter Store Change", "Detail": json.dumps(detail),
-        "Resources": [arn], "EventBusName": "default",
-    }])
-    log(f"Parameter Store Change {detail['operation']} {name}")
+    _emit(self, "Update" if existed else "Create", name, parameter_type, description)
     return param
 
 
+def _delete_parameter_emitting(self, name):
+    param = self.get_parameter(name)
+    _delete_parameter(self, name)
+    _emit(self, "Delete", name, param.parameter_type, param.description)
+
+
 SimpleSystemManagerBackend.put_parameter = _put_parameter_emitting
+SimpleSystemManagerBackend.delete_parameter = _delete_parameter_emitting
 
 
 # 2. Step Functions targets ---------------------------------------------------

@@ -1,19 +1,5 @@
 package main
 
-// fleetctl roll: replace every instance of the fleet's group with one
-// launched from the current golden AMI, through an Auto Scaling instance
-// refresh, and follow it to the end.
-//
-//	fleetctl roll --stack golden-fleet-<env>-fleet [--min-healthy-percentage N] [--instance-warmup D]
-//	              [--checkpoints P,P,…|none] [--checkpoint-delay D] [--alarm NAME …|--no-alarms]
-//	              [--no-wait] [--poll D] [--region R] [--endpoint-url URL]
-//
-// The refresh's preferences default to the environment's configuration
-// (the fleet stack's RolloutPreferences output) and its alarms to the
-// stack's RolloutAlarms output; flags override them. Skip matching is
-// always off: the group's launch template version never changes, only the
-// golden parameter its image resolves at launch.
-
 import (
 	"context"
 	"encoding/json"
@@ -32,30 +18,115 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
-const rollUsage = `usage: fleetctl roll --stack <fleet stack> [--min-healthy-percentage N] [--instance-warmup D]
-                     [--checkpoints P,P,…|none] [--checkpoint-delay D] [--alarm NAME …|--no-alarms]
-                     [--no-wait] [--poll D] [--region R] [--endpoint-url URL]
-`
+// rollCommand replaces every instance of the fleet's group with one
+// launched from the current golden AMI, through an Auto Scaling instance
+// refresh, and follows it to the end.
+//
+// The refresh's preferences default to the environment's configuration
+// (the fleet stack's RolloutPreferences output) and its alarms to the
+// stack's RolloutAlarms output; flags override them. Skip matching is
+// always off: the group's launch template version never changes, only the
+// golden parameter its image resolves at launch.
+var rollCommand = command{
+	name:     "roll",
+	synopsis: "--stack <fleet stack> [preference flags] [--alarm NAME…|--no-alarms] [--no-wait]",
+	summary: "replace every instance of the group with one running the golden\n" +
+		"AMI: an instance refresh with the environment's preferences (flags\n" +
+		"override them), followed to the end",
+	required: []string{"stack"},
+	declare: func(fs *flag.FlagSet) runFunc {
+		stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (required)")
+		f, noWait, poll := declareRollFlags(fs)
+		return func(ctx context.Context, cfg aws.Config, out io.Writer) error {
+			return newRoller(cfg, out, *poll).run(ctx, *stack, *f, !*noWait)
+		}
+	},
+}
 
-// The fleet stack's outputs roll reads besides Outputs (stacks package:
-// RolloutPreferencesOutput, RolloutAlarmsOutput).
+// declareRollFlags declares roll's own flags on fs: once fs is parsed, f
+// holds the overrides of the stack's preferences.
+func declareRollFlags(fs *flag.FlagSet) (f *rollFlags, noWait *bool, poll *time.Duration) {
+	f = &rollFlags{}
+	fs.Func("min-healthy-percentage", "percent of the desired capacity kept in service, 0-100 (default: the environment's)", func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("got %q: want a whole percentage from 0 to 100", s)
+		}
+		f.minHealthyPercentage = &n
+		return nil
+	})
+	fs.Func("instance-warmup", "wait after a new instance is in service, e.g. 5m (default: the environment's)", func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("got %q: want a duration such as 5m", s)
+		}
+		f.instanceWarmup = &d
+		return nil
+	})
+	fs.Func("checkpoints", `pause when this percentage is replaced, e.g. "50,100", or "none" (default: the environment's)`, func(s string) error {
+		f.checkpoints = []int{}
+		if s == "none" {
+			return nil
+		}
+		for _, p := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(p))
+			if err != nil {
+				return fmt.Errorf(`got %q: want comma-separated percentages such as "50,100", or "none"`, s)
+			}
+			f.checkpoints = append(f.checkpoints, n)
+		}
+		return nil
+	})
+	fs.Func("checkpoint-delay", "pause at each checkpoint, e.g. 30m (default: the environment's, else 1h)", func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("got %q: want a duration such as 30m", s)
+		}
+		f.checkpointDelay = &d
+		return nil
+	})
+	fs.Func("alarm", "CloudWatch alarm that fails the refresh when in ALARM; repeat for more (default: the stack's RolloutAlarms)", func(s string) error {
+		f.alarms = append(f.alarms, s)
+		return nil
+	})
+	fs.BoolVar(&f.noAlarms, "no-alarms", false, "watch no alarm")
+	noWait = fs.Bool("no-wait", false, "start the refresh and return without following it")
+	pollEvery := defaultPoll
+	poll = &pollEvery
+	fs.Func("poll", fmt.Sprintf("how often to check the refresh's progress (default %s)", defaultPoll), func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("got %q: want a positive duration such as 10s", s)
+		}
+		pollEvery = d
+		return nil
+	})
+	return f, noWait, poll
+}
+
+// defaultPoll is how often roll checks a refresh's progress.
+const defaultPoll = 10 * time.Second
+
+// The fleet stack's outputs roll reads besides fleetOutputs (the stacks
+// package's RolloutPreferencesOutput and RolloutAlarmsOutput).
 const (
 	preferencesOutput = "RolloutPreferences"
 	alarmsOutput      = "RolloutAlarms"
 )
 
-// RollFlags are roll's overrides; nil or empty means the stack's default.
-type RollFlags struct {
-	MinHealthyPercentage *int
-	InstanceWarmup       *time.Duration
-	// Checkpoints: nil keeps the default, an empty slice means none.
-	Checkpoints     []int
-	CheckpointDelay *time.Duration
-	Alarms          []string
-	NoAlarms        bool
+// rollFlags are roll's overrides; nil or empty means the stack's default.
+type rollFlags struct {
+	minHealthyPercentage *int
+	instanceWarmup       *time.Duration
+	// checkpoints: nil keeps the default, an empty slice means none.
+	checkpoints     []int
+	checkpointDelay *time.Duration
+	alarms          []string
+	noAlarms        bool
 }
 
 // stackPreferences is the RolloutPreferences output.
@@ -67,10 +138,10 @@ type stackPreferences struct {
 	SkipMatching          *bool
 }
 
-// Preferences returns the refresh preferences: the stack's (output, may
-// be ""), overridden by flags, and checked against the Auto Scaling API's
-// limits (RefreshPreferences). Skip matching is always off.
-func Preferences(output, alarmsOut string, f RollFlags) (*asgtypes.RefreshPreferences, error) {
+// refreshPreferences returns the refresh preferences: the stack's
+// (output, may be ""), overridden by flags, and checked against the Auto
+// Scaling API's limits (RefreshPreferences). Skip matching is always off.
+func refreshPreferences(output, alarmsOut string, f rollFlags) (*asgtypes.RefreshPreferences, error) {
 	var sp stackPreferences
 	if output != "" {
 		dec := json.NewDecoder(strings.NewReader(output))
@@ -87,53 +158,53 @@ func Preferences(output, alarmsOut string, f RollFlags) (*asgtypes.RefreshPrefer
 		CheckpointDelay:       sp.CheckpointDelay,
 	}
 	var problems []string
-	if f.MinHealthyPercentage != nil {
-		if v := *f.MinHealthyPercentage; v < 0 || v > 100 {
+	if f.minHealthyPercentage != nil {
+		if v := *f.minHealthyPercentage; v < 0 || v > 100 {
 			problems = append(problems, fmt.Sprintf("--min-healthy-percentage: got %d: want 0 to 100", v))
 		}
-		p.MinHealthyPercentage = aws.Int32(int32(*f.MinHealthyPercentage))
+		p.MinHealthyPercentage = aws.Int32(int32(*f.minHealthyPercentage))
 	}
-	if f.InstanceWarmup != nil {
-		if w := *f.InstanceWarmup; w < 0 || w%time.Second != 0 || w.Seconds() > 1<<31-1 {
+	if f.instanceWarmup != nil {
+		if w := *f.instanceWarmup; w < 0 || w%time.Second != 0 || w.Seconds() > 1<<31-1 {
 			problems = append(problems, fmt.Sprintf("--instance-warmup: got %s: want whole seconds, 0s or more", w))
 		}
-		p.InstanceWarmup = aws.Int32(int32(f.InstanceWarmup.Seconds()))
+		p.InstanceWarmup = aws.Int32(int32(f.instanceWarmup.Seconds()))
 	}
-	if f.Checkpoints != nil {
+	if f.checkpoints != nil {
 		p.CheckpointPercentages, p.CheckpointDelay = nil, nil
-		for i, c := range f.Checkpoints {
+		for i, c := range f.checkpoints {
 			switch {
 			case c < 1 || c > 100:
 				problems = append(problems, fmt.Sprintf("--checkpoints: got %d: want percentages from 1 to 100", c))
-			case i > 0 && c <= f.Checkpoints[i-1]:
-				problems = append(problems, fmt.Sprintf("--checkpoints: got %d after %d: want ascending, unique percentages", c, f.Checkpoints[i-1]))
+			case i > 0 && c <= f.checkpoints[i-1]:
+				problems = append(problems, fmt.Sprintf("--checkpoints: got %d after %d: want ascending, unique percentages", c, f.checkpoints[i-1]))
 			}
 			p.CheckpointPercentages = append(p.CheckpointPercentages, int32(c))
 		}
-		if n := len(f.Checkpoints); n > 0 && f.Checkpoints[n-1] != 100 {
-			problems = append(problems, fmt.Sprintf("--checkpoints: got %d last: want 100 last, or the refresh stops before replacing every instance", f.Checkpoints[n-1]))
+		if n := len(f.checkpoints); n > 0 && f.checkpoints[n-1] != 100 {
+			problems = append(problems, fmt.Sprintf("--checkpoints: got %d last: want 100 last, or the refresh stops before replacing every instance", f.checkpoints[n-1]))
 		}
 	}
-	if f.CheckpointDelay != nil {
-		if d := *f.CheckpointDelay; d < 0 || d%time.Second != 0 || d > 172800*time.Second {
-			problems = append(problems, fmt.Sprintf("--checkpoint-delay: got %s: want whole seconds from 0s to 48h0m0s", d))
+	if f.checkpointDelay != nil {
+		if d := *f.checkpointDelay; d < 0 || d%time.Second != 0 || d > config.MaxCheckpointDelay {
+			problems = append(problems, fmt.Sprintf("--checkpoint-delay: got %s: want whole seconds from 0s to %s", d, config.MaxCheckpointDelay))
 		}
 		if len(p.CheckpointPercentages) == 0 {
-			problems = append(problems, fmt.Sprintf("--checkpoint-delay: got %s without checkpoints: want it with --checkpoints", *f.CheckpointDelay))
+			problems = append(problems, fmt.Sprintf("--checkpoint-delay: got %s without checkpoints: want it with --checkpoints", *f.checkpointDelay))
 		}
-		p.CheckpointDelay = aws.Int32(int32(f.CheckpointDelay.Seconds()))
+		p.CheckpointDelay = aws.Int32(int32(f.checkpointDelay.Seconds()))
 	}
-	alarms := f.Alarms
-	if len(alarms) == 0 && !f.NoAlarms && alarmsOut != "" {
+	alarms := f.alarms
+	if len(alarms) == 0 && !f.noAlarms && alarmsOut != "" {
 		alarms = strings.Split(alarmsOut, ",")
 	}
-	if f.NoAlarms && len(f.Alarms) > 0 {
+	if f.noAlarms && len(f.alarms) > 0 {
 		problems = append(problems, "--no-alarms: got it with --alarm: want one or the other")
 	}
-	if len(alarms) > 10 {
-		problems = append(problems, fmt.Sprintf("--alarm: got %d alarms: want at most 10 (an instance refresh watches up to 10)", len(alarms)))
+	if len(alarms) > maxRefreshAlarms {
+		problems = append(problems, fmt.Sprintf("--alarm: got %d alarms: want at most %d (an instance refresh watches up to %d)", len(alarms), maxRefreshAlarms, maxRefreshAlarms))
 	}
-	if len(alarms) > 0 && !f.NoAlarms {
+	if len(alarms) > 0 && !f.noAlarms {
 		p.AlarmSpecification = &asgtypes.AlarmSpecification{Alarms: alarms}
 	}
 	if len(problems) > 0 {
@@ -142,8 +213,12 @@ func Preferences(output, alarmsOut string, f RollFlags) (*asgtypes.RefreshPrefer
 	return p, nil
 }
 
-// DescribePreferences renders preferences for a person.
-func DescribePreferences(p *asgtypes.RefreshPreferences) string {
+// maxRefreshAlarms is the most alarms an instance refresh watches
+// (AlarmSpecification, Auto Scaling API reference).
+const maxRefreshAlarms = 10
+
+// describePreferences renders preferences for a person.
+func describePreferences(p *asgtypes.RefreshPreferences) string {
 	var parts []string
 	if p.MinHealthyPercentage != nil {
 		parts = append(parts, fmt.Sprintf("min healthy %d%%", *p.MinHealthyPercentage))
@@ -174,9 +249,9 @@ func DescribePreferences(p *asgtypes.RefreshPreferences) string {
 	return strings.Join(parts, ", ")
 }
 
-// Finished says whether a refresh status is final, and whether it
+// refreshFinished says whether a refresh status is final, and whether it
 // succeeded.
-func Finished(s asgtypes.InstanceRefreshStatus) (done, ok bool) {
+func refreshFinished(s asgtypes.InstanceRefreshStatus) (done, ok bool) {
 	switch s {
 	case asgtypes.InstanceRefreshStatusSuccessful:
 		return true, true
@@ -187,9 +262,16 @@ func Finished(s asgtypes.InstanceRefreshStatus) (done, ok bool) {
 	return false, false
 }
 
-// ProgressLine renders a refresh's state: status, percentage with a bar,
+// refreshActive says whether a refresh still runs (StartInstanceRefresh
+// then fails with InstanceRefreshInProgress).
+func refreshActive(s asgtypes.InstanceRefreshStatus) bool {
+	done, _ := refreshFinished(s)
+	return !done
+}
+
+// progressLine renders a refresh's state: status, percentage with a bar,
 // instances left and the reason, if any.
-func ProgressLine(r asgtypes.InstanceRefresh) string {
+func progressLine(r asgtypes.InstanceRefresh) string {
 	pct := int(aws.ToInt32(r.PercentageComplete))
 	pct = max(0, min(100, pct))
 	bar := strings.Repeat("#", pct/5) + strings.Repeat("-", 20-pct/5)
@@ -198,13 +280,6 @@ func ProgressLine(r asgtypes.InstanceRefresh) string {
 		line += "  " + reason
 	}
 	return line
-}
-
-// Active says whether a refresh still runs (StartInstanceRefresh then
-// fails with InstanceRefreshInProgress).
-func Active(s asgtypes.InstanceRefreshStatus) bool {
-	done, _ := Finished(s)
-	return !done
 }
 
 type rollASG interface {
@@ -225,6 +300,12 @@ type roller struct {
 	now   func() time.Time
 }
 
+// newRoller is a roller on the AWS configuration cfg.
+func newRoller(cfg aws.Config, out io.Writer, poll time.Duration) *roller {
+	return &roller{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
+		asg: autoscaling.NewFromConfig(cfg), out: out, poll: poll, sleep: sleepCtx, now: time.Now}
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -236,50 +317,46 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (r *roller) run(ctx context.Context, stack string, f RollFlags, wait bool) error {
-	st, err := r.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &stack})
-	if err != nil {
-		return fmt.Errorf("stack %s: %w", stack, err)
-	}
-	if len(st.Stacks) != 1 {
-		return fmt.Errorf("stack %s: found %d stacks", stack, len(st.Stacks))
-	}
-	kv := map[string]string{}
-	for _, o := range st.Stacks[0].Outputs {
-		kv[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
-	outs, err := ParseOutputs(stack, kv)
+func (r *roller) run(ctx context.Context, stack string, f rollFlags, wait bool) error {
+	kv, err := stackOutputValues(ctx, r.cfn, stack)
 	if err != nil {
 		return err
 	}
-	prefs, err := Preferences(kv[preferencesOutput], kv[alarmsOutput], f)
+	outs, err := parseFleetOutputs(stack, kv)
+	if err != nil {
+		return err
+	}
+	prefs, err := refreshPreferences(kv[preferencesOutput], kv[alarmsOutput], f)
 	if err != nil {
 		return err
 	}
 	if kv[preferencesOutput] == "" {
 		fmt.Fprintf(r.out, "stack %s has no %s output (deployed before fleetctl roll existed?): Auto Scaling's defaults apply where no flag is given\n", stack, preferencesOutput)
 	}
-	param, err := r.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: &outs.GoldenAmiParameter})
+	param, err := r.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: &outs.goldenAmiParameter})
 	if err != nil {
-		return fmt.Errorf("%s: %w", outs.GoldenAmiParameter, err)
+		return fmt.Errorf("%s: %w", outs.goldenAmiParameter, err)
 	}
 	golden := aws.ToString(param.Parameter.Value)
-	if !ValidAMI(golden) {
-		return fmt.Errorf("the golden parameter %s holds %q, not an AMI id: nothing to roll to; nothing changed", outs.GoldenAmiParameter, golden)
+	if !isAMIID(golden) {
+		return fmt.Errorf("the golden parameter %s holds %q, not an AMI id: nothing to roll to; nothing changed", outs.goldenAmiParameter, golden)
 	}
-	g, err := r.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{outs.AutoScalingGroupName}})
-	if err != nil || len(g.AutoScalingGroups) != 1 || g.AutoScalingGroups[0].LaunchTemplate == nil {
-		return fmt.Errorf("group %s: %v; nothing changed", outs.AutoScalingGroupName, err)
-	}
-	versions, err := launchTemplateVersions(ctx, r.ec2, outs.LaunchTemplateID)
+	g, err := describeGroup(ctx, r.asg, outs.autoScalingGroupName)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w; nothing changed", err)
 	}
-	if w := GroupVersionWarning(aws.ToString(g.AutoScalingGroups[0].LaunchTemplate.Version), versions, outs.GoldenAmiParameter); w != "" {
+	if g.LaunchTemplate == nil {
+		return fmt.Errorf("group %s launches from no launch template: a refresh would not launch the golden AMI; nothing changed", outs.autoScalingGroupName)
+	}
+	versions, err := launchTemplateVersions(ctx, r.ec2, outs.launchTemplateID)
+	if err != nil {
+		return fmt.Errorf("%w; nothing changed", err)
+	}
+	if w := groupVersionWarning(aws.ToString(g.LaunchTemplate.Version), versions, outs.goldenAmiParameter); w != "" {
 		return fmt.Errorf("%s; a refresh would relaunch that image, not the golden AMI: nothing changed", w)
 	}
 
-	group := outs.AutoScalingGroupName
+	group := outs.autoScalingGroupName
 	started, err := r.asg.StartInstanceRefresh(ctx, &autoscaling.StartInstanceRefreshInput{
 		AutoScalingGroupName: &group,
 		Strategy:             asgtypes.RefreshStrategyRolling,
@@ -301,7 +378,7 @@ func (r *roller) run(ctx context.Context, stack string, f RollFlags, wait bool) 
 	default:
 		id = aws.ToString(started.InstanceRefreshId)
 		fmt.Fprintf(r.out, "instance refresh %s of group %s started: every instance is replaced by one running the golden AMI %s (%s)\n",
-			id, group, golden, DescribePreferences(prefs))
+			id, group, golden, describePreferences(prefs))
 	}
 	if !wait {
 		fmt.Fprintf(r.out, "not following it (--no-wait): aws autoscaling describe-instance-refreshes --auto-scaling-group-name %s --instance-refresh-ids %s\n", group, id)
@@ -310,7 +387,7 @@ func (r *roller) run(ctx context.Context, stack string, f RollFlags, wait bool) 
 	if err := r.follow(ctx, group, id); err != nil {
 		return err
 	}
-	return r.check(ctx, outs, golden)
+	return r.check(ctx, group, golden)
 }
 
 // follows returns the group's running refresh when it started after the
@@ -322,7 +399,7 @@ func (r *roller) follows(ctx context.Context, group string, written time.Time) (
 		return asgtypes.InstanceRefresh{}, fmt.Errorf("group %s has an instance refresh in progress, and describing it failed: %w", group, err)
 	}
 	for _, ir := range d.InstanceRefreshes {
-		if !Active(ir.Status) {
+		if !refreshActive(ir.Status) {
 			continue
 		}
 		if start := aws.ToTime(ir.StartTime); !start.Before(written) {
@@ -350,11 +427,11 @@ func (r *roller) follow(ctx context.Context, group, id string) error {
 			return fmt.Errorf("instance refresh %s of group %s: not found", id, group)
 		}
 		ir := d.InstanceRefreshes[0]
-		if line := ProgressLine(ir); line != last {
+		if line := progressLine(ir); line != last {
 			fmt.Fprintf(r.out, "  %s  %s\n", r.now().UTC().Format("15:04:05"), line)
 			last = line
 		}
-		if done, ok := Finished(ir.Status); done {
+		if done, ok := refreshFinished(ir.Status); done {
 			if !ok {
 				return fmt.Errorf("instance refresh %s of group %s ended %s: %s; instances it already replaced run the golden AMI, the others their old one",
 					id, group, ir.Status, aws.ToString(ir.StatusReason))
@@ -368,16 +445,15 @@ func (r *roller) follow(ctx context.Context, group, id string) error {
 }
 
 // check confirms that every in-service instance runs the golden AMI.
-func (r *roller) check(ctx context.Context, outs Outputs, golden string) error {
-	g, err := r.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{outs.AutoScalingGroupName}})
-	if err != nil || len(g.AutoScalingGroups) != 1 {
-		return fmt.Errorf("group %s: %v", outs.AutoScalingGroupName, err)
+func (r *roller) check(ctx context.Context, name, golden string) error {
+	group, err := describeGroup(ctx, r.asg, name)
+	if err != nil {
+		return err
 	}
-	group := g.AutoScalingGroups[0]
-	var instances []Instance
+	var instances []groupInstance
 	var ids []string
 	for _, i := range group.Instances {
-		instances = append(instances, Instance{ID: aws.ToString(i.InstanceId), Lifecycle: string(i.LifecycleState)})
+		instances = append(instances, groupInstance{id: aws.ToString(i.InstanceId), lifecycle: string(i.LifecycleState), instanceType: aws.ToString(i.InstanceType)})
 		ids = append(ids, aws.ToString(i.InstanceId))
 	}
 	images := map[string]string{}
@@ -386,7 +462,7 @@ func (r *roller) check(ctx context.Context, outs Outputs, golden string) error {
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return fmt.Errorf("instances of %s: %w", outs.AutoScalingGroupName, err)
+				return fmt.Errorf("instances of %s: %w", name, err)
 			}
 			for _, res := range page.Reservations {
 				for _, i := range res.Instances {
@@ -396,94 +472,26 @@ func (r *roller) check(ctx context.Context, outs Outputs, golden string) error {
 		}
 	}
 	for k := range instances {
-		instances[k].Image = images[instances[k].ID]
+		instances[k].image = images[instances[k].id]
 	}
-	if problems := GoldenProblems(golden, int(aws.ToInt32(group.DesiredCapacity)), instances); len(problems) > 0 {
+	if problems := goldenProblems(golden, int(aws.ToInt32(group.DesiredCapacity)), instances); len(problems) > 0 {
 		return fmt.Errorf("the refresh succeeded, but the fleet is not all on the golden AMI:\n  %s", strings.Join(problems, "\n  "))
 	}
-	fmt.Fprintf(r.out, "every instance of %s runs the golden AMI %s (%d in service)\n", outs.AutoScalingGroupName, golden, aws.ToInt32(group.DesiredCapacity))
+	fmt.Fprintf(r.out, "every instance of %s runs the golden AMI %s (%d in service)\n", name, golden, aws.ToInt32(group.DesiredCapacity))
 	return nil
 }
-
-func launchTemplateVersions(ctx context.Context, api ec2.DescribeLaunchTemplateVersionsAPIClient, lt string) ([]LTVersion, error) {
-	var versions []LTVersion
-	vp := ec2.NewDescribeLaunchTemplateVersionsPaginator(api, &ec2.DescribeLaunchTemplateVersionsInput{LaunchTemplateId: &lt})
-	for vp.HasMorePages() {
-		page, err := vp.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("launch template %s: %w", lt, err)
-		}
-		for _, v := range page.LaunchTemplateVersions {
-			image := ""
-			if v.LaunchTemplateData != nil {
-				image = aws.ToString(v.LaunchTemplateData.ImageId)
-			}
-			versions = append(versions, LTVersion{Number: aws.ToInt64(v.VersionNumber), ImageID: image, Default: aws.ToBool(v.DefaultVersion)})
-		}
-	}
-	return versions, nil
-}
-
-// rollFlagSet declares roll's flags on fs and returns a function that
-// reads them once parsed.
-func rollFlagSet(fs *flag.FlagSet) func() (RollFlags, bool, time.Duration, error) {
-	minHealthy := fs.Int("min-healthy-percentage", -1, "percent of the desired capacity kept in service, 0-100 (default: the environment's)")
-	warmup := fs.Duration("instance-warmup", -1, "wait after a new instance is in service, e.g. 5m (default: the environment's)")
-	checkpoints := fs.String("checkpoints", "", `pause when this percentage is replaced, e.g. "50,100", or "none" (default: the environment's)`)
-	delay := fs.Duration("checkpoint-delay", -1, "pause at each checkpoint, e.g. 30m (default: the environment's, else 1h)")
-	var alarms multiFlag
-	fs.Var(&alarms, "alarm", "CloudWatch alarm that fails the refresh when in ALARM; repeat for more (default: the stack's RolloutAlarms)")
-	noAlarms := fs.Bool("no-alarms", false, "watch no alarm")
-	noWait := fs.Bool("no-wait", false, "start the refresh and return without following it")
-	poll := fs.Duration("poll", 10*time.Second, "how often to check the refresh's progress")
-	return func() (RollFlags, bool, time.Duration, error) {
-		var f RollFlags
-		set := map[string]bool{}
-		fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-		if set["min-healthy-percentage"] {
-			f.MinHealthyPercentage = minHealthy
-		}
-		if set["instance-warmup"] {
-			f.InstanceWarmup = warmup
-		}
-		if set["checkpoint-delay"] {
-			f.CheckpointDelay = delay
-		}
-		if set["checkpoints"] {
-			f.Checkpoints = []int{}
-			if *checkpoints != "none" {
-				for _, s := range strings.Split(*checkpoints, ",") {
-					n, err := strconv.Atoi(strings.TrimSpace(s))
-					if err != nil {
-						return f, false, 0, fmt.Errorf(`--checkpoints: got %q: want comma-separated percentages such as "50,100", or "none"`, *checkpoints)
-					}
-					f.Checkpoints = append(f.Checkpoints, n)
-				}
-			}
-		}
-		f.Alarms, f.NoAlarms = alarms, *noAlarms
-		if *poll <= 0 {
-			return f, false, 0, fmt.Errorf("--poll: got %s: want a positive duration", *poll)
-		}
-		return f, !*noWait, *poll, nil
-	}
-}
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // markGolden marks the golden AMI and the rollback target of the
 // parameter's fleet for the lifecycle policies (internal/marks), as the
 // fleet stack's marker does on the parameter's change event, so that the
 // marks are right at once.
 func markGolden(ctx context.Context, ssmAPI marks.SSM, ec2API marks.EC2, parameter string, out io.Writer) error {
-	fleet, ok := marks.FleetOfParameter(parameter)
+	names, ok := config.NamesOfGoldenParameter(parameter)
 	if !ok {
 		fmt.Fprintf(out, "lifecycle marks: %s is not a golden-fleet parameter name; no AMI marked\n", parameter)
 		return nil
 	}
+	fleet := names.Base()
 	changes, err := marks.Sync(ctx, ssmAPI, ec2API, fleet, parameter)
 	if err != nil {
 		return fmt.Errorf("marking its AMIs for the lifecycle policies failed (the fleet stack's marker retries when it sees the change): %w", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,8 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -28,24 +27,24 @@ func TestPreferencesComeFromTheStackAndFlagsOverrideThem(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
 		output, alarms string
-		flags          RollFlags
+		flags          rollFlags
 		want           asgtypes.RefreshPreferences
 	}{
 		{name: "the stack's preferences", output: stack, want: asgtypes.RefreshPreferences{
 			SkipMatching: aws.Bool(false), MinHealthyPercentage: aws.Int32(90), CheckpointPercentages: []int32{50, 100}, CheckpointDelay: aws.Int32(1800)}},
 		{name: "no output: Auto Scaling's defaults, skip matching still off", want: asgtypes.RefreshPreferences{SkipMatching: aws.Bool(false)}},
 		{name: "flags override", output: stack,
-			flags: RollFlags{MinHealthyPercentage: ptr(100), InstanceWarmup: ptr(30 * time.Second), Checkpoints: []int{}},
+			flags: rollFlags{minHealthyPercentage: ptr(100), instanceWarmup: ptr(30 * time.Second), checkpoints: []int{}},
 			want:  asgtypes.RefreshPreferences{SkipMatching: aws.Bool(false), MinHealthyPercentage: aws.Int32(100), InstanceWarmup: aws.Int32(30)}},
-		{name: "new checkpoints and delay", output: stack, flags: RollFlags{Checkpoints: []int{20, 100}, CheckpointDelay: ptr(time.Minute)},
+		{name: "new checkpoints and delay", output: stack, flags: rollFlags{checkpoints: []int{20, 100}, checkpointDelay: ptr(time.Minute)},
 			want: asgtypes.RefreshPreferences{SkipMatching: aws.Bool(false), MinHealthyPercentage: aws.Int32(90), CheckpointPercentages: []int32{20, 100}, CheckpointDelay: aws.Int32(60)}},
 		{name: "the stack's alarms", output: `{"SkipMatching":false}`, alarms: "a,b",
 			want: asgtypes.RefreshPreferences{SkipMatching: aws.Bool(false), AlarmSpecification: &asgtypes.AlarmSpecification{Alarms: []string{"a", "b"}}}},
-		{name: "alarms from flags", alarms: "a,b", flags: RollFlags{Alarms: []string{"c"}},
+		{name: "alarms from flags", alarms: "a,b", flags: rollFlags{alarms: []string{"c"}},
 			want: asgtypes.RefreshPreferences{SkipMatching: aws.Bool(false), AlarmSpecification: &asgtypes.AlarmSpecification{Alarms: []string{"c"}}}},
-		{name: "no alarms", alarms: "a,b", flags: RollFlags{NoAlarms: true}, want: asgtypes.RefreshPreferences{SkipMatching: aws.Bool(false)}},
+		{name: "no alarms", alarms: "a,b", flags: rollFlags{noAlarms: true}, want: asgtypes.RefreshPreferences{SkipMatching: aws.Bool(false)}},
 	} {
-		got, err := Preferences(tc.output, tc.alarms, tc.flags)
+		got, err := refreshPreferences(tc.output, tc.alarms, tc.flags)
 		if err != nil || !reflect.DeepEqual(*got, tc.want) {
 			t.Errorf("%s: got (%+v, %v), want %+v", tc.name, got, err, tc.want)
 		}
@@ -54,31 +53,31 @@ func TestPreferencesComeFromTheStackAndFlagsOverrideThem(t *testing.T) {
 
 func TestPreferencesRejectBadFlagsNamingTheFlagAndValue(t *testing.T) {
 	for _, tc := range []struct {
-		flags RollFlags
+		flags rollFlags
 		want  string
 	}{
-		{RollFlags{MinHealthyPercentage: ptr(101)}, "--min-healthy-percentage: got 101: want 0 to 100"},
-		{RollFlags{InstanceWarmup: ptr(1500 * time.Millisecond)}, "--instance-warmup: got 1.5s: want whole seconds"},
-		{RollFlags{Checkpoints: []int{50, 40, 100}}, "--checkpoints: got 40 after 50: want ascending"},
-		{RollFlags{Checkpoints: []int{0, 100}}, "--checkpoints: got 0: want percentages from 1 to 100"},
-		{RollFlags{Checkpoints: []int{50}}, "--checkpoints: got 50 last: want 100 last"},
-		{RollFlags{CheckpointDelay: ptr(time.Minute)}, "--checkpoint-delay: got 1m0s without checkpoints"},
-		{RollFlags{Checkpoints: []int{100}, CheckpointDelay: ptr(49 * time.Hour)}, "--checkpoint-delay: got 49h0m0s: want whole seconds from 0s to 48h0m0s"},
-		{RollFlags{Alarms: strings.Split("a,b,c,d,e,f,g,h,i,j,k", ",")}, "--alarm: got 11 alarms: want at most 10"},
-		{RollFlags{Alarms: []string{"a"}, NoAlarms: true}, "--no-alarms: got it with --alarm"},
+		{rollFlags{minHealthyPercentage: ptr(101)}, "--min-healthy-percentage: got 101: want 0 to 100"},
+		{rollFlags{instanceWarmup: ptr(1500 * time.Millisecond)}, "--instance-warmup: got 1.5s: want whole seconds"},
+		{rollFlags{checkpoints: []int{50, 40, 100}}, "--checkpoints: got 40 after 50: want ascending"},
+		{rollFlags{checkpoints: []int{0, 100}}, "--checkpoints: got 0: want percentages from 1 to 100"},
+		{rollFlags{checkpoints: []int{50}}, "--checkpoints: got 50 last: want 100 last"},
+		{rollFlags{checkpointDelay: ptr(time.Minute)}, "--checkpoint-delay: got 1m0s without checkpoints"},
+		{rollFlags{checkpoints: []int{100}, checkpointDelay: ptr(49 * time.Hour)}, "--checkpoint-delay: got 49h0m0s: want whole seconds from 0s to 48h0m0s"},
+		{rollFlags{alarms: strings.Split("a,b,c,d,e,f,g,h,i,j,k", ",")}, "--alarm: got 11 alarms: want at most 10"},
+		{rollFlags{alarms: []string{"a"}, noAlarms: true}, "--no-alarms: got it with --alarm"},
 	} {
-		if _, err := Preferences("", "", tc.flags); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := refreshPreferences("", "", tc.flags); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: got %v, want an error containing %q", tc.flags, err, tc.want)
 		}
 	}
-	if _, err := Preferences(`{"MinHealthy":1}`, "", RollFlags{}); err == nil || !strings.Contains(err.Error(), "RolloutPreferences") {
+	if _, err := refreshPreferences(`{"MinHealthy":1}`, "", rollFlags{}); err == nil || !strings.Contains(err.Error(), "RolloutPreferences") {
 		t.Errorf("unknown preference in the output: got %v", err)
 	}
 }
 
 func TestEveryRefreshStatusIsFinalOrNot(t *testing.T) {
 	for _, s := range asgtypes.InstanceRefreshStatus("").Values() {
-		done, ok := Finished(s)
+		done, ok := refreshFinished(s)
 		switch s {
 		case asgtypes.InstanceRefreshStatusSuccessful:
 			if !done || !ok {
@@ -86,7 +85,7 @@ func TestEveryRefreshStatusIsFinalOrNot(t *testing.T) {
 			}
 		case asgtypes.InstanceRefreshStatusPending, asgtypes.InstanceRefreshStatusInProgress, asgtypes.InstanceRefreshStatusCancelling,
 			asgtypes.InstanceRefreshStatusRollbackInProgress, asgtypes.InstanceRefreshStatusBaking:
-			if done || !Active(s) {
+			if done || !refreshActive(s) {
 				t.Errorf("%s: got final, want still running", s)
 			}
 		default:
@@ -97,99 +96,61 @@ func TestEveryRefreshStatusIsFinalOrNot(t *testing.T) {
 	}
 }
 
-func TestProgressLine(t *testing.T) {
-	got := ProgressLine(asgtypes.InstanceRefresh{Status: "InProgress", PercentageComplete: aws.Int32(50), InstancesToUpdate: aws.Int32(1), StatusReason: aws.String("Waiting for instances to warm up")})
+func TestProgressLineShowsStatusPercentageAndReason(t *testing.T) {
+	got := progressLine(asgtypes.InstanceRefresh{Status: "InProgress", PercentageComplete: aws.Int32(50), InstancesToUpdate: aws.Int32(1), StatusReason: aws.String("Waiting for instances to warm up")})
 	if want := "InProgress   50% [##########----------] 1 to update  Waiting for instances to warm up"; got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
 
-// --- fakes ------------------------------------------------------------------
+// --- a fleet with a scripted instance refresh -------------------------------
 
 const (
-	param  = "/imagebuilder/gf/dev/golden-ami"
-	ltID   = "lt-0123456789abcdef0"
-	group  = "gf-dev-group"
-	golden = x
+	rollParameter = "/imagebuilder/gf/dev/golden-ami"
+	rollGroup     = "gf-dev-group"
 )
 
-type fakeCFN map[string]string
-
-func (f fakeCFN) DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	var outs []cfntypes.Output
-	for k, v := range f {
-		outs = append(outs, cfntypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
-	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []cfntypes.Stack{{Outputs: outs}}}, nil
+// refreshScript plays an instance refresh: each DescribeInstanceRefreshes
+// of one refresh returns the next state of script (the last one repeats);
+// the Successful state moves every instance onto the golden AMI.
+type refreshScript struct {
+	startErr error
+	started  *autoscaling.StartInstanceRefreshInput
+	running  []asgtypes.InstanceRefresh // listed without ids (an in-progress start)
+	script   []asgtypes.InstanceRefresh
+	calls    int
 }
 
-func stackOutputsFor(prefs string) fakeCFN {
-	return fakeCFN{"GoldenAmiParameter": param, "LaunchTemplateId": ltID, "AutoScalingGroupName": group, "RolloutPreferences": prefs}
+func (f *fakeAWS) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Value: aws.String(f.golden), Version: 3, LastModifiedDate: aws.Time(f.goldenWritten)}}, nil
 }
 
-type fakeSSM struct{ written time.Time }
-
-func (f fakeSSM) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Value: aws.String(golden), Version: 3, LastModifiedDate: aws.Time(f.written)}}, nil
-}
-
-type fakeEC2 struct {
-	groupVersionImage string
-	images            map[string]string // instance -> AMI
-}
-
-func (f *fakeEC2) DescribeLaunchTemplateVersions(context.Context, *ec2.DescribeLaunchTemplateVersionsInput, ...func(*ec2.Options)) (*ec2.DescribeLaunchTemplateVersionsOutput, error) {
-	return &ec2.DescribeLaunchTemplateVersionsOutput{LaunchTemplateVersions: []ec2types.LaunchTemplateVersion{
-		{VersionNumber: aws.Int64(1), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(f.groupVersionImage)}},
-		{VersionNumber: aws.Int64(2), DefaultVersion: aws.Bool(true), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(golden)}},
-	}}, nil
-}
-
-func (f *fakeEC2) DescribeInstances(_ context.Context, in *ec2.DescribeInstancesInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
+func (f *fakeAWS) DescribeInstances(_ context.Context, in *ec2.DescribeInstancesInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
 	var res ec2types.Reservation
 	for _, id := range in.InstanceIds {
-		res.Instances = append(res.Instances, ec2types.Instance{InstanceId: aws.String(id), ImageId: aws.String(f.images[id])})
+		res.Instances = append(res.Instances, ec2types.Instance{InstanceId: aws.String(id), ImageId: aws.String(f.instanceImages[id])})
 	}
 	return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{res}}, nil
 }
 
-// fakeASG plays a refresh: each DescribeInstanceRefreshes returns the next
-// scripted state (the last one repeats).
-type fakeASG struct {
-	startErr error
-	started  *autoscaling.StartInstanceRefreshInput
-	running  []asgtypes.InstanceRefresh // for an in-progress start
-	script   []asgtypes.InstanceRefresh
-	calls    int
-	ec2      *fakeEC2
-}
-
-func (f *fakeASG) DescribeAutoScalingGroups(context.Context, *autoscaling.DescribeAutoScalingGroupsInput, ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error) {
-	g := asgtypes.AutoScalingGroup{DesiredCapacity: aws.Int32(2),
-		LaunchTemplate: &asgtypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(ltID), Version: aws.String("1")}}
-	for id := range f.ec2.images {
-		g.Instances = append(g.Instances, asgtypes.Instance{InstanceId: aws.String(id), LifecycleState: asgtypes.LifecycleStateInService})
-	}
-	return &autoscaling.DescribeAutoScalingGroupsOutput{AutoScalingGroups: []asgtypes.AutoScalingGroup{g}}, nil
-}
-
-func (f *fakeASG) StartInstanceRefresh(_ context.Context, in *autoscaling.StartInstanceRefreshInput, _ ...func(*autoscaling.Options)) (*autoscaling.StartInstanceRefreshOutput, error) {
-	f.started = in
-	if f.startErr != nil {
-		return nil, f.startErr
+func (f *fakeAWS) StartInstanceRefresh(_ context.Context, in *autoscaling.StartInstanceRefreshInput, _ ...func(*autoscaling.Options)) (*autoscaling.StartInstanceRefreshOutput, error) {
+	f.refresh.started = in
+	if f.refresh.startErr != nil {
+		return nil, f.refresh.startErr
 	}
 	return &autoscaling.StartInstanceRefreshOutput{InstanceRefreshId: aws.String("r-1")}, nil
 }
 
-func (f *fakeASG) DescribeInstanceRefreshes(_ context.Context, in *autoscaling.DescribeInstanceRefreshesInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeInstanceRefreshesOutput, error) {
+func (f *fakeAWS) DescribeInstanceRefreshes(_ context.Context, in *autoscaling.DescribeInstanceRefreshesInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeInstanceRefreshesOutput, error) {
+	r := &f.refresh
 	if len(in.InstanceRefreshIds) == 0 {
-		return &autoscaling.DescribeInstanceRefreshesOutput{InstanceRefreshes: f.running}, nil
+		return &autoscaling.DescribeInstanceRefreshesOutput{InstanceRefreshes: r.running}, nil
 	}
-	st := f.script[min(f.calls, len(f.script)-1)]
-	f.calls++
+	st := r.script[min(r.calls, len(r.script)-1)]
+	r.calls++
 	if st.Status == asgtypes.InstanceRefreshStatusSuccessful {
-		for id := range f.ec2.images {
-			f.ec2.images[id] = golden
+		for id := range f.instanceImages {
+			f.instanceImages[id] = f.golden
 		}
 	}
 	st.InstanceRefreshId = aws.String(in.InstanceRefreshIds[0])
@@ -202,18 +163,40 @@ func refresh(status asgtypes.InstanceRefreshStatus, pct, left int32, reason stri
 
 var written = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func newRoller(asg *fakeASG, prefs string) (*roller, *strings.Builder, *[]time.Duration) {
+// fleetOn is a fleet whose golden parameter holds x (written at
+// written), whose group launches version 1 (resolve:ssm: of the
+// parameter) with two instances running ami, and whose stack outputs
+// the preferences prefs ("": none).
+func fleetOn(ami, prefs string, script []asgtypes.InstanceRefresh) *fakeAWS {
+	f := &fakeAWS{
+		outputs: map[string]string{"GoldenAmiParameter": rollParameter, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": rollGroup},
+		versions: []ec2types.LaunchTemplateVersion{
+			{VersionNumber: aws.Int64(1), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String("resolve:ssm:" + rollParameter)}},
+			{VersionNumber: aws.Int64(2), DefaultVersion: aws.Bool(true), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(x)}},
+		},
+		golden: x, goldenWritten: written,
+		instanceImages: map[string]string{"i-1": ami, "i-2": ami},
+		refresh:        refreshScript{script: script},
+	}
+	if prefs != "" {
+		f.outputs["RolloutPreferences"] = prefs
+	}
+	f.groups = []asgtypes.AutoScalingGroup{{DesiredCapacity: aws.Int32(2),
+		LaunchTemplate: &asgtypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String("lt-1"), Version: aws.String("1")}}}
+	for _, id := range []string{"i-1", "i-2"} {
+		f.groups[0].Instances = append(f.groups[0].Instances, asgtypes.Instance{InstanceId: aws.String(id), LifecycleState: asgtypes.LifecycleStateInService})
+	}
+	return f
+}
+
+func rollerOn(f *fakeAWS) (*roller, *strings.Builder, *[]time.Duration) {
 	out := &strings.Builder{}
 	var slept []time.Duration
 	return &roller{
-		cfn: stackOutputsFor(prefs), ssm: fakeSSM{written}, ec2: asg.ec2, asg: asg, out: out, poll: 5 * time.Second,
+		cfn: f, ssm: f, ec2: f, asg: f, out: out, poll: 5 * time.Second,
 		sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil },
 		now:   func() time.Time { return written.Add(time.Minute) },
 	}, out, &slept
-}
-
-func fleetOn(ami string) *fakeEC2 {
-	return &fakeEC2{groupVersionImage: "resolve:ssm:" + param, images: map[string]string{"i-1": ami, "i-2": ami}}
 }
 
 var playThrough = []asgtypes.InstanceRefresh{
@@ -224,23 +207,23 @@ var playThrough = []asgtypes.InstanceRefresh{
 }
 
 func TestRollStartsARefreshOfEveryInstanceAndFollowsItToTheEnd(t *testing.T) {
-	asg := &fakeASG{ec2: fleetOn(y), script: playThrough}
-	r, out, slept := newRoller(asg, `{"InstanceWarmup":1,"MinHealthyPercentage":50,"SkipMatching":false}`)
-	if err := r.run(context.Background(), "gf-dev-fleet", RollFlags{}, true); err != nil {
+	f := fleetOn(y, `{"InstanceWarmup":1,"MinHealthyPercentage":50,"SkipMatching":false}`, playThrough)
+	r, out, slept := rollerOn(f)
+	if err := r.run(context.Background(), "gf-dev-fleet", rollFlags{}, true); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	in := asg.started
-	if aws.ToString(in.AutoScalingGroupName) != group || in.Strategy != asgtypes.RefreshStrategyRolling || in.DesiredConfiguration != nil {
-		t.Errorf("started %+v, want a rolling refresh of %s with its own configuration", in, group)
+	in := f.refresh.started
+	if aws.ToString(in.AutoScalingGroupName) != rollGroup || in.Strategy != asgtypes.RefreshStrategyRolling || in.DesiredConfiguration != nil {
+		t.Errorf("started %+v, want a rolling refresh of %s with its own configuration", in, rollGroup)
 	}
 	want := asgtypes.RefreshPreferences{SkipMatching: aws.Bool(false), MinHealthyPercentage: aws.Int32(50), InstanceWarmup: aws.Int32(1)}
 	if !reflect.DeepEqual(*in.Preferences, want) {
 		t.Errorf("preferences %+v, want %+v", *in.Preferences, want)
 	}
 	text := out.String()
-	for _, w := range []string{"instance refresh r-1 of group " + group + " started", "golden AMI " + golden, "min healthy 50%",
+	for _, w := range []string{"instance refresh r-1 of group " + rollGroup + " started", "golden AMI " + x, "min healthy 50%",
 		"Pending", "50% [##########----------] 1 to update  Waiting for instances to warm up", "Successful  100%",
-		"every instance of " + group + " runs the golden AMI " + golden} {
+		"every instance of " + rollGroup + " runs the golden AMI " + x} {
 		if !strings.Contains(text, w) {
 			t.Errorf("output lacks %q:\n%s", w, text)
 		}
@@ -254,22 +237,25 @@ func TestRollStartsARefreshOfEveryInstanceAndFollowsItToTheEnd(t *testing.T) {
 }
 
 func TestRollNoWaitStartsAndReturns(t *testing.T) {
-	asg := &fakeASG{ec2: fleetOn(y), script: playThrough}
-	r, out, _ := newRoller(asg, "")
-	if err := r.run(context.Background(), "gf-dev-fleet", RollFlags{}, false); err != nil {
+	f := fleetOn(y, "", playThrough)
+	r, out, _ := rollerOn(f)
+	if err := r.run(context.Background(), "gf-dev-fleet", rollFlags{}, false); err != nil {
 		t.Fatal(err)
 	}
-	if asg.started == nil || asg.calls != 0 || !strings.Contains(out.String(), "describe-instance-refreshes") {
-		t.Errorf("started %v, followed %d times; output:\n%s", asg.started != nil, asg.calls, out)
+	if f.refresh.started == nil || f.refresh.calls != 0 || !strings.Contains(out.String(), "describe-instance-refreshes") {
+		t.Errorf("started %v, followed %d times; output:\n%s", f.refresh.started != nil, f.refresh.calls, out)
+	}
+	if !strings.Contains(out.String(), "has no RolloutPreferences output") {
+		t.Errorf("a stack without the preferences output is not reported:\n%s", out)
 	}
 }
 
 func TestRollFollowsARefreshThatStartedAfterTheGoldenAMIChanged(t *testing.T) {
-	asg := &fakeASG{ec2: fleetOn(y), script: playThrough,
-		startErr: &asgtypes.InstanceRefreshInProgressFault{Message: aws.String("in progress")},
-		running:  []asgtypes.InstanceRefresh{{InstanceRefreshId: aws.String("r-auto"), Status: "InProgress", StartTime: aws.Time(written.Add(5 * time.Second))}}}
-	r, out, _ := newRoller(asg, "")
-	if err := r.run(context.Background(), "gf-dev-fleet", RollFlags{}, true); err != nil {
+	f := fleetOn(y, "", playThrough)
+	f.refresh.startErr = &asgtypes.InstanceRefreshInProgressFault{Message: aws.String("in progress")}
+	f.refresh.running = []asgtypes.InstanceRefresh{{InstanceRefreshId: aws.String("r-auto"), Status: "InProgress", StartTime: aws.Time(written.Add(5 * time.Second))}}
+	r, out, _ := rollerOn(f)
+	if err := r.run(context.Background(), "gf-dev-fleet", rollFlags{}, true); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if !strings.Contains(out.String(), "r-auto") || !strings.Contains(out.String(), "already replacing every instance: following it") {
@@ -278,63 +264,70 @@ func TestRollFollowsARefreshThatStartedAfterTheGoldenAMIChanged(t *testing.T) {
 }
 
 func TestRollRefusesWhileARefreshThatStartedBeforeTheChangeRuns(t *testing.T) {
-	asg := &fakeASG{ec2: fleetOn(y), script: playThrough,
-		startErr: &asgtypes.InstanceRefreshInProgressFault{Message: aws.String("in progress")},
-		running: []asgtypes.InstanceRefresh{
-			{InstanceRefreshId: aws.String("r-old"), Status: "Successful", StartTime: aws.Time(written.Add(time.Hour))},
-			{InstanceRefreshId: aws.String("r-before"), Status: "InProgress", StartTime: aws.Time(written.Add(-time.Minute)), PercentageComplete: aws.Int32(50)}}}
-	r, _, _ := newRoller(asg, "")
-	err := r.run(context.Background(), "gf-dev-fleet", RollFlags{}, true)
+	f := fleetOn(y, "", playThrough)
+	f.refresh.startErr = &asgtypes.InstanceRefreshInProgressFault{Message: aws.String("in progress")}
+	f.refresh.running = []asgtypes.InstanceRefresh{
+		{InstanceRefreshId: aws.String("r-old"), Status: "Successful", StartTime: aws.Time(written.Add(time.Hour))},
+		{InstanceRefreshId: aws.String("r-before"), Status: "InProgress", StartTime: aws.Time(written.Add(-time.Minute)), PercentageComplete: aws.Int32(50)}}
+	r, _, _ := rollerOn(f)
+	err := r.run(context.Background(), "gf-dev-fleet", rollFlags{}, true)
 	if err == nil || !strings.Contains(err.Error(), "r-before") || !strings.Contains(err.Error(), "before the golden AMI changed") || !strings.Contains(err.Error(), "cancel-instance-refresh") {
 		t.Errorf("got %v, want a refusal naming r-before and how to cancel it", err)
 	}
 }
 
 func TestRollRefusesWhenTheGroupDoesNotLaunchTheGoldenParameter(t *testing.T) {
-	fleet := fleetOn(y)
-	fleet.groupVersionImage = y // version 1 carries a literal AMI
-	asg := &fakeASG{ec2: fleet, script: playThrough}
-	r, _, _ := newRoller(asg, "")
-	if err := r.run(context.Background(), "gf-dev-fleet", RollFlags{}, true); err == nil || !strings.Contains(err.Error(), "nothing changed") {
-		t.Errorf("got %v, want a refusal", err)
-	}
-	if asg.started != nil {
-		t.Error("a refresh was started")
+	for name, edit := range map[string]func(f *fakeAWS){
+		"a version with a literal AMI": func(f *fakeAWS) { f.groups[0].LaunchTemplate.Version = aws.String("2") },
+		"no launch template":           func(f *fakeAWS) { f.groups[0].LaunchTemplate = nil },
+		"no group":                     func(f *fakeAWS) { f.groups = nil },
+		"no AMI in the parameter":      func(f *fakeAWS) { f.golden = "resolve:ssm:/aws/service/x" },
+	} {
+		f := fleetOn(y, "", playThrough)
+		edit(f)
+		r, _, _ := rollerOn(f)
+		if err := r.run(context.Background(), "gf-dev-fleet", rollFlags{}, true); err == nil || !strings.Contains(err.Error(), "nothing changed") || strings.Contains(err.Error(), "<nil>") {
+			t.Errorf("%s: got %v, want a refusal", name, err)
+		}
+		if f.refresh.started != nil {
+			t.Errorf("%s: a refresh was started", name)
+		}
 	}
 }
 
 func TestRollReportsAFailedRefresh(t *testing.T) {
-	asg := &fakeASG{ec2: fleetOn(y), script: []asgtypes.InstanceRefresh{
-		refresh("InProgress", 50, 1, ""), refresh("Failed", 50, 1, "alarm gf-dev-unhealthy is in ALARM")}}
-	r, _, _ := newRoller(asg, "")
-	err := r.run(context.Background(), "gf-dev-fleet", RollFlags{Alarms: []string{"gf-dev-unhealthy"}}, true)
+	f := fleetOn(y, "", []asgtypes.InstanceRefresh{refresh("InProgress", 50, 1, ""), refresh("Failed", 50, 1, "alarm gf-dev-unhealthy is in ALARM")})
+	r, _, _ := rollerOn(f)
+	err := r.run(context.Background(), "gf-dev-fleet", rollFlags{alarms: []string{"gf-dev-unhealthy"}}, true)
 	if err == nil || !strings.Contains(err.Error(), "ended Failed: alarm gf-dev-unhealthy is in ALARM") {
 		t.Errorf("got %v, want the refresh's failure and reason", err)
 	}
-	if got := asg.started.Preferences.AlarmSpecification; got == nil || got.Alarms[0] != "gf-dev-unhealthy" {
+	if got := f.refresh.started.Preferences.AlarmSpecification; got == nil || got.Alarms[0] != "gf-dev-unhealthy" {
 		t.Errorf("alarm specification %+v, want gf-dev-unhealthy", got)
 	}
 }
 
 func TestRollSaysTheRefreshGoesOnWhenItStopsFollowing(t *testing.T) {
-	asg := &fakeASG{ec2: fleetOn(y), script: []asgtypes.InstanceRefresh{refresh("InProgress", 0, 2, "")}}
-	r, _, _ := newRoller(asg, "")
+	f := fleetOn(y, "", []asgtypes.InstanceRefresh{refresh("InProgress", 0, 2, "")})
+	r, _, _ := rollerOn(f)
 	r.sleep = func(context.Context, time.Duration) error { return context.Canceled }
-	err := r.run(context.Background(), "gf-dev-fleet", RollFlags{}, true)
-	if err == nil || !strings.Contains(err.Error(), "it goes on") || !strings.Contains(err.Error(), "cancel-instance-refresh --auto-scaling-group-name "+group) {
+	err := r.run(context.Background(), "gf-dev-fleet", rollFlags{}, true)
+	if err == nil || !strings.Contains(err.Error(), "it goes on") || !strings.Contains(err.Error(), "cancel-instance-refresh --auto-scaling-group-name "+rollGroup) {
 		t.Errorf("got %v", err)
 	}
 }
 
 func TestRollFailsWhenAnInstanceIsNotOnTheGoldenAMIAfterwards(t *testing.T) {
-	asg := &fakeASG{ec2: fleetOn(y), script: []asgtypes.InstanceRefresh{{Status: "Successful"}}}
-	asg.ec2.images["i-3"] = y
-	r, _, _ := newRoller(asg, "")
+	f := fleetOn(y, "", []asgtypes.InstanceRefresh{{Status: "Successful"}})
 	// Three instances in service for a desired capacity of two.
-	if err := r.run(context.Background(), "gf-dev-fleet", RollFlags{}, true); err == nil || !strings.Contains(err.Error(), "not all on the golden AMI") {
+	f.groups[0].Instances = append(f.groups[0].Instances, asgtypes.Instance{InstanceId: aws.String("i-3"), LifecycleState: asgtypes.LifecycleStateInService})
+	r, _, _ := rollerOn(f)
+	if err := r.run(context.Background(), "gf-dev-fleet", rollFlags{}, true); err == nil || !strings.Contains(err.Error(), "not all on the golden AMI") {
 		t.Errorf("got %v", err)
 	}
 }
+
+// --- marks --------------------------------------------------------------
 
 type historySSM []ssmtypes.ParameterHistory
 
@@ -342,11 +335,11 @@ func (h historySSM) GetParameterHistory(context.Context, *ssm.GetParameterHistor
 	return &ssm.GetParameterHistoryOutput{Parameters: h}, nil
 }
 
-func TestRollbackMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
+func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	account := marks.NewFakeEC2(x, y)
 	h := historySSM{{Version: 1, Value: aws.String(seed)}, {Version: 2, Value: aws.String(x)}, {Version: 3, Value: aws.String(y)}, {Version: 4, Value: aws.String(x)}}
 	var out strings.Builder
-	if err := markGolden(context.Background(), h, account, param, &out); err != nil {
+	if err := markGolden(context.Background(), h, account, rollParameter, &out); err != nil {
 		t.Fatal(err)
 	}
 	fleet := "gf-dev"
@@ -357,7 +350,7 @@ func TestRollbackMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	if !strings.Contains(out.String(), x+" is gf-dev's current AMI") {
 		t.Errorf("output:\n%s", &out)
 	}
-	if err := markGolden(context.Background(), h, failingEC2{account}, param, &out); err == nil {
+	if err := markGolden(context.Background(), h, failingEC2{account}, rollParameter, &out); err == nil {
 		t.Error("a failed marking was not reported")
 	}
 }
@@ -368,17 +361,64 @@ func (failingEC2) CreateTags(context.Context, *ec2.CreateTagsInput, ...func(*ec2
 	return nil, errors.New("UnauthorizedOperation")
 }
 
+// fleetctl rollback marks at once what the fleet stack's marker marks when
+// it sees the parameter change: the new golden AMI and its rollback
+// target.
+func TestRollbackMarksTheNewGoldenAMIAndItsRollbackTarget(t *testing.T) {
+	f := deployedFleet()
+	f.outputs["GoldenAmiParameter"] = rollParameter
+	for i := range f.versions[:1] {
+		f.versions[i].LaunchTemplateData.ImageId = aws.String("resolve:ssm:" + rollParameter)
+	}
+	f.account = marks.NewFakeEC2(x, y)
+	var out strings.Builder
+	if err := rollbackOn(f, &out).run(context.Background(), "gf-dev-fleet", ""); err != nil {
+		t.Fatal(err)
+	}
+	key := marks.RoleKey("gf-dev")
+	if f.account.Tags(x)[key] != marks.Current || f.account.Tags(y)[key] != marks.Previous {
+		t.Errorf("after rolling back from %s to %s: %s %v, %s %v; want %s current and %s previous", y, x, x, f.account.Tags(x), y, f.account.Tags(y), x, y)
+	}
+	if !strings.Contains(out.String(), "lifecycle marks: "+x+" is gf-dev's current AMI") {
+		t.Errorf("output:\n%s", &out)
+	}
+}
+
 func TestRollUsageErrors(t *testing.T) {
 	for args, want := range map[string]string{
-		"roll":                                      "--stack is required",
-		"roll --stack s --checkpoints 50,x":         `--checkpoints: got "50,x"`,
-		"roll --stack s --poll 0s":                  "--poll: got 0s",
-		"roll --stack s --min-healthy-percentage x": "invalid value",
-		"rollback --stack s --roll --no-wait":       "not defined",
+		"roll":                                      "roll: --stack is required",
+		"roll --stack s --checkpoints 50,x":         `-checkpoints: got "50,x"`,
+		"roll --stack s --poll 0s":                  `-poll: got "0s": want a positive duration`,
+		"roll --stack s --min-healthy-percentage x": `-min-healthy-percentage: got "x"`,
+		"roll --stack s --instance-warmup soon":     `-instance-warmup: got "soon"`,
+		"rollback --stack s --roll --no-wait":       "not defined: -no-wait",
 	} {
 		var out strings.Builder
-		if err := run(context.Background(), strings.Fields(args), &out); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: got %v, want an error containing %q", args, err, want)
+		if err := run(context.Background(), strings.Fields(args), &out); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "usage: fleetctl") {
+			t.Errorf("%s: got %v, want an error containing %q and the usage", args, err, want)
 		}
+	}
+}
+
+// roll's flags, parsed, are the overrides its run gets; unset ones keep
+// the stack's preferences.
+func TestRollFlagsBecomeOverrides(t *testing.T) {
+	fs := flag.NewFlagSet("roll", flag.ContinueOnError)
+	f, noWait, poll := declareRollFlags(fs)
+	if err := fs.Parse(strings.Fields("--min-healthy-percentage 100 --instance-warmup 30s --checkpoints 20,100 --checkpoint-delay 1m --alarm a --alarm b --no-wait --poll 2s")); err != nil {
+		t.Fatal(err)
+	}
+	want := rollFlags{minHealthyPercentage: ptr(100), instanceWarmup: ptr(30 * time.Second), checkpoints: []int{20, 100},
+		checkpointDelay: ptr(time.Minute), alarms: []string{"a", "b"}}
+	if !reflect.DeepEqual(*f, want) || !*noWait || *poll != 2*time.Second {
+		t.Errorf("got %+v, no-wait %v, poll %s; want %+v, true, 2s", *f, *noWait, *poll, want)
+	}
+	fs = flag.NewFlagSet("roll", flag.ContinueOnError)
+	f, noWait, poll = declareRollFlags(fs)
+	if err := fs.Parse(strings.Fields("--checkpoints none --no-alarms")); err != nil {
+		t.Fatal(err)
+	}
+	if want := (rollFlags{checkpoints: []int{}, noAlarms: true}); !reflect.DeepEqual(*f, want) || *noWait || *poll != defaultPoll {
+		t.Errorf("got %+v, no-wait %v, poll %s; want %+v, false, %s", *f, *noWait, *poll, want, defaultPoll)
 	}
 }

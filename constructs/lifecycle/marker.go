@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
@@ -25,7 +26,8 @@ type MarkerProps struct {
 	// Fleet is "<prefix>-<env>", the fleet whose marks (marks.RoleKey)
 	// the marker keeps.
 	Fleet string
-	// StateMachineName names the state machine. Default: generated.
+	// StateMachineName names the state machine. Default: a name
+	// CloudFormation generates.
 	StateMachineName string
 }
 
@@ -51,8 +53,10 @@ type MarkerProps struct {
 // tag keys, on images only.
 type Marker struct {
 	constructs.Construct
-	// Resource is the state machine.
-	Resource awsstepfunctions.StateMachine
+	// Resource is the L1 state machine, the escape hatch.
+	Resource awsstepfunctions.CfnStateMachine
+	// StateMachine is the L2 state machine.
+	StateMachine awsstepfunctions.StateMachine
 	// Rule matches the parameter's changes.
 	Rule awsevents.Rule
 }
@@ -64,11 +68,11 @@ type Marker struct {
 // newest versions.
 const ParameterVersionNotFound = "Ssm.ParameterVersionNotFoundException"
 
-// MarkerDefinition returns the state machine's Amazon States Language
-// definition (JSONPath).
-func MarkerDefinition(props MarkerProps) string {
+// markerDefinition returns the state machine's Amazon States Language
+// definition (JSONPath); partition is the stack's.
+func markerDefinition(props MarkerProps, partition string) string {
 	key := marks.RoleKey(props.Fleet)
-	sdk := func(action string) string { return "arn:aws:states:::aws-sdk:" + action }
+	sdk := func(action string) string { return "arn:" + partition + ":states:::aws-sdk:" + action }
 	retry := []interface{}{map[string]interface{}{"ErrorEquals": []string{"States.TaskFailed"}, "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2}}
 	getParameter := func(name map[string]interface{}, selector map[string]interface{}, resultPath, next string) map[string]interface{} {
 		return map[string]interface{}{"Type": "Task", "Resource": sdk("ssm:getParameter"), "Parameters": name,
@@ -196,7 +200,7 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 	c := constructs.NewConstruct(scope, &id)
 	stack := awscdk.Stack_Of(c)
 	if !strings.HasPrefix(props.ParameterName, "/") {
-		panic(fmt.Sprintf("marker: parameter name %q: want a path", props.ParameterName))
+		constructcheck.Fail(c, "golden AMI marker %s: ParameterName got %q: want a parameter path, starting with /", props.StateMachineName, props.ParameterName)
 	}
 	parameterArn := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
 		ResourceName: jsii.String(strings.TrimPrefix(props.ParameterName, "/"))})
@@ -229,7 +233,7 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 	sm := awsstepfunctions.NewStateMachine(c, jsii.String("Resource"), &awsstepfunctions.StateMachineProps{
 		StateMachineName: name,
 		Comment:          jsii.String("Keeps the lifecycle marks of " + props.Fleet + "'s AMIs in step with its golden AMI parameter"),
-		DefinitionBody:   awsstepfunctions.DefinitionBody_FromString(jsii.String(MarkerDefinition(props))),
+		DefinitionBody:   awsstepfunctions.DefinitionBody_FromString(jsii.String(markerDefinition(props, *stack.Partition()))),
 		TracingEnabled:   jsii.Bool(true),
 		Timeout:          awscdk.Duration_Minutes(jsii.Number(15)),
 		Logs: &awsstepfunctions.LogOptions{
@@ -261,5 +265,11 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 		},
 	})
 	rule.AddTarget(awseventstargets.NewSfnStateMachine(sm, nil))
-	return &Marker{Construct: c, Resource: sm, Rule: rule}
+	return &Marker{Construct: c, Resource: sm.Node().DefaultChild().(awsstepfunctions.CfnStateMachine), StateMachine: sm, Rule: rule}
 }
+
+// Name of the state machine.
+func (m *Marker) Name() *string { return m.StateMachine.StateMachineName() }
+
+// Arn of the state machine.
+func (m *Marker) Arn() *string { return m.StateMachine.StateMachineArn() }

@@ -15,21 +15,17 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/marks"
 )
-
-// PipelineTagKey is the image tag an environment's pipeline puts on every
-// image it builds (ImageTags), with "<prefix>-<env>" as its value: the
-// lifecycle policy selects images by it, so that images survive in its
-// scope when a changed component renames the recipe.
-const PipelineTagKey = "golden-fleet:pipeline"
 
 // PolicyProps configures Policy.
 type PolicyProps struct {
 	// Name of the policy.
 	Name string
 	// ImageTags select the images the policy acts on: the tags the
-	// pipeline gives every image it builds.
+	// pipeline gives every image it builds (config.PipelineTagKey). At
+	// least one.
 	ImageTags map[string]string
 	// KeepLatest newest images are never touched, whatever their age
 	// (1 to 10).
@@ -37,7 +33,7 @@ type PolicyProps struct {
 	// DeprecateAfterDays and DeleteAfterDays: older images are deprecated,
 	// then deleted with their AMIs and snapshots.
 	DeprecateAfterDays, DeleteAfterDays int
-	// Tags on the policy. Default: none.
+	// Tags on the policy. Default: none, the policy is untagged.
 	Tags map[string]string
 }
 
@@ -45,10 +41,11 @@ type PolicyProps struct {
 // its rules exclude the AMIs marked with marks.RetainKey.
 type Policy struct {
 	constructs.Construct
-	// Resource is the L1 lifecycle policy.
+	// Resource is the L1 lifecycle policy, the escape hatch.
 	Resource awsimagebuilder.CfnLifecyclePolicy
 	// ExecutionRole is the role Image Builder runs the policy with.
 	ExecutionRole awsiam.Role
+	name          string
 }
 
 // Exclusion is the exclusion rule of every rule of the policy: AMIs that
@@ -65,7 +62,7 @@ func Exclusion() *awsimagebuilder.CfnLifecyclePolicy_ExclusionRulesProperty {
 func NewPolicy(scope constructs.Construct, id string, props PolicyProps) *Policy {
 	c := constructs.NewConstruct(scope, &id)
 	if len(props.ImageTags) == 0 {
-		panic(fmt.Sprintf("lifecycle policy %s: no image tags to select images by", props.Name))
+		constructcheck.Fail(c, "lifecycle policy %s: ImageTags got none: want at least one tag to select the pipeline's images by", props.Name)
 	}
 	role := awsiam.NewRole(c, jsii.String("ExecutionRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("imagebuilder.amazonaws.com"), nil),
@@ -123,5 +120,11 @@ func NewPolicy(scope constructs.Construct, id string, props PolicyProps) *Policy
 		},
 		Tags: tags,
 	})
-	return &Policy{Construct: c, Resource: res, ExecutionRole: role}
+	return &Policy{Construct: c, Resource: res, ExecutionRole: role, name: props.Name}
 }
+
+// Name of the policy.
+func (p *Policy) Name() *string { return jsii.String(p.name) }
+
+// Arn of the policy.
+func (p *Policy) Arn() *string { return p.Resource.AttrArn() }

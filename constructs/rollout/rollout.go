@@ -22,6 +22,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
 // Preferences of an instance refresh that replaces every instance of the
@@ -95,10 +97,11 @@ type AutomaticRolloutProps struct {
 	LaunchTemplateRole awsiam.IRole
 	// Preferences of every refresh.
 	Preferences Preferences
-	// Alarms fail a refresh when one of them goes into ALARM (at most 10).
-	// Default: none.
+	// Alarms fail a refresh when one of them goes into ALARM (at most
+	// MaxAlarms). Default: none, a refresh watches no alarm.
 	Alarms []awscloudwatch.IAlarm
-	// StateMachineName names the state machine. Default: generated.
+	// StateMachineName names the state machine. Default: a name
+	// CloudFormation generates.
 	StateMachineName string
 }
 
@@ -116,8 +119,10 @@ type AutomaticRolloutProps struct {
 // newest AMI.
 type AutomaticRollout struct {
 	constructs.Construct
-	// Resource is the state machine.
-	Resource awsstepfunctions.StateMachine
+	// Resource is the L1 state machine, the escape hatch.
+	Resource awsstepfunctions.CfnStateMachine
+	// StateMachine is the L2 state machine.
+	StateMachine awsstepfunctions.StateMachine
 	// Rule matches the parameter's updates.
 	Rule awsevents.Rule
 }
@@ -126,7 +131,8 @@ type AutomaticRollout struct {
 func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticRolloutProps) *AutomaticRollout {
 	c := constructs.NewConstruct(scope, &id)
 	if len(props.Alarms) > MaxAlarms {
-		panic("rollout: more than 10 alarms; an instance refresh watches at most 10")
+		constructcheck.Fail(c, "automatic rollout %s: Alarms got %d alarms: want at most %d (an instance refresh watches up to %d)",
+			props.StateMachineName, len(props.Alarms), MaxAlarms, MaxAlarms)
 	}
 	var alarms []*string
 	for _, a := range props.Alarms {
@@ -214,5 +220,11 @@ func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticR
 		},
 	})
 	rule.AddTarget(awseventstargets.NewSfnStateMachine(sm, nil))
-	return &AutomaticRollout{Construct: c, Resource: sm, Rule: rule}
+	return &AutomaticRollout{Construct: c, Resource: sm.Node().DefaultChild().(awsstepfunctions.CfnStateMachine), StateMachine: sm, Rule: rule}
 }
+
+// Name of the state machine.
+func (r *AutomaticRollout) Name() *string { return r.StateMachine.StateMachineName() }
+
+// Arn of the state machine.
+func (r *AutomaticRollout) Arn() *string { return r.StateMachine.StateMachineArn() }

@@ -24,7 +24,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"sort"
 
@@ -45,20 +44,8 @@ const (
 )
 
 // RoleKey is the tag key that says which role an AMI has for fleet
-// ("<prefix>-<env>").
+// ("<prefix>-<env>", config.Names.Base).
 func RoleKey(fleet string) string { return RoleKeyPrefix + fleet }
-
-var parameterRe = regexp.MustCompile(`^/imagebuilder/([a-z][a-z0-9-]*)/([a-z][a-z0-9-]*)/golden-ami$`)
-
-// FleetOfParameter returns the fleet ("<prefix>-<env>") whose golden AMI
-// parameter is name (/imagebuilder/<prefix>/<env>/golden-ami).
-func FleetOfParameter(name string) (string, bool) {
-	m := parameterRe.FindStringSubmatch(name)
-	if m == nil {
-		return "", false
-	}
-	return m[1] + "-" + m[2], true
-}
 
 // Image is an AMI and its tags.
 type Image struct {

@@ -88,17 +88,6 @@ func TestRolesAreTheNewestValueAndTheNewestDifferentOne(t *testing.T) {
 	}
 }
 
-func TestFleetOfParameter(t *testing.T) {
-	if f, ok := FleetOfParameter("/imagebuilder/golden-fleet/prod/golden-ami"); !ok || f != "golden-fleet-prod" {
-		t.Errorf("got (%q, %v), want golden-fleet-prod", f, ok)
-	}
-	for _, bad := range []string{"/imagebuilder/golden-fleet/prod/golden-ami/seed", "/other/p/e/golden-ami", "golden-ami"} {
-		if f, ok := FleetOfParameter(bad); ok {
-			t.Errorf("%s: got fleet %q, want none", bad, f)
-		}
-	}
-}
-
 type history []ssmtypes.ParameterHistory
 
 func (h history) GetParameterHistory(context.Context, *ssm.GetParameterHistoryInput, ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {

@@ -9,10 +9,12 @@ package e2e
 // refresh, parameter change events and Step Functions targets come from
 // e2e/moto_refresh.py and e2e/moto_events.py.
 //
-// These tests run before rollout_test.go's (file order), whose first test
-// expects the fleet as the first deploy left it: the last one here puts it
-// back (the seed image on every instance, launch template version 1 the
-// default).
+// The file's name puts these tests after rollout_test.go's (go test runs
+// a package's files in name order), whose first test expects the golden
+// parameter as the first deploy wrote it, and before update_matrix_test.go,
+// whose last test deletes the fleet stack. Each simulates the builds it
+// needs. The TestRollback* ones also run in the emulator's other modes
+// (make e2e).
 
 import (
 	"context"
@@ -27,12 +29,14 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
-	"github.com/immutable-server/golden-fleet/stacks"
 )
 
-var fleetID = stacks.FleetID(prefix, envName)
+// fleetID is the fleet's name in its AMI marks.
+var fleetID = names.Base()
 
 // fleetImages returns the AMI of every in-service instance of the group.
 func fleetImages(t *testing.T, group string) map[string]string {
@@ -235,12 +239,49 @@ func TestTheAutomaticRolloutRollsTheFleetOnEveryBuild(t *testing.T) {
 	if s := refreshes(); len(s) != earlier+1 {
 		t.Errorf("%d refreshes after one build (%v, newest first; %d before): want exactly one more", len(s), s, earlier)
 	}
+
+	// The parameter's creation starts no rollout. The fleet stack's
+	// Custom::GoldenAmiSeed creates it with PutParameter, Overwrite false
+	// (a "Create" Parameter Store Change event); here the parameter is
+	// deleted and created again by the same call, with its value and tags.
+	// The marker, whose rule takes Create too, shows that the event reached
+	// the rules: it marks x again, once its marks are removed.
+	t.Run("the parameter's creation starts no rollout", func(t *testing.T) {
+		ctx := context.Background()
+		n := len(refreshes())
+		tags, err := aws_.ssm.ListTagsForResource(ctx, &ssm.ListTagsForResourceInput{ResourceId: aws.String(golden), ResourceType: ssmtypes.ResourceTypeForTaggingParameter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := aws_.ec2.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{x},
+			Tags: []ec2types.Tag{{Key: aws.String(marks.RoleKey(fleetID))}, {Key: aws.String(marks.RetainKey)}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := aws_.ssm.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(golden)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := aws_.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(golden), Value: aws.String(x),
+			Type: ssmtypes.ParameterTypeString, DataType: aws.String("aws:ec2:image"), Overwrite: aws.Bool(false), Tags: tags.TagList}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for amiTags(t, x)[marks.RoleKey(fleetID)] != marks.Current {
+			if time.Now().After(deadline) {
+				t.Fatalf("30s after the parameter's creation %s has %v: the marker did not run, so the test proves nothing", x, amiTags(t, x))
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		time.Sleep(2 * time.Second)
+		if s := refreshes(); len(s) != n {
+			t.Errorf("%d refreshes after the parameter's creation (%v, newest first; %d before): want none started", len(s), s, n)
+		}
+	})
 }
 
 // fleetctl rollback --to the seed --roll puts every instance back on the
 // image the first deploy ran (an Amazon AMI: nothing to mark, no launch
 // template version carries it). The cleanup makes version 1 the default
-// again, so rollout_test.go starts from the first deploy's state.
+// again, as the first deploy left it.
 func TestRollbackToTheSeedRollsEveryInstanceBackOnIt(t *testing.T) {
 	f := outputs(t)
 	seed, err := aws_.ssm.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(config.DefaultSeedImage)})
