@@ -99,6 +99,11 @@ const (
 	MaxLifecycleAgeValue      = 1000
 )
 
+// MaxRefreshAlarms is the most CloudWatch alarms an instance refresh
+// watches (AlarmSpecification, Auto Scaling API reference: "You can
+// specify up to 10 alarms"; the service model states no maximum).
+const MaxRefreshAlarms = 10
+
 // MaxStateMachineNameLength is the longest Step Functions state machine
 // name (AWS::StepFunctions::StateMachine StateMachineName).
 const MaxStateMachineNameLength = 80

@@ -117,7 +117,7 @@ func TestRollReplacesEveryInstanceWithTheGoldenAMI(t *testing.T) {
 		t.Fatalf("fleetctl roll: %v", err)
 	}
 	allOn(t, f.group, x, before)
-	local := baseConfig().Environments[0].Rollout
+	local := deployed.Environments[0].Rollout
 	for _, want := range []string{
 		"started: every instance is replaced by one running the golden AMI " + x,
 		fmt.Sprintf("min healthy %d%%, warm-up %s", local.MinHealthyPercentage, local.InstanceWarmup), // from the stack's output
@@ -128,10 +128,19 @@ func TestRollReplacesEveryInstanceWithTheGoldenAMI(t *testing.T) {
 			t.Errorf("fleetctl output lacks %q", want)
 		}
 	}
-	// 50% of 2 in service: one instance at a time, so the refresh was seen
-	// half-way.
-	if !strings.Contains(out, " 50% [") {
-		t.Errorf("no progress line at 50%%: the refresh did not replace instances one at a time")
+	// The refresh keeps MinHealthyPercentage of the desired capacity in
+	// service, rounded up: when that leaves room for one instance only,
+	// the instances are replaced one at a time, and the refresh is seen
+	// after each.
+	_, desired := groupInstances(t, f.group)
+	if inService := (int(desired)*local.MinHealthyPercentage + 99) / 100; int(desired)-inService <= 1 {
+		for k := 1; k < int(desired); k++ {
+			if line := fmt.Sprintf(" %3d%% [", 100*k/int(desired)); !strings.Contains(out, line) {
+				t.Errorf("no progress line at %d of %d instances (%q): the refresh did not replace them one at a time", k, desired, line)
+			}
+		}
+	} else {
+		t.Errorf("%d desired, %d%% kept in service: the test expects a group replaced one instance at a time", desired, local.MinHealthyPercentage)
 	}
 	// A second roll right away starts another refresh; with --no-wait it
 	// returns at once.

@@ -201,8 +201,8 @@ func refreshPreferences(output, alarmsOut string, f rollFlags) (*asgtypes.Refres
 	if f.noAlarms && len(f.alarms) > 0 {
 		problems = append(problems, "--no-alarms: got it with --alarm: want one or the other")
 	}
-	if len(alarms) > maxRefreshAlarms {
-		problems = append(problems, fmt.Sprintf("--alarm: got %d alarms: want at most %d (an instance refresh watches up to %d)", len(alarms), maxRefreshAlarms, maxRefreshAlarms))
+	if len(alarms) > config.MaxRefreshAlarms {
+		problems = append(problems, fmt.Sprintf("--alarm: got %d alarms: want at most %d (an instance refresh watches up to %d)", len(alarms), config.MaxRefreshAlarms, config.MaxRefreshAlarms))
 	}
 	if len(alarms) > 0 && !f.noAlarms {
 		p.AlarmSpecification = &asgtypes.AlarmSpecification{Alarms: alarms}
@@ -212,10 +212,6 @@ func refreshPreferences(output, alarmsOut string, f rollFlags) (*asgtypes.Refres
 	}
 	return p, nil
 }
-
-// maxRefreshAlarms is the most alarms an instance refresh watches
-// (AlarmSpecification, Auto Scaling API reference).
-const maxRefreshAlarms = 10
 
 // describePreferences renders preferences for a person.
 func describePreferences(p *asgtypes.RefreshPreferences) string {

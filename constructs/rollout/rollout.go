@@ -23,6 +23,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
@@ -75,7 +76,7 @@ func (p Preferences) JSON() string {
 }
 
 // MaxAlarms is the most alarms an instance refresh watches.
-const MaxAlarms = 10
+const MaxAlarms = config.MaxRefreshAlarms
 
 // InProgressError is what Step Functions calls Auto Scaling's
 // InstanceRefreshInProgress fault: the service name and the error name in
