@@ -33,6 +33,10 @@ type Environment struct {
 	Network Network
 	Fleet   Fleet
 	Image   Image
+	// Promotion, when set, makes the environment run AMIs promoted from
+	// another environment instead of baking its own (Image stays empty).
+	// Default: the environment bakes.
+	Promotion *Promotion
 }
 
 // Network says where the fleet and the build instances run: either an

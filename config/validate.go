@@ -100,6 +100,7 @@ func (env Environment) WithDefaults() Environment {
 	if f.SeedImage == "" {
 		f.SeedImage = DefaultSeedImage
 	}
+	out.Promotion = env.Promotion.withDefaults()
 	im := &out.Image
 	im.Components = slices.Clone(env.Image.Components)
 	im.TestComponents = slices.Clone(env.Image.TestComponents)
@@ -215,6 +216,7 @@ func Validate(app App, docs components.Source) error {
 		}
 		validateEnvironment(&p, path, app.Prefix, env, docs)
 	}
+	validatePromotions(&p, app)
 	return errors.Join(p.errs...)
 }
 
@@ -236,7 +238,9 @@ func validateEnvironment(p *problems, path, prefix string, raw Environment, docs
 	validateTags(p, path+".Tags", env.Tags)
 	validateNetwork(p, path+".Network", env.Region, regionOK, env.Network)
 	validateFleet(p, path+".Fleet", env.Region, regionOK, env.Fleet)
-	validateImage(p, path+".Image", prefix, raw, env, docs)
+	if raw.Promotion == nil { // a promoting environment bakes nothing: validatePromotions checks its Image is empty
+		validateImage(p, path+".Image", prefix, raw, env, docs)
+	}
 }
 
 func validateTags(p *problems, path string, tags map[string]string) {
