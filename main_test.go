@@ -283,7 +283,8 @@ func path(v any, keys ...any) any {
 	return v
 }
 
-// forEachEnv runs f for every environment with its templates.
+// forEachEnv runs f for every environment with its templates. factory
+// is nil for an environment that promotes (it has no image factory).
 func forEachEnv(t *testing.T, f func(t *testing.T, env config.Environment, fleet, factory map[string]any)) {
 	s := app(t)
 	for _, env := range s.cfg.Environments {
@@ -291,12 +292,23 @@ func forEachEnv(t *testing.T, f func(t *testing.T, env config.Environment, fleet
 		t.Run(env.Name, func(t *testing.T) {
 			fleet := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, "fleet")]
 			factory := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, "image-factory")]
-			if fleet == nil || factory == nil {
-				t.Fatalf("environment %s: missing fleet or image-factory stack", env.Name)
+			if fleet == nil || (factory == nil) != (env.Promotion != nil) {
+				t.Fatalf("environment %s: fleet stack present=%v, image-factory stack present=%v, want a fleet stack and an image factory unless it promotes (Promotion %+v)",
+					env.Name, fleet != nil, factory != nil, env.Promotion)
 			}
 			f(t, env, fleet, factory)
 		})
 	}
+}
+
+// forEachBakingEnv runs f for every environment that bakes its own
+// images: the image factory and the build distribution exist only there.
+func forEachBakingEnv(t *testing.T, f func(t *testing.T, env config.Environment, fleet, factory map[string]any)) {
+	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, factory map[string]any) {
+		if factory != nil {
+			f(t, env, fleet, factory)
+		}
+	})
 }
 
 func goldenParameter(s *synthesized, env config.Environment) string {
@@ -308,10 +320,12 @@ func goldenParameter(s *synthesized, env config.Environment) string {
 func TestEachEnvironmentHasAFleetAndAnImageFactoryStack(t *testing.T) {
 	s := app(t)
 	for _, env := range s.cfg.Environments {
-		for _, role := range []string{"fleet", "image-factory"} {
-			if _, ok := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, role)]; !ok {
-				t.Errorf("environment %s has no %s stack", env.Name, role)
-			}
+		if _, ok := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, "fleet")]; !ok {
+			t.Errorf("environment %s has no fleet stack", env.Name)
+		}
+		// An environment that promotes bakes nothing (promotion_test.go).
+		if _, ok := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, "image-factory")]; ok == (env.Promotion != nil) {
+			t.Errorf("environment %s: image-factory stack present=%v, Promotion %+v: want one exactly when it bakes", env.Name, ok, env.Promotion)
 		}
 		_, hasNetwork := s.templates[stacks.StackName(s.cfg.Prefix, env.Name, "network")]
 		if hasNetwork != (env.Network.Create != nil) {
@@ -323,6 +337,9 @@ func TestEachEnvironmentHasAFleetAndAnImageFactoryStack(t *testing.T) {
 func TestTheImageFactoryDeploysAfterTheFleetItDistributesTo(t *testing.T) {
 	s := app(t)
 	for _, env := range s.cfg.Environments {
+		if env.Promotion != nil {
+			continue // no image factory
+		}
 		factory := stacks.StackName(s.cfg.Prefix, env.Name, "image-factory")
 		fleet := stacks.StackName(s.cfg.Prefix, env.Name, "fleet")
 		if !slices.Contains(s.deps[factory], fleet) {
@@ -365,12 +382,15 @@ func TestEveryStackCarriesTheEnvironmentTags(t *testing.T) {
 				t.Errorf("group tag %v does not propagate to instances", m["Key"])
 			}
 		}
-		_, pipeline := only(t, factory, "AWS::ImageBuilder::ImagePipeline")
+		var pipeline map[string]any
+		if factory != nil {
+			_, pipeline = only(t, factory, "AWS::ImageBuilder::ImagePipeline")
+		}
 		for k, v := range env.Tags {
 			if tags[k] != v {
 				t.Errorf("group tag %s = %v, want %q", k, tags[k], v)
 			}
-			if path(pipeline, "Tags", k) != v {
+			if factory != nil && path(pipeline, "Tags", k) != v {
 				t.Errorf("pipeline tag %s = %v, want %q", k, path(pipeline, "Tags", k), v)
 			}
 		}
@@ -598,7 +618,7 @@ func TestTheSeedParameterHoldsTheConfiguredSeedImage(t *testing.T) {
 // --- distribution -------------------------------------------------------
 
 func TestTheDistributionAddsADefaultLaunchTemplateVersionOnEveryBuild(t *testing.T) {
-	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
 		ltID, _ := only(t, fleet, "AWS::EC2::LaunchTemplate")
 		_, dist := only(t, fleet, "AWS::ImageBuilder::DistributionConfiguration")
 		home := path(dist, "Distributions", 0)
@@ -614,7 +634,7 @@ func TestTheDistributionAddsADefaultLaunchTemplateVersionOnEveryBuild(t *testing
 
 func TestTheDistributionWritesTheGoldenAmiParameter(t *testing.T) {
 	s := app(t)
-	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
 		_, dist := only(t, fleet, "AWS::ImageBuilder::DistributionConfiguration")
 		want := jsonOf([]any{map[string]any{"DataType": "aws:ec2:image", "ParameterName": goldenParameter(s, env)}})
 		if got := jsonOf(path(dist, "Distributions", 0, "SsmParameterConfigurations")); got != want {
@@ -624,7 +644,7 @@ func TestTheDistributionWritesTheGoldenAmiParameter(t *testing.T) {
 }
 
 func TestEachAmiIsNamedWithItsBuildDateAndTagged(t *testing.T) {
-	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
 		_, dist := only(t, fleet, "AWS::ImageBuilder::DistributionConfiguration")
 		for i := range path(dist, "Distributions").([]any) {
 			ami := path(dist, "Distributions", i, "AmiDistributionConfiguration")
@@ -639,7 +659,7 @@ func TestEachAmiIsNamedWithItsBuildDateAndTagged(t *testing.T) {
 }
 
 func TestTheDistributionCopiesToTheConfiguredExtraRegions(t *testing.T) {
-	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
 		_, dist := only(t, fleet, "AWS::ImageBuilder::DistributionConfiguration")
 		all := path(dist, "Distributions").([]any)
 		var regions []string
@@ -658,7 +678,7 @@ func TestTheDistributionCopiesToTheConfiguredExtraRegions(t *testing.T) {
 // --- image factory ------------------------------------------------------
 
 func TestTheRecipeRunsTheCloudWatchAgentThenOurComponentsInOrder(t *testing.T) {
-	forEachEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
 		_, recipe := only(t, factory, "AWS::ImageBuilder::ImageRecipe")
 		comps := resources(factory, "AWS::ImageBuilder::Component")
 		byName := map[string]string{} // config name -> logical id
@@ -685,7 +705,7 @@ func TestTheRecipeRunsTheCloudWatchAgentThenOurComponentsInOrder(t *testing.T) {
 }
 
 func TestOurComponentsAreTheEmbeddedDocumentsUnchanged(t *testing.T) {
-	forEachEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
 		datas := map[string]bool{}
 		for _, c := range resources(factory, "AWS::ImageBuilder::Component") {
 			datas[fmt.Sprint(c["Data"])] = true
@@ -706,7 +726,7 @@ func TestOurComponentsAreTheEmbeddedDocumentsUnchanged(t *testing.T) {
 }
 
 func TestTheRecipeParentImageFollowsTheConfiguration(t *testing.T) {
-	forEachEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
 		_, recipe := only(t, factory, "AWS::ImageBuilder::ImageRecipe")
 		var want string
 		switch p := env.Image.Parent; {
@@ -731,7 +751,7 @@ func TestTheRecipeParentImageFollowsTheConfiguration(t *testing.T) {
 }
 
 func TestTheInfrastructureConfigurationMatchesTheServiceDefaults(t *testing.T) {
-	forEachEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
 		_, infra := only(t, factory, "AWS::ImageBuilder::InfrastructureConfiguration")
 		profileID, _ := only(t, factory, "AWS::IAM::InstanceProfile")
 		topicID, _ := only(t, factory, "AWS::SNS::Topic")
@@ -775,7 +795,7 @@ func TestTheInfrastructureConfigurationMatchesTheServiceDefaults(t *testing.T) {
 
 func TestThePipelineRunsOnTheConfiguredScheduleWithImageTests(t *testing.T) {
 	s := app(t)
-	forEachEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
 		_, p := only(t, factory, "AWS::ImageBuilder::ImagePipeline")
 		recipeID, _ := only(t, factory, "AWS::ImageBuilder::ImageRecipe")
 		infraID, _ := only(t, factory, "AWS::ImageBuilder::InfrastructureConfiguration")
@@ -797,7 +817,7 @@ func TestThePipelineRunsOnTheConfiguredScheduleWithImageTests(t *testing.T) {
 
 func TestThePipelineDistributesThroughTheFleetsDistributionConfiguration(t *testing.T) {
 	s := app(t)
-	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
 		_, dist := only(t, fleet, "AWS::ImageBuilder::DistributionConfiguration")
 		if dist["Name"] != stacks.DistributionName(s.cfg.Prefix, env.Name) {
 			t.Errorf("distribution name %v, want %s (the pipeline builds its ARN from that name)", dist["Name"], stacks.DistributionName(s.cfg.Prefix, env.Name))
@@ -807,7 +827,7 @@ func TestThePipelineDistributesThroughTheFleetsDistributionConfiguration(t *test
 
 func TestTheExecutionRoleMayWriteOnlyTheGoldenAmiParameter(t *testing.T) {
 	s := app(t)
-	forEachEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, _, factory map[string]any) {
 		want := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.Account, goldenParameter(s, env))
 		var writes []string
 		for _, pol := range resources(factory, "AWS::IAM::Policy") {
@@ -901,7 +921,7 @@ func TestLineDiffShowsEachChangeWithItsContext(t *testing.T) {
 
 func TestTheExecutionRoleMayAddVersionsOnlyToTheFleetsLaunchTemplate(t *testing.T) {
 	s := app(t)
-	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, factory map[string]any) {
+	forEachBakingEnv(t, func(t *testing.T, env config.Environment, fleet, factory map[string]any) {
 		value := s.cfg.Prefix + "-" + env.Name
 		_, lt := only(t, fleet, "AWS::EC2::LaunchTemplate")
 		tagged := false

@@ -263,3 +263,25 @@ func promotionCycle(app App, start string) []string {
 		cur = next
 	}
 }
+
+// Tags on golden AMIs. Every AMI a pipeline distributes carries
+// TagEnvironment; a promoted copy carries the others too, the record of
+// where it came from and which gates it passed.
+const (
+	// TagEnvironment is the environment the AMI serves.
+	TagEnvironment = "golden-fleet:environment"
+	// TagPromotedFromAMI and TagPromotedFromEnvironment name the source
+	// AMI and its environment.
+	TagPromotedFromAMI         = "golden-fleet:promoted-from-ami"
+	TagPromotedFromEnvironment = "golden-fleet:promoted-from-environment"
+	// TagPromotionGates lists each gate with its outcome, for example
+	// "image-tests=passed soak=passed vulnerabilities=overridden".
+	TagPromotionGates = "golden-fleet:promotion-gates"
+	// TagPromotedAt is the time of the promotion (RFC 3339, UTC).
+	TagPromotedAt = "golden-fleet:promoted-at"
+	// TagPromotedBy is who promoted: the caller's ARN, and the GitHub
+	// actor when run by a workflow.
+	TagPromotedBy = "golden-fleet:promoted-by"
+	// TagPromotionOverride records the gates skipped and why.
+	TagPromotionOverride = "golden-fleet:promotion-override"
+)

@@ -23,7 +23,7 @@ type Environment struct {
 	// deploys to moto.
 	Fleet *FleetStack
 	// ImageFactory holds what bakes: components, recipe, build
-	// infrastructure and pipeline.
+	// infrastructure and pipeline. nil for an environment that promotes.
 	ImageFactory *ImageFactoryStack
 }
 
@@ -33,7 +33,11 @@ func (e Environment) Stacks() []awscdk.Stack {
 	if e.Network != nil {
 		out = append(out, e.Network.Stack)
 	}
-	return append(out, e.Fleet.Stack, e.ImageFactory.Stack)
+	out = append(out, e.Fleet.Stack)
+	if e.ImageFactory != nil {
+		out = append(out, e.ImageFactory.Stack)
+	}
+	return out
 }
 
 // StackName is the name (and construct id) of an environment's stack.
@@ -51,13 +55,14 @@ func GoldenParameterName(prefix, env string) string {
 // again. It returns the environments in configuration order.
 func Build(scope constructs.Construct, cfg config.App, docs components.Source) []Environment {
 	out := make([]Environment, 0, len(cfg.Environments))
+	promotions := promotionPieces(cfg)
 	for _, env := range cfg.Environments {
-		out = append(out, buildEnvironment(scope, cfg.Prefix, env.WithDefaults(), docs))
+		out = append(out, buildEnvironment(scope, cfg.Prefix, env.WithDefaults(), docs, promotions[env.Name]))
 	}
 	return out
 }
 
-func buildEnvironment(scope constructs.Construct, prefix string, env config.Environment, docs components.Source) Environment {
+func buildEnvironment(scope constructs.Construct, prefix string, env config.Environment, docs components.Source, promotion PromotionPieces) Environment {
 	awsEnv := &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)}
 	var result Environment
 	var vpc *NetworkStack
@@ -73,15 +78,19 @@ func buildEnvironment(scope constructs.Construct, prefix string, env config.Envi
 		Prefix:     prefix,
 		Env:        env,
 		Network:    vpc,
+		Promotion:  promotion,
 	})
-	result.ImageFactory = NewImageFactoryStack(scope, StackName(prefix, env.Name, "image-factory"), ImageFactoryStackProps{
-		StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: Image Builder components, recipe, infrastructure and pipeline", env.Name))},
-		Prefix:     prefix,
-		Env:        env,
-		Network:    vpc,
-		Fleet:      result.Fleet,
-		Components: docs,
-	})
+	if env.Promotion == nil { // an environment that promotes bakes nothing
+		result.ImageFactory = NewImageFactoryStack(scope, StackName(prefix, env.Name, "image-factory"), ImageFactoryStackProps{
+			StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: Image Builder components, recipe, infrastructure and pipeline", env.Name))},
+			Prefix:     prefix,
+			Env:        env,
+			Network:    vpc,
+			Fleet:      result.Fleet,
+			Components: docs,
+			Promotion:  promotion,
+		})
+	}
 	for _, s := range result.Stacks() {
 		for k, v := range env.Tags {
 			awscdk.Tags_Of(s).Add(jsii.String(k), jsii.String(v), nil)

@@ -22,6 +22,8 @@ type FleetStackProps struct {
 	Env    config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
+	// Promotion says which promotion pieces the stack holds (promotion.go).
+	Promotion PromotionPieces
 }
 
 // FleetStack is the serving side of one environment. It holds no Image
@@ -35,6 +37,7 @@ type FleetStack struct {
 	Group          *fleet.Group
 	Notifications  awssns.Topic
 	Distribution   *imagebuilder.DistributionConfiguration
+	promotionFields
 }
 
 // FleetTagKey tags the fleet's launch template (and, through it, the
@@ -106,18 +109,21 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		Notifications:          s.Notifications,
 	})
 
-	amiTags := map[string]string{"golden-fleet:environment": env.Name}
+	amiTags := map[string]string{config.TagEnvironment: env.Name}
 	for k, v := range env.Tags {
 		amiTags[k] = v
 	}
-	s.Distribution = imagebuilder.NewDistributionConfiguration(stack, "Distribution", imagebuilder.DistributionConfigurationProps{
-		Name:           DistributionName(props.Prefix, env.Name),
-		AmiName:        props.Prefix + "-" + env.Name,
-		AmiTags:        amiTags,
-		LaunchTemplate: s.LaunchTemplate.Resource,
-		ParameterName:  s.Golden.ParameterName(),
-		ExtraRegions:   env.Image.DistributionRegions,
-	})
+	if env.Promotion == nil { // a promoting environment has no pipeline to distribute for
+		s.Distribution = imagebuilder.NewDistributionConfiguration(stack, "Distribution", imagebuilder.DistributionConfigurationProps{
+			Name:           DistributionName(props.Prefix, env.Name),
+			AmiName:        props.Prefix + "-" + env.Name,
+			AmiTags:        amiTags,
+			LaunchTemplate: s.LaunchTemplate.Resource,
+			ParameterName:  s.Golden.ParameterName(),
+			ExtraRegions:   env.Image.DistributionRegions,
+		})
+	}
+	addPromotionToFleet(s, env, props.Promotion)
 
 	output(stack, "GoldenAmiParameter", jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
 	output(stack, "LaunchTemplateId", s.LaunchTemplate.Resource.LaunchTemplateId(), "Launch template the group launches from")

@@ -27,6 +27,8 @@ type ImageFactoryStackProps struct {
 	Fleet *FleetStack
 	// Components resolves component names from the configuration.
 	Components components.Source
+	// Promotion says which promotion pieces the stack holds (promotion.go).
+	Promotion PromotionPieces
 }
 
 // ImageFactoryStack is the baking side of one environment.
@@ -83,6 +85,9 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	var volumeKey awskms.IKey
 	if env.Fleet.KmsKeyArn != "" {
 		volumeKey = awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(env.Fleet.KmsKeyArn))
+	}
+	if amiKey := addPromotionSourceToFactory(stack, env, props.Promotion); amiKey != nil {
+		volumeKey = amiKey // a promotion source's AMIs must be shareable: a customer-managed key
 	}
 	s.Recipe = imagebuilder.NewImageRecipe(stack, "Recipe", imagebuilder.ImageRecipeProps{
 		Name:             base + "-golden-ami",
