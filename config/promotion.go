@@ -111,13 +111,18 @@ type PromotionNames struct {
 	AmiKeyAlias string
 }
 
+// FleetStackName is an environment's fleet stack, "<prefix>-<env>-fleet"
+// as stacks.StackName builds it (the root package's promotion tests check
+// that they agree).
+func (a App) FleetStackName(env string) string { return a.Prefix + "-" + env + "-fleet" }
+
 // PromotionNames returns the physical names of the promotion from source to
 // target.
 func (a App) PromotionNames(source, target string) PromotionNames {
 	base := a.Prefix + "-" + source
 	return PromotionNames{
-		SourceFleetStack: base + "-fleet",
-		TargetFleetStack: a.Prefix + "-" + target + "-fleet",
+		SourceFleetStack: a.FleetStackName(source),
+		TargetFleetStack: a.FleetStackName(target),
 		AccessRole:       base + "-promote-to-" + target,
 		Distribution:     base + "-promote-to-" + target,
 		ExecutionRole:    base + "-promotion-distribution",

@@ -34,7 +34,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -48,13 +50,19 @@ import (
 
 const usage = `usage: fleetctl rollback --stack <fleet stack> [--to ami-…] [--region R] [--endpoint-url URL]
        fleetctl status   --stack <fleet stack> [--require-golden] [--region R] [--endpoint-url URL]
+       fleetctl status   [--env <env>]... [--config FILE] [--endpoint-url URL]
+       fleetctl promote  --from <env> --to <env> [--dry-run] [--override GATE --reason TEXT] …
        fleetctl resources --stack <any stack> [--region R] [--endpoint-url URL]
 
 rollback   point the fleet's golden AMI parameter back at an earlier AMI
            (default: the previous distinct value in the parameter's history)
 status     the golden AMI, the launch template versions and every instance of
            the group with its AMI; --require-golden fails unless the group is
-           at its desired capacity and every instance runs the golden AMI
+           at its desired capacity and every instance runs the golden AMI.
+           Without --stack: per environment, the golden AMI, where it came
+           from, its age, and the instances on it versus older AMIs
+promote    copy the source environment's golden AMI into the target behind
+           gates (fleetctl promote -h)
 resources  the stack's resources
 `
 
@@ -66,6 +74,12 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "promote" {
+		return runPromote(ctx, args[1:], out)
+	}
+	if len(args) > 0 && args[0] == "status" && !slices.ContainsFunc(args[1:], isStackFlag) {
+		return runEnvStatus(ctx, args[1:], out)
+	}
 	if len(args) == 0 || (args[0] != "rollback" && args[0] != "status" && args[0] != "resources") {
 		return errors.New("want a subcommand\n" + usage)
 	}
@@ -246,4 +260,11 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 		"unless the pipeline is disabled (set its status to DISABLED until the faulty change is fixed).\n",
 		pipeline, factory, outs.GoldenAmiParameter)
 	return nil
+}
+
+// isStackFlag says whether a status argument is --stack (status of one
+// fleet stack) rather than the status of every environment.
+func isStackFlag(a string) bool {
+	name := strings.TrimLeft(a, "-")
+	return len(name) < len(a) && (name == "stack" || strings.HasPrefix(name, "stack="))
 }
