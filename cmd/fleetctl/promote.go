@@ -691,10 +691,13 @@ func (p *promoter) copyWithEC2(ctx context.Context, plan Plan, wait time.Duratio
 			return "", fmt.Errorf("sharing %s with %s: %w; nothing changed", plan.SourceAMI, p.target.Account, err)
 		}
 		for _, snap := range plan.Snapshots {
+			// The OperationType/UserIds form of the request (documented next
+			// to CreateVolumePermission; the local emulator knows only it).
 			_, err := p.src.ec2.ModifySnapshotAttribute(ctx, &ec2.ModifySnapshotAttributeInput{
-				SnapshotId:             aws.String(snap),
-				Attribute:              ec2types.SnapshotAttributeNameCreateVolumePermission,
-				CreateVolumePermission: &ec2types.CreateVolumePermissionModifications{Add: []ec2types.CreateVolumePermission{{UserId: &p.target.Account}}},
+				SnapshotId:    aws.String(snap),
+				Attribute:     ec2types.SnapshotAttributeNameCreateVolumePermission,
+				OperationType: ec2types.OperationTypeAdd,
+				UserIds:       []string{p.target.Account},
 			})
 			if err != nil {
 				return "", fmt.Errorf("sharing snapshot %s of %s with %s: %w; %s is shared with %s, %s is unchanged",

@@ -111,8 +111,8 @@ func (f *fakeAccount) ModifyImageAttribute(_ context.Context, in *ec2.ModifyImag
 }
 
 func (f *fakeAccount) ModifySnapshotAttribute(_ context.Context, in *ec2.ModifySnapshotAttributeInput, _ ...func(*ec2.Options)) (*ec2.ModifySnapshotAttributeOutput, error) {
-	for _, p := range in.CreateVolumePermission.Add {
-		f.write("ModifySnapshotAttribute %s %s +%s", aws.ToString(in.SnapshotId), in.Attribute, aws.ToString(p.UserId))
+	for _, u := range in.UserIds {
+		f.write("ModifySnapshotAttribute %s %s %s %s", aws.ToString(in.SnapshotId), in.Attribute, in.OperationType, u)
 	}
 	return &ec2.ModifySnapshotAttributeOutput{}, nil
 }
@@ -304,7 +304,7 @@ func TestAnEC2PromotionSharesCopiesTagsThenWritesTheParameter(t *testing.T) {
 	if err := w.promote(t, promoteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"ModifyImageAttribute " + x + " launch +222222222222", "ModifySnapshotAttribute " + snap + " createVolumePermission +222222222222"}; !slices.Equal(w.dev.writes, want) {
+	if want := []string{"ModifyImageAttribute " + x + " launch +222222222222", "ModifySnapshotAttribute " + snap + " createVolumePermission add 222222222222"}; !slices.Equal(w.dev.writes, want) {
 		t.Errorf("dev writes %q, want %q (share with prod only)", w.dev.writes, want)
 	}
 	copyID := w.prod.params[prodParam]
