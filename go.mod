@@ -9,7 +9,10 @@ require (
 	github.com/aws/aws-sdk-go-v2/credentials v1.21.0
 	github.com/aws/aws-sdk-go-v2/service/autoscaling v1.81.0
 	github.com/aws/aws-sdk-go-v2/service/cloudformation v1.83.0
-	github.com/aws/aws-sdk-go-v2/service/cloudwatch v1.76.0
+	// cloudwatch stays at v1.51.1, the last release that speaks AWSQuery:
+	// v1.53.0 moved to Smithy RPC v2 CBOR, which the e2e emulator (moto
+	// 5.2.1) does not understand. AWS serves both protocols.
+	github.com/aws/aws-sdk-go-v2/service/cloudwatch v1.51.1
 	github.com/aws/aws-sdk-go-v2/service/ec2 v1.345.0
 	github.com/aws/aws-sdk-go-v2/service/imagebuilder v1.55.2
 	github.com/aws/aws-sdk-go-v2/service/inspector2 v1.48.2

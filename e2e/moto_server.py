@@ -314,6 +314,8 @@ def _asg_update_in_place(cls, original_resource, new_resource_name, cloudformati
 
 FakeAutoScalingGroup.update_from_cloudformation_json = _asg_update_in_place
 
+import moto_promotion  # noqa: E402,F401  8. cross-account CopyImage of a shared AMI (e2e/moto_promotion.py)
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
