@@ -34,18 +34,11 @@ type Promotion struct {
 	MaxFindingSeverity string
 }
 
-// Defaults and limits of Promotion.
+// Limits of Promotion (its defaults are in defaults.go).
 const (
-	DefaultSoakTime           = 24 * time.Hour
-	DefaultMaxFindingSeverity = "MEDIUM"
-	MaxSoakTime               = 90 * 24 * time.Hour
-	// MaxRoleNameLength is IAM's limit on a role name.
-	MaxRoleNameLength = 64
-	// ImageBuilderCrossAccountRoleName is the role Image Builder assumes in
-	// a target account to distribute an AMI there; the name is fixed by
-	// Image Builder (its user guide, "Set up cross-account AMI
-	// distribution with Image Builder").
-	ImageBuilderCrossAccountRoleName = "EC2ImageBuilderDistributionCrossAccountRole"
+	// MaxSoakTime is the longest soak this app allows (its own choice:
+	// an AMI older than that is stale for promotion).
+	MaxSoakTime = 90 * 24 * time.Hour
 )
 
 // Gates of a promotion, in the order fleetctl checks them.
@@ -89,44 +82,34 @@ func (p *Promotion) withDefaults() *Promotion {
 }
 
 // PromotionNames are the physical names of one promotion (source to
-// target), in one place for the stacks and fleetctl.
+// target), for the stacks and fleetctl; each is spelled in names.go.
 type PromotionNames struct {
-	// SourceFleetStack and TargetFleetStack are the fleet stacks,
-	// "<prefix>-<env>-fleet" as stacks.StackName builds them (the root
-	// package's promotion tests check that they agree).
+	// SourceFleetStack and TargetFleetStack are the fleet stacks.
 	SourceFleetStack, TargetFleetStack string
 	// AccessRole lives in the source account; the target account assumes
-	// it to check the gates and to share the AMI:
-	// "<prefix>-<source>-promote-to-<target>".
+	// it to check the gates and to share the AMI.
 	AccessRole string
 	// Distribution is the Image Builder distribution configuration in the
-	// source account that DistributeImage copies the AMI with (same name
-	// as AccessRole; a different kind of resource).
+	// source account that DistributeImage copies the AMI with.
 	Distribution string
 	// ExecutionRole is the role Image Builder runs DistributeImage with in
-	// the source account: "<prefix>-<source>-promotion-distribution".
+	// the source account.
 	ExecutionRole string
-	// AmiKeyAlias names the source's KMS key that encrypts its AMIs:
-	// "alias/<prefix>-<source>-ami".
+	// AmiKeyAlias names the source's KMS key that encrypts its AMIs.
 	AmiKeyAlias string
 }
 
-// FleetStackName is an environment's fleet stack, "<prefix>-<env>-fleet"
-// as stacks.StackName builds it (the root package's promotion tests check
-// that they agree).
-func (a App) FleetStackName(env string) string { return a.Prefix + "-" + env + "-fleet" }
-
-// PromotionNames returns the physical names of the promotion from source to
-// target.
+// PromotionNames returns the physical names of the promotion from the
+// environment called source to the one called target.
 func (a App) PromotionNames(source, target string) PromotionNames {
-	base := a.Prefix + "-" + source
+	src, dst := Names{Prefix: a.Prefix, Env: source}, Names{Prefix: a.Prefix, Env: target}
 	return PromotionNames{
-		SourceFleetStack: a.FleetStackName(source),
-		TargetFleetStack: a.FleetStackName(target),
-		AccessRole:       base + "-promote-to-" + target,
-		Distribution:     base + "-promote-to-" + target,
-		ExecutionRole:    base + "-promotion-distribution",
-		AmiKeyAlias:      "alias/" + base + "-ami",
+		SourceFleetStack: src.Stack(FleetStack),
+		TargetFleetStack: dst.Stack(FleetStack),
+		AccessRole:       src.PromotionAccessRole(target),
+		Distribution:     src.PromotionDistribution(target),
+		ExecutionRole:    src.PromotionExecutionRole(),
+		AmiKeyAlias:      src.AmiKeyAlias(),
 	}
 }
 
@@ -172,7 +155,11 @@ func validatePromotions(p *problems, app App) {
 			bakers = append(bakers, e.Name)
 		}
 	}
-	want := fmt.Sprintf("want the name of an environment that bakes its own images, one of %q", bakers)
+	quoted := make([]string, len(bakers))
+	for i, b := range bakers {
+		quoted[i] = q(b)
+	}
+	want := fmt.Sprintf("want the name of an environment that bakes its own images, one of [%s]", strings.Join(quoted, " "))
 	for i, env := range app.Environments {
 		if env.Promotion == nil {
 			continue
@@ -186,13 +173,13 @@ func validatePromotions(p *problems, app App) {
 		promo := env.Promotion.withDefaults()
 
 		if !reflect.DeepEqual(env.Image, Image{}) {
-			p.add(path+".Image", "got image settings with Promotion set: want Image left empty; an environment that promotes bakes nothing, its images come from %q", promo.From)
+			p.add(path+".Image", "got image settings with Promotion set: want Image left empty; an environment that promotes bakes nothing, its images come from %s", q(promo.From))
 		}
 		if promo.SoakTime < time.Second || promo.SoakTime > MaxSoakTime || promo.SoakTime%time.Second != 0 {
 			p.add(pp+".SoakTime", "got %s: want 0 (default %s) or whole seconds from 1s to %s (90 days)", promo.SoakTime, DefaultSoakTime, MaxSoakTime)
 		}
 		if _, ok := SeverityRank(promo.MaxFindingSeverity); !ok || promo.MaxFindingSeverity != strings.ToUpper(promo.MaxFindingSeverity) {
-			p.add(pp+".MaxFindingSeverity", "got %q: want one of Amazon Inspector's severities %s (default %s)", promo.MaxFindingSeverity, strings.Join(FindingSeverities, ", "), DefaultMaxFindingSeverity)
+			p.add(pp+".MaxFindingSeverity", "got %s: want one of Amazon Inspector's severities %s (default %s)", q(promo.MaxFindingSeverity), strings.Join(FindingSeverities, ", "), DefaultMaxFindingSeverity)
 		}
 
 		fp := pp + ".From"
@@ -202,41 +189,41 @@ func validatePromotions(p *problems, app App) {
 			p.add(fp, "got \"\": %s", want)
 			continue
 		case promo.From == env.Name:
-			p.add(fp, "got %q, the environment itself, a promotion cycle: %s", promo.From, want)
+			p.add(fp, "got %s, the environment itself, a promotion cycle: %s", q(promo.From), want)
 			continue
 		case !known:
-			p.add(fp, "got %q, which is no environment of this configuration: %s", promo.From, want)
+			p.add(fp, "got %s, which is no environment of this configuration: %s", q(promo.From), want)
 			continue
 		case count[promo.From] > 1:
-			p.add(fp, "got %q, the name of %d environments: %s, named once", promo.From, count[promo.From], want)
+			p.add(fp, "got %s, the name of %d environments: %s, named once", q(promo.From), count[promo.From], want)
 			continue
 		}
 		source := app.Environments[j]
 		if source.Promotion != nil {
 			if cycle := promotionCycle(app, env.Name); cycle != nil {
-				p.add(fp, "got %q, a promotion cycle %s: %s", promo.From, strings.Join(cycle, " -> "), want)
+				p.add(fp, "got %s, a promotion cycle %s: %s", q(promo.From), strings.Join(cycle, " -> "), want)
 			} else {
-				p.add(fp, "got %q, which promotes from %q itself: %s; promotions do not chain", promo.From, source.Promotion.From, want)
+				p.add(fp, "got %s, which promotes from %s itself: %s; promotions do not chain", q(promo.From), q(source.Promotion.From), want)
 			}
 			continue
 		}
 		if slices.Contains(Regions, env.Region) && slices.Contains(Regions, source.Region) && Partition(env.Region) != Partition(source.Region) {
-			p.add(fp, "got %q in %s (partition %s): want a source in the partition of %s (%s); AMIs are not copied across partitions",
-				promo.From, source.Region, Partition(source.Region), env.Region, Partition(env.Region))
+			p.add(fp, "got %s in %s (partition %s): want a source in the partition of %s (%s); AMIs are not copied across partitions",
+				q(promo.From), source.Region, Partition(source.Region), env.Region, Partition(env.Region))
 		}
 		srcImage, dstFleet := source.WithDefaults().Image.RootVolumeGiB, env.WithDefaults().Fleet.RootVolumeGiB
 		if srcImage > dstFleet {
-			p.add(path+".Fleet.RootVolumeGiB", "got %d, smaller than the root volume of %q's images (%d GiB): want at least %d, or instances could not launch from a promoted image",
-				dstFleet, promo.From, srcImage, srcImage)
+			p.add(path+".Fleet.RootVolumeGiB", "got %d, smaller than the root volume of %s's images (%d GiB): want at least %d, or instances could not launch from a promoted image",
+				dstFleet, q(promo.From), srcImage, srcImage)
 		}
 		names := app.PromotionNames(promo.From, env.Name)
 		if n := len(names.AccessRole); n > MaxRoleNameLength {
-			p.add(fp, "got %q: the access role name %q would be %d characters: want at most %d (IAM); shorten Prefix or the environment names",
-				promo.From, names.AccessRole, n, MaxRoleNameLength)
+			p.add(fp, "got %s: the access role name %s would be %d characters: want at most %d (IAM); shorten Prefix or the environment names",
+				q(promo.From), q(names.AccessRole), n, MaxRoleNameLength)
 		}
 		if n := len(names.ExecutionRole); n > MaxRoleNameLength {
-			p.add(fp, "got %q: the execution role name %q would be %d characters: want at most %d (IAM); shorten Prefix or the environment name",
-				promo.From, names.ExecutionRole, n, MaxRoleNameLength)
+			p.add(fp, "got %s: the execution role name %s would be %d characters: want at most %d (IAM); shorten Prefix or the environment name",
+				q(promo.From), q(names.ExecutionRole), n, MaxRoleNameLength)
 		}
 	}
 }
@@ -268,25 +255,3 @@ func promotionCycle(app App, start string) []string {
 		cur = next
 	}
 }
-
-// Tags on golden AMIs. Every AMI a pipeline distributes carries
-// TagEnvironment; a promoted copy carries the others too, the record of
-// where it came from and which gates it passed.
-const (
-	// TagEnvironment is the environment the AMI serves.
-	TagEnvironment = "golden-fleet:environment"
-	// TagPromotedFromAMI and TagPromotedFromEnvironment name the source
-	// AMI and its environment.
-	TagPromotedFromAMI         = "golden-fleet:promoted-from-ami"
-	TagPromotedFromEnvironment = "golden-fleet:promoted-from-environment"
-	// TagPromotionGates lists each gate with its outcome, for example
-	// "image-tests=passed soak=passed vulnerabilities=overridden".
-	TagPromotionGates = "golden-fleet:promotion-gates"
-	// TagPromotedAt is the time of the promotion (RFC 3339, UTC).
-	TagPromotedAt = "golden-fleet:promoted-at"
-	// TagPromotedBy is who promoted: the caller's ARN, and the GitHub
-	// actor when run by a workflow.
-	TagPromotedBy = "golden-fleet:promoted-by"
-	// TagPromotionOverride records the gates skipped and why.
-	TagPromotionOverride = "golden-fleet:promotion-override"
-)

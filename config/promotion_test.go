@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ func env(app *App, name string) *Environment {
 }
 
 func TestAPromotingEnvironmentIsValid(t *testing.T) {
-	if err := Validate(promotingApp(), components.Embedded()); err != nil {
+	if _, err := Validate(promotingApp(), components.Embedded(), testContext()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -83,7 +84,7 @@ func TestValidateRejectsBadPromotions(t *testing.T) {
 		}, path: "Environments[prod].Promotion.From", got: `got "stage", which promotes from "dev" itself`, want: "promotions do not chain"},
 		{name: "source in another partition", break_: func(a *App) {
 			env(a, "prod").Region = "cn-north-1"
-			env(a, "prod").Network = Network{Create: &NewVPC{}}
+			env(a, "prod").Network = Network{Create: &CreatedVPC{}}
 		}, path: "Environments[prod].Promotion.From", got: `got "dev" in eu-west-1 (partition aws)`, want: "want a source in the partition of cn-north-1 (aws-cn); AMIs are not copied across partitions"},
 		{name: "image settings on a promoting environment", break_: func(a *App) { env(a, "prod").Image.Schedule = "cron(0 3 ? * MON *)" },
 			path: "Environments[prod].Image", got: "got image settings with Promotion set", want: `want Image left empty; an environment that promotes bakes nothing, its images come from "dev"`},
@@ -108,14 +109,14 @@ func TestValidateRejectsBadPromotions(t *testing.T) {
 			env(a, "dev").Name = strings.Repeat("d", 16)
 			env(a, "prod").Name = strings.Repeat("t", 16)
 			env(a, strings.Repeat("t", 16)).Promotion.From = strings.Repeat("d", 16)
-		}, path: "Environments[tttttttttttttttt].Promotion.From", got: `the access role name "pppppppppppppppppppppppp-dddddddddddddddd-promote-to-tttttttttttttttt" would be 69 characters`,
+		}, path: "Environments[tttttttttttttttt].Promotion.From", got: `got "dddddddddddddddd": the access role name "pppppppppppppppppppppppp-dddddddddddddddd-promot"… (69 characters) would be 69 characters`,
 			want: "want at most 64 (IAM); shorten Prefix or the environment names"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			app := promotingApp()
 			c.break_(&app)
-			err := Validate(app, components.Embedded())
+			_, err := Validate(app, components.Embedded(), testContext())
 			if err == nil {
 				t.Fatal("Validate accepted it")
 			}
@@ -135,7 +136,7 @@ func TestValidateRejectsBadPromotions(t *testing.T) {
 func TestAPromotingEnvironmentNeedsNoImageSettings(t *testing.T) {
 	// The image's required fields (parent, components, schedule) are not
 	// asked of an environment that bakes nothing.
-	err := Validate(promotingApp(), components.Embedded())
+	_, err := Validate(promotingApp(), components.Embedded(), testContext())
 	if err != nil && strings.Contains(err.Error(), "Environments[prod].Image.") {
 		t.Errorf("Validate checks prod's image: %v", err)
 	}
@@ -147,6 +148,9 @@ func TestPromotionDefaultsAreAppliedToACopy(t *testing.T) {
 	got := raw.WithDefaults().Promotion
 	if got.SoakTime != DefaultSoakTime || got.MaxFindingSeverity != DefaultMaxFindingSeverity {
 		t.Errorf("defaults: %+v, want soak %s, severity %s", got, DefaultSoakTime, DefaultMaxFindingSeverity)
+	}
+	if im := raw.WithDefaults().Image; !reflect.DeepEqual(im, Image{}) {
+		t.Errorf("WithDefaults gave an environment that promotes image settings %+v: want none, it bakes nothing", im)
 	}
 	got.From = "changed"
 	if raw.Promotion.From != "dev" || raw.Promotion.SoakTime != 0 {

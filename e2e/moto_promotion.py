@@ -1,7 +1,7 @@
 """AWS behaviour promotion relies on and moto 5.2.1 lacks (imported by
 e2e/moto_server.py). It changes nothing the app synthesizes.
 
-8. EC2 CopyImage of an AMI another account shared: the caller copies an
+S11. EC2 CopyImage of an AMI another account shared: the caller copies an
    AMI owned by another account when that account granted it launch
    permission on the AMI and create-volume permission on its snapshots;
    the copy belongs to the caller. Without both grants the AMI is not

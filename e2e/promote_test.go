@@ -48,7 +48,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/stacks"
 )
 
 const (
@@ -70,11 +69,18 @@ var promo struct {
 	srcGroup, dstGroup string
 	// builds counts the source builds.
 	builds int
+	// dstAfterDeploy is the target's golden parameter right after its
+	// first deploy (value, version); dstSeed the AMI its seed, an SSM
+	// path, named then in the target account.
+	dstAfterDeploy ssmtypes.Parameter
+	dstSeed        string
 }
 
 var (
-	srcParam = stacks.GoldenParameterName(prefix, promoSource)
-	dstParam = stacks.GoldenParameterName(prefix, promoTarget)
+	srcNames = config.Names{Prefix: prefix, Env: promoSource}
+	dstNames = config.Names{Prefix: prefix, Env: promoTarget}
+	srcParam = srcNames.GoldenParameter()
+	dstParam = dstNames.GoldenParameter()
 )
 
 func setupPromotion(t *testing.T) {
@@ -158,7 +164,7 @@ func deployPromotion() error {
 	dst.Image = config.Image{}
 	dst.Promotion = &config.Promotion{From: promoSource, SoakTime: soakTime}
 	cfg := config.App{Prefix: prefix, Environments: []config.Environment{src, dst}}
-	if err := config.Validate(cfg, nil); err != nil {
+	if _, err := config.Validate(cfg, nil, config.Context{}); err != nil {
 		return fmt.Errorf("promotion config: %w", err)
 	}
 	data, _ := json.MarshalIndent(cfg, "", "  ")
@@ -174,7 +180,7 @@ func deployPromotion() error {
 		env   string
 		extra []string
 	}{{promoSource, nil}, {promoTarget, promo.targetEnv}} {
-		stack := stacks.StackName(prefix, d.env, "fleet")
+		stack := config.Names{Prefix: prefix, Env: d.env}.Stack(config.FleetStack)
 		out, err := runIn(root, append([]string{"GOLDEN_FLEET_CONFIG=" + promo.cfgPath}, d.extra...), cdk, "deploy", stack,
 			"--app", "go run ./internal/configapp", "--output", filepath.Join(workDir, "cdk.out-"+d.env),
 			"--method=direct", "--require-approval", "never", "--progress", "events", "--no-notices")
@@ -185,12 +191,24 @@ func deployPromotion() error {
 	if promo.srcGroup, err = groupOf(ctx, aws_, promoSource); err != nil {
 		return err
 	}
-	promo.dstGroup, err = groupOf(ctx, promo.target, promoTarget)
-	return err
+	if promo.dstGroup, err = groupOf(ctx, promo.target, promoTarget); err != nil {
+		return err
+	}
+	p, err := promo.target.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(dstParam)})
+	if err != nil {
+		return fmt.Errorf("%s in %s after the deploy: %w", dstParam, targetAccount, err)
+	}
+	promo.dstAfterDeploy = *p.Parameter
+	seed, err := promo.target.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(dst.WithDefaults().Fleet.SeedImage)})
+	if err != nil {
+		return fmt.Errorf("the seed %s in %s: %w", dst.WithDefaults().Fleet.SeedImage, targetAccount, err)
+	}
+	promo.dstSeed = aws.ToString(seed.Parameter.Value)
+	return nil
 }
 
 func groupOf(ctx context.Context, c awsClients, env string) (string, error) {
-	name := stacks.StackName(prefix, env, "fleet")
+	name := config.Names{Prefix: prefix, Env: env}.Stack(config.FleetStack)
 	st, err := c.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	if err != nil {
 		return "", fmt.Errorf("describe %s: %w", name, err)
@@ -230,7 +248,7 @@ func sourceBuild(t *testing.T) string {
 	_, err = aws_.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{ami}, Tags: []ec2types.Tag{
 		{Key: aws.String("Ec2ImageBuilderArn"), Value: aws.String(fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image/%s-src-golden-ami-e2e/1.0.0/%d", region, account, prefix, promo.builds))},
 		{Key: aws.String("CreatedBy"), Value: aws.String("EC2 Image Builder")},
-		{Key: aws.String(config.TagEnvironment), Value: aws.String(promoSource)},
+		{Key: aws.String(config.EnvironmentTagKey), Value: aws.String(promoSource)},
 	}})
 	if err != nil {
 		t.Fatalf("tag %s: %v", ami, err)
@@ -295,6 +313,28 @@ func soaked(t *testing.T, ami string) {
 		t.Fatalf("source replacement runs %s, want %s", r.image, ami)
 	}
 	time.Sleep(soakTime + time.Second)
+}
+
+// The target bakes nothing, and its deploy made no golden AMI: the
+// create-only seed writer (Custom::GoldenAmiSeed, run by the emulator in
+// the stack's account, S9) put the seed into the target's golden
+// parameter, once, and the target's instances run it.
+func TestTheTargetsGoldenParameterStartsAtTheSeed(t *testing.T) {
+	setupPromotion(t)
+	if got := aws.ToString(promo.dstAfterDeploy.Value); got != promo.dstSeed || promo.dstAfterDeploy.Version != 1 {
+		t.Errorf("after the deploy %s in %s held %q (version %d), want the seed %s written once", dstParam, targetAccount, got, promo.dstAfterDeploy.Version, promo.dstSeed)
+	}
+	inAccount(promo.target, func() {
+		ids, _ := groupInstances(t, promo.dstGroup)
+		if len(ids) == 0 {
+			t.Fatalf("%s has no instance in service", promo.dstGroup)
+		}
+		for _, id := range ids {
+			if i := describeInstance(t, id); i.image != promo.dstSeed {
+				t.Errorf("target instance %s runs %s, want the seed %s", id, i.image, promo.dstSeed)
+			}
+		}
+	})
 }
 
 func TestAPromotionThatFailsAGateChangesNothing(t *testing.T) {
@@ -383,14 +423,14 @@ func TestAPromotionCopiesTheAMIIntoTheTargetAndItsReplacementsRunIt(t *testing.T
 	for _, tg := range img.Images[0].Tags {
 		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 	}
-	for k, want := range map[string]string{config.TagPromotedFromAMI: x, config.TagPromotedFromEnvironment: promoSource, config.TagEnvironment: promoTarget,
-		config.TagPromotionGates: "image-tests=overridden soak=passed vulnerabilities=overridden"} {
+	for k, want := range map[string]string{config.PromotedFromAMITagKey: x, config.PromotedFromEnvironmentTagKey: promoSource, config.EnvironmentTagKey: promoTarget,
+		config.PromotionGatesTagKey: "image-tests=overridden soak=passed vulnerabilities=overridden"} {
 		if tags[k] != want {
 			t.Errorf("tag %s = %q, want %q", k, tags[k], want)
 		}
 	}
-	if !strings.Contains(tags[config.TagPromotionOverride], "no Image Builder") || !strings.Contains(tags[config.TagPromotedBy], targetAccount) {
-		t.Errorf("override %q, promoted-by %q: want the reason and the caller in %s", tags[config.TagPromotionOverride], tags[config.TagPromotedBy], targetAccount)
+	if !strings.Contains(tags[config.PromotionOverrideTagKey], "no Image Builder") || !strings.Contains(tags[config.PromotedByTagKey], targetAccount) {
+		t.Errorf("override %q, promoted-by %q: want the reason and the caller in %s", tags[config.PromotionOverrideTagKey], tags[config.PromotedByTagKey], targetAccount)
 	}
 
 	// The target's next launches run the promoted copy.

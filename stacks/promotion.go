@@ -40,17 +40,15 @@ type PromotionPieces struct {
 	CrossAccount []promotion.Promoted
 }
 
+// promotionPieces computes every environment's pieces; cfg is what
+// config.Validate returned (defaults applied).
 func promotionPieces(cfg config.App) map[string]PromotionPieces {
 	out := map[string]PromotionPieces{}
 	host := map[string]string{} // account -> environment holding its role
 	for _, env := range cfg.Environments {
-		pieces := out[env.Name]
-		pieces.Cfg = cfg
-		pieces.Targets = cfg.PromotesTo(env.Name)
-		out[env.Name] = pieces
+		out[env.Name] = PromotionPieces{Cfg: cfg, Targets: cfg.PromotesTo(env.Name)}
 	}
-	for _, raw := range cfg.Environments {
-		env := raw.WithDefaults()
+	for _, env := range cfg.Environments {
 		if env.Promotion == nil {
 			continue
 		}
@@ -65,23 +63,25 @@ func promotionPieces(cfg config.App) map[string]PromotionPieces {
 		pieces := out[h]
 		pieces.CrossAccount = append(pieces.CrossAccount, promotion.Promoted{
 			Region:        env.Region,
-			ParameterName: GoldenParameterName(cfg.Prefix, env.Name),
+			ParameterName: cfg.NamesOf(env).GoldenParameter(),
 			KmsKeyArn:     env.Fleet.KmsKeyArn,
 			From: promotion.Source{Account: source.Account, Region: source.Region,
-				KeyAlias: cfg.PromotionNames(source.Name, env.Name).AmiKeyAlias},
+				KeyAlias: cfg.NamesOf(source).AmiKeyAlias()},
 		})
 		out[h] = pieces
 	}
 	return out
 }
 
-// addPromotionSourceToFactory adds, when env is a promotion source, the
-// AMI key (returned: the recipe encrypts with it), the execution role and
-// one distribution configuration per target.
-func addPromotionSourceToFactory(stack awscdk.Stack, env config.Environment, pieces PromotionPieces) awskms.IKey {
+// addPromotionSourceToFactory adds to s, when env is a promotion source,
+// the AMI key (returned: the recipe encrypts with it), the execution role
+// and one distribution configuration per target. It returns nil when env
+// is no promotion source.
+func addPromotionSourceToFactory(s *ImageFactoryStack, names config.Names, env config.Environment, pieces PromotionPieces) awskms.IKey {
 	if len(pieces.Targets) == 0 {
 		return nil
 	}
+	stack := s.Stack
 	var accounts []string
 	var sameAccount []*string
 	for _, t := range pieces.Targets {
@@ -89,64 +89,76 @@ func addPromotionSourceToFactory(stack awscdk.Stack, env config.Environment, pie
 			accounts = append(accounts, t.Account)
 		} else {
 			sameAccount = append(sameAccount, stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Region: jsii.String(t.Region),
-				Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(GoldenParameterName(pieces.Cfg.Prefix, t.Name), "/"))}))
+				Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(pieces.Cfg.NamesOf(t).GoldenParameter(), "/"))}))
 		}
 	}
-	names := pieces.Cfg.PromotionNames(env.Name, "")
-	key := promotion.NewAmiKey(stack, "AmiKey", promotion.AmiKeyProps{Alias: names.AmiKeyAlias, TargetAccounts: accounts})
-	promotion.NewExecutionRole(stack, "PromotionExecutionRole", promotion.ExecutionRoleProps{
-		RoleName:              names.ExecutionRole,
+	s.AmiKey = promotion.NewAmiKey(stack, "AmiKey", promotion.AmiKeyProps{Alias: names.AmiKeyAlias(), TargetAccounts: accounts})
+	s.PromotionExecutionRole = promotion.NewExecutionRole(stack, "PromotionExecutionRole", promotion.ExecutionRoleProps{
+		RoleName:              names.PromotionExecutionRole(),
 		SameAccountParameters: sameAccount,
 	})
 	for _, t := range pieces.Targets {
-		n := pieces.Cfg.PromotionNames(env.Name, t.Name)
-		tags := map[string]string{config.TagEnvironment: t.Name, config.TagPromotedFromEnvironment: env.Name}
+		tags := map[string]string{config.EnvironmentTagKey: t.Name, config.PromotedFromEnvironmentTagKey: env.Name}
 		for k, v := range t.Tags {
 			tags[k] = v
 		}
-		promotion.NewDistribution(stack, "PromoteTo-"+t.Name, promotion.DistributionProps{
-			Name:    n.Distribution,
-			AmiName: pieces.Cfg.Prefix + "-" + t.Name,
+		target := pieces.Cfg.NamesOf(t)
+		d := promotion.NewDistribution(stack, "PromoteTo-"+t.Name, promotion.DistributionProps{
+			Name:    names.PromotionDistribution(t.Name),
+			AmiName: target.AMI(),
 			Target: promotion.Target{Name: t.Name, Account: t.Account, Region: t.Region,
-				ParameterName: GoldenParameterName(pieces.Cfg.Prefix, t.Name), KmsKeyArn: t.Fleet.KmsKeyArn, AmiTags: tags},
+				ParameterName: target.GoldenParameter(), KmsKeyArn: t.Fleet.KmsKeyArn, AmiTags: tags},
 		})
+		s.PromotionDistributions = append(s.PromotionDistributions, d)
 	}
-	return key.Resource
+	return s.AmiKey.Key
 }
 
 // addPromotionToFleet adds the source's access roles and the target
 // account's cross-account distribution role to a fleet stack.
 func addPromotionToFleet(s *FleetStack, env config.Environment, pieces PromotionPieces) {
+	names := pieces.Cfg.NamesOf(env)
 	for _, t := range pieces.Targets {
 		if t.Account == env.Account {
 			continue // fleetctl uses the caller's own permissions
 		}
-		n := pieces.Cfg.PromotionNames(env.Name, t.Name)
 		r := promotion.NewAccessRole(s.Stack, "PromotionAccess-"+t.Name, promotion.AccessRoleProps{
-			RoleName:          n.AccessRole,
+			RoleName:          names.PromotionAccessRole(t.Name),
 			TargetAccount:     t.Account,
-			FleetStackName:    n.SourceFleetStack,
+			FleetStackName:    names.Stack(config.FleetStack),
 			ParameterName:     s.Golden.ParameterName(),
-			AmiTag:            [2]string{config.TagEnvironment, env.Name},
-			Distribution:      n.Distribution,
-			ExecutionRoleName: n.ExecutionRole,
+			AmiTag:            [2]string{config.EnvironmentTagKey, env.Name},
+			Distribution:      names.PromotionDistribution(t.Name),
+			ExecutionRoleName: names.PromotionExecutionRole(),
 		})
-		s.PromotionAccess = append(s.PromotionAccess, r.Resource)
+		s.PromotionAccess = append(s.PromotionAccess, r)
 	}
 	if len(pieces.CrossAccount) > 0 {
 		s.CrossAccountDistribution = promotion.NewCrossAccountRole(s.Stack, "CrossAccountDistribution", promotion.CrossAccountRoleProps{
 			RoleName: config.ImageBuilderCrossAccountRoleName,
 			Promoted: pieces.CrossAccount,
-		}).Resource
+		})
 	}
 }
 
 // promotionFields are the FleetStack fields addPromotionToFleet fills.
 type promotionFields struct {
 	// PromotionAccess are the access roles of the targets in other
-	// accounts (source side).
-	PromotionAccess []awsiam.Role
+	// accounts (source side), in configuration order.
+	PromotionAccess []*promotion.AccessRole
 	// CrossAccountDistribution is the account's
 	// EC2ImageBuilderDistributionCrossAccountRole, or nil.
-	CrossAccountDistribution awsiam.Role
+	CrossAccountDistribution *promotion.CrossAccountRole
+}
+
+// promotionSourceFields are the ImageFactoryStack fields
+// addPromotionSourceToFactory fills; nil unless the environment is a
+// promotion source.
+type promotionSourceFields struct {
+	// AmiKey encrypts the AMIs the recipe builds.
+	AmiKey *promotion.AmiKey
+	// PromotionExecutionRole is the role DistributeImage runs with.
+	PromotionExecutionRole awsiam.Role
+	// PromotionDistributions, one per target, in configuration order.
+	PromotionDistributions []*promotion.Distribution
 }

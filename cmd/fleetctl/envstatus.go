@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -24,11 +22,11 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 )
 
-// fleetctl status without --stack: every environment of the
+// fleetctl status without --stack (status.go): every environment of the
 // configuration (or those given with --env), one line each.
 
-// EnvStatus is one environment's line.
-type EnvStatus struct {
+// envRow is one environment's line.
+type envRow struct {
 	Env, Account, Region string
 	// Golden is the golden AMI; Origin says where it came from.
 	Golden, Origin string
@@ -42,17 +40,17 @@ type EnvStatus struct {
 	Problem string
 }
 
-// Origin says where a golden AMI came from, from its tags: promoted from
+// originOf says where a golden AMI came from, from its tags: promoted from
 // another environment's AMI, built by this environment's pipeline, or
 // neither (the seed image, or an AMI written by hand).
-func Origin(tags map[string]string) string {
+func originOf(tags map[string]string) string {
 	switch {
-	case tags[config.TagPromotedFromAMI] != "":
-		s := fmt.Sprintf("promoted from %s %s", or(tags[config.TagPromotedFromEnvironment], "?"), tags[config.TagPromotedFromAMI])
-		if at := tags[config.TagPromotedAt]; at != "" {
+	case tags[config.PromotedFromAMITagKey] != "":
+		s := fmt.Sprintf("promoted from %s %s", or(tags[config.PromotedFromEnvironmentTagKey], "?"), tags[config.PromotedFromAMITagKey])
+		if at := tags[config.PromotedAtTagKey]; at != "" {
 			s += " at " + at
 		}
-		if o := tags[config.TagPromotionOverride]; o != "" {
+		if o := tags[config.PromotionOverrideTagKey]; o != "" {
 			s += " (override: " + o + ")"
 		}
 		return s
@@ -63,28 +61,28 @@ func Origin(tags map[string]string) string {
 	}
 }
 
-// CountInstances counts the in-service instances on the golden AMI and
+// countInstances counts the in-service instances on the golden AMI and
 // on older ones.
-func CountInstances(golden string, instances []Instance) (onGolden, older int, olderImages []string) {
+func countInstances(golden string, instances []groupInstance) (onGolden, older int, olderImages []string) {
 	for _, i := range instances {
-		if i.Lifecycle != "InService" {
+		if i.lifecycle != "InService" {
 			continue
 		}
-		if i.Image == golden {
+		if i.image == golden {
 			onGolden++
 			continue
 		}
 		older++
-		if !slices.Contains(olderImages, i.Image) {
-			olderImages = append(olderImages, i.Image)
+		if !slices.Contains(olderImages, i.image) {
+			olderImages = append(olderImages, i.image)
 		}
 	}
 	sort.Strings(olderImages)
 	return onGolden, older, olderImages
 }
 
-// FormatEnvStatus formats the lines as a table.
-func FormatEnvStatus(rows []EnvStatus, now time.Time) string {
+// formatEnvStatus formats the lines as a table.
+func formatEnvStatus(rows []envRow, now time.Time) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ENVIRONMENT\tACCOUNT/REGION\tGOLDEN AMI\tAGE\tINSTANCES\tORIGIN")
@@ -121,10 +119,10 @@ func humanAge(d time.Duration) string {
 	}
 }
 
-// ReachVia says how credentials of callerAccount reach env: directly
+// reachVia says how credentials of callerAccount reach env: directly
 // (role ""), through the promotion access role of a target in the
 // caller's account, or not at all (ok false).
-func ReachVia(cfg config.App, env config.Environment, callerAccount string) (role string, ok bool) {
+func reachVia(cfg config.App, env config.Environment, callerAccount string) (role string, ok bool) {
 	if env.Account == callerAccount {
 		return "", true
 	}
@@ -136,34 +134,14 @@ func ReachVia(cfg config.App, env config.Environment, callerAccount string) (rol
 	return "", false
 }
 
-func runEnvStatus(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	var envs repeated
-	fs.Var(&envs, "env", "environment to show (repeatable; default: every environment of the configuration)")
-	configPath := fs.String("config", "", "JSON config.App (default: the compiled-in config/environments.go)")
-	endpoint := fs.String("endpoint-url", "", "AWS endpoint URL (default: the SDK's, e.g. AWS_ENDPOINT_URL)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("status: unexpected argument %q\n%s", fs.Arg(0), usage)
-	}
-	cfg, err := loadConfig(*configPath)
-	if err != nil {
-		return err
-	}
+// runEnvStatus prints one line for each environment of cfg (those named
+// in envs, or all). base holds the caller's credentials; environments in
+// other accounts are read through a promotion access role.
+func runEnvStatus(ctx context.Context, base aws.Config, cfg config.App, envs []string, out io.Writer) error {
 	for _, e := range envs {
 		if _, ok := cfg.Environment(e); !ok {
-			return fmt.Errorf("--env %q: no such environment", e)
+			return fmt.Errorf("--env %s: no such environment: want one of %s", e, strings.Join(environmentNames(cfg), ", "))
 		}
-	}
-	var opts []func(*awsconfig.LoadOptions) error
-	if *endpoint != "" {
-		opts = append(opts, awsconfig.WithBaseEndpoint(*endpoint))
-	}
-	base, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return fmt.Errorf("AWS configuration: %w", err)
 	}
 	if base.Region == "" {
 		base.Region = cfg.Environments[0].Region // STS answers in any region
@@ -173,14 +151,13 @@ func runEnvStatus(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("who am I (sts:GetCallerIdentity): %w", err)
 	}
 	caller := aws.ToString(id.Account)
-	var rows []EnvStatus
-	for _, raw := range cfg.Environments {
-		env := raw.WithDefaults()
+	var rows []envRow
+	for _, env := range cfg.Environments {
 		if len(envs) > 0 && !slices.Contains(envs, env.Name) {
 			continue
 		}
-		row := EnvStatus{Env: env.Name, Account: env.Account, Region: env.Region}
-		role, ok := ReachVia(cfg, env, caller)
+		row := envRow{Env: env.Name, Account: env.Account, Region: env.Region}
+		role, ok := reachVia(cfg, env, caller)
 		if !ok {
 			row.Problem = fmt.Sprintf("not reachable with credentials of account %s: run with credentials of %s", caller, env.Account)
 			rows = append(rows, row)
@@ -193,21 +170,30 @@ func runEnvStatus(ctx context.Context, args []string, out io.Writer) error {
 			c.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), r.String()))
 		}
 		s := &status{cfn: cloudformation.NewFromConfig(c), ssm: ssm.NewFromConfig(c), ec2: ec2.NewFromConfig(c), asg: autoscaling.NewFromConfig(c)}
-		rows = append(rows, envStatus(ctx, s, ec2.NewFromConfig(c), cfg.FleetStackName(env.Name), row))
+		rows = append(rows, envStatus(ctx, s, ec2.NewFromConfig(c), cfg.NamesOf(env).Stack(config.FleetStack), row))
 	}
-	fmt.Fprint(out, FormatEnvStatus(rows, time.Now()))
+	fmt.Fprint(out, formatEnvStatus(rows, time.Now()))
 	return nil
+}
+
+// environmentNames lists the names of cfg's environments.
+func environmentNames(cfg config.App) []string {
+	var names []string
+	for _, e := range cfg.Environments {
+		names = append(names, e.Name)
+	}
+	return names
 }
 
 // envStatus fills row from the environment's fleet stack, golden
 // parameter, AMI and group.
-func envStatus(ctx context.Context, s *status, images ec2.DescribeImagesAPIClient, stack string, row EnvStatus) EnvStatus {
-	fail := func(err error) EnvStatus { row.Problem = err.Error(); return row }
+func envStatus(ctx context.Context, s *status, images ec2.DescribeImagesAPIClient, stack string, row envRow) envRow {
+	fail := func(err error) envRow { row.Problem = err.Error(); return row }
 	outs, err := stackOutputs(ctx, s.cfn, stack)
 	if err != nil {
 		return fail(err)
 	}
-	row.Golden, err = parameterValue(ctx, s.ssm, outs.GoldenAmiParameter)
+	row.Golden, err = parameterValue(ctx, s.ssm, outs.goldenAmiParameter)
 	if err != nil {
 		return fail(err)
 	}
@@ -218,37 +204,17 @@ func envStatus(ctx context.Context, s *status, images ec2.DescribeImagesAPIClien
 	case len(img.Images) != 1:
 		row.Origin = "the AMI does not exist"
 	default:
-		row.Origin = Origin(tagMap(img.Images[0].Tags))
+		row.Origin = originOf(tagMap(img.Images[0].Tags))
 		row.Created, _ = time.Parse(time.RFC3339, aws.ToString(img.Images[0].CreationDate))
 	}
-	g, err := s.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{outs.AutoScalingGroupName}})
-	if err != nil || len(g.AutoScalingGroups) != 1 {
-		return fail(fmt.Errorf("group %s: %v", outs.AutoScalingGroupName, err))
+	group, err := describeGroup(ctx, s.asg, outs.autoScalingGroupName)
+	if err != nil {
+		return fail(err)
 	}
-	var instances []Instance
-	var ids []string
-	for _, i := range g.AutoScalingGroups[0].Instances {
-		instances = append(instances, Instance{ID: aws.ToString(i.InstanceId), Lifecycle: string(i.LifecycleState)})
-		ids = append(ids, aws.ToString(i.InstanceId))
+	instances, err := instancesOf(ctx, s.ec2, group)
+	if err != nil {
+		return fail(err)
 	}
-	if len(ids) > 0 {
-		byID := map[string]string{}
-		pg := ec2.NewDescribeInstancesPaginator(s.ec2, &ec2.DescribeInstancesInput{InstanceIds: ids})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				return fail(fmt.Errorf("instances of %s: %w", outs.AutoScalingGroupName, err))
-			}
-			for _, r := range page.Reservations {
-				for _, i := range r.Instances {
-					byID[aws.ToString(i.InstanceId)] = aws.ToString(i.ImageId)
-				}
-			}
-		}
-		for k := range instances {
-			instances[k].Image = byID[instances[k].ID]
-		}
-	}
-	row.OnGolden, row.Older, row.OlderImages = CountInstances(row.Golden, instances)
+	row.OnGolden, row.Older, row.OlderImages = countInstances(row.Golden, instances)
 	return row
 }

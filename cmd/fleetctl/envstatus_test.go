@@ -13,24 +13,24 @@ func TestOriginSaysWhereTheGoldenAMICameFrom(t *testing.T) {
 		tags map[string]string
 		want string
 	}{
-		{map[string]string{config.TagPromotedFromAMI: x, config.TagPromotedFromEnvironment: "dev", config.TagPromotedAt: "2025-03-10T12:00:00Z"},
+		{map[string]string{config.PromotedFromAMITagKey: x, config.PromotedFromEnvironmentTagKey: "dev", config.PromotedAtTagKey: "2025-03-10T12:00:00Z"},
 			"promoted from dev " + x + " at 2025-03-10T12:00:00Z"},
-		{map[string]string{config.TagPromotedFromAMI: x, config.TagPromotedFromEnvironment: "dev", config.TagPromotionOverride: "soak skipped: hotfix"},
+		{map[string]string{config.PromotedFromAMITagKey: x, config.PromotedFromEnvironmentTagKey: "dev", config.PromotionOverrideTagKey: "soak skipped: hotfix"},
 			"promoted from dev " + x + " (override: soak skipped: hotfix)"},
 		{map[string]string{"Ec2ImageBuilderArn": ibArn}, "built here (" + ibArn + ")"},
 		{map[string]string{}, "neither built nor promoted: the seed image, or written by hand"},
 	} {
-		if got := Origin(tc.tags); got != tc.want {
+		if got := originOf(tc.tags); got != tc.want {
 			t.Errorf("Origin(%v) = %q, want %q", tc.tags, got, tc.want)
 		}
 	}
 }
 
 func TestCountInstancesSeparatesTheGoldenAMIFromOlderOnes(t *testing.T) {
-	on, older, images := CountInstances(y, []Instance{
-		{ID: "i-1", Lifecycle: "InService", Image: y}, {ID: "i-2", Lifecycle: "InService", Image: x},
-		{ID: "i-3", Lifecycle: "InService", Image: seed}, {ID: "i-4", Lifecycle: "InService", Image: x},
-		{ID: "i-5", Lifecycle: "Terminating", Image: x},
+	on, older, images := countInstances(y, []groupInstance{
+		{id: "i-1", lifecycle: "InService", image: y}, {id: "i-2", lifecycle: "InService", image: x},
+		{id: "i-3", lifecycle: "InService", image: seed}, {id: "i-4", lifecycle: "InService", image: x},
+		{id: "i-5", lifecycle: "Terminating", image: x},
 	})
 	if on != 1 || older != 3 || strings.Join(images, ",") != seed+","+x {
 		t.Errorf("got %d golden, %d older %v; want 1 golden, 3 older [%s %s] (terminating instances not counted)", on, older, images, seed, x)
@@ -54,7 +54,7 @@ func TestStatusReachesASourceThroughTheAccessRole(t *testing.T) {
 		{prod, dev.Account, "", false}, // nothing in prod trusts dev
 		{local, prod.Account, "", false},
 	} {
-		role, ok := ReachVia(cfg, tc.env, tc.caller)
+		role, ok := reachVia(cfg, tc.env, tc.caller)
 		if role != tc.role || ok != tc.ok {
 			t.Errorf("%s from account %s: (%q, %v), want (%q, %v)", tc.env.Name, tc.caller, role, ok, tc.role, tc.ok)
 		}
@@ -63,7 +63,7 @@ func TestStatusReachesASourceThroughTheAccessRole(t *testing.T) {
 
 func TestEnvStatusTableHasOneLinePerEnvironment(t *testing.T) {
 	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
-	text := FormatEnvStatus([]EnvStatus{
+	text := formatEnvStatus([]envRow{
 		{Env: "dev", Account: "111111111111", Region: "eu-west-1", Golden: x, Origin: "built here (arn)", Created: now.Add(-50 * time.Hour), OnGolden: 2},
 		{Env: "prod", Account: "222222222222", Region: "eu-west-1", Golden: y, Origin: "promoted from dev " + x, Created: now.Add(-90 * time.Minute),
 			OnGolden: 1, Older: 2, OlderImages: []string{seed}},

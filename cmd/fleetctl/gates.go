@@ -15,7 +15,7 @@ import (
 // that justify it.
 
 // GateResult is one gate's verdict with its evidence.
-type GateResult struct {
+type gateResult struct {
 	Name     string
 	Passed   bool
 	Evidence []string
@@ -24,7 +24,7 @@ type GateResult struct {
 }
 
 // Outcome is "passed", "failed" or "overridden".
-func (g GateResult) Outcome() string {
+func (g gateResult) Outcome() string {
 	switch {
 	case g.Passed:
 		return "passed"
@@ -36,7 +36,7 @@ func (g GateResult) Outcome() string {
 }
 
 // ImageRecord is what Image Builder says about the image behind an AMI.
-type ImageRecord struct {
+type imageRecord struct {
 	// Arn is the AMI's Ec2ImageBuilderArn tag; empty when it has none (the
 	// seed image, an AMI made by hand).
 	Arn string
@@ -55,8 +55,8 @@ type ImageRecord struct {
 // ImageTestsGate passes when the AMI is an Image Builder image whose
 // tests were enabled and which ended AVAILABLE: Image Builder marks an
 // image whose tests fail FAILED and does not distribute it.
-func ImageTestsGate(ami string, r ImageRecord) GateResult {
-	g := GateResult{Name: config.GateImageTests}
+func imageTestsGate(ami string, r imageRecord) gateResult {
+	g := gateResult{Name: config.GateImageTests}
 	switch {
 	case r.Arn == "":
 		g.Evidence = []string{fmt.Sprintf("%s has no Ec2ImageBuilderArn tag: not an Image Builder image (a seed or hand-made AMI), so no test ran on it", ami)}
@@ -81,15 +81,15 @@ func reason(r string) string {
 }
 
 // Finding is one vulnerability finding of an image scan.
-type Finding struct {
+type finding struct {
 	Severity, Title string
 }
 
 // VulnerabilitiesGate passes when image scanning is off (nothing to
 // check), or when the scan completed and no finding is above max. An
 // UNTRIAGED finding always fails: its severity is unknown.
-func VulnerabilitiesGate(r ImageRecord, findings []Finding, findingsErr error, max string) GateResult {
-	g := GateResult{Name: config.GateVulnerabilities}
+func vulnerabilitiesGate(r imageRecord, findings []finding, findingsErr error, max string) gateResult {
+	g := gateResult{Name: config.GateVulnerabilities}
 	limit, _ := config.SeverityRank(max)
 	switch {
 	case r.Arn == "":
@@ -110,12 +110,12 @@ func VulnerabilitiesGate(r ImageRecord, findings []Finding, findingsErr error, m
 		return g
 	}
 	counts := map[string]int{}
-	var above []Finding
+	var above []finding
 	for _, f := range findings {
 		sev := strings.ToUpper(f.Severity)
 		counts[sev]++
 		if rank, ok := config.SeverityRank(sev); !ok || rank > limit {
-			above = append(above, Finding{Severity: sev, Title: f.Title})
+			above = append(above, finding{Severity: sev, Title: f.Title})
 		}
 	}
 	noun := "findings"
@@ -171,21 +171,21 @@ func or(s, def string) string {
 }
 
 // FleetInstance is one instance of the source's Auto Scaling group.
-type FleetInstance struct {
+type fleetInstance struct {
 	ID, Lifecycle, Health, Image string
 	Launched                     time.Time
 }
 
 // Alarm is one CloudWatch alarm of the source's fleet.
-type Alarm struct {
+type alarm struct {
 	Name, State string
 }
 
 // FleetSample is the source fleet as the soak gate sees it.
-type FleetSample struct {
+type fleetSample struct {
 	Group     string
-	Instances []FleetInstance
-	Alarms    []Alarm
+	Instances []fleetInstance
+	Alarms    []alarm
 	// Err is why the group, its instances or its alarms could not be read.
 	Err error
 }
@@ -194,8 +194,8 @@ type FleetSample struct {
 // soak (the oldest in-service instance running it was launched that long
 // ago), every instance of the group is InService and Healthy, and no
 // alarm of the fleet is in ALARM.
-func SoakGate(ami string, soak time.Duration, now time.Time, f FleetSample) GateResult {
-	g := GateResult{Name: config.GateSoak}
+func soakGate(ami string, soak time.Duration, now time.Time, f fleetSample) gateResult {
+	g := gateResult{Name: config.GateSoak}
 	if f.Err != nil {
 		g.Evidence = []string{fmt.Sprintf("the fleet could not be read: %v", f.Err)}
 		return g
@@ -249,7 +249,7 @@ func SoakGate(ami string, soak time.Duration, now time.Time, f FleetSample) Gate
 // ApplyOverrides marks the failed gates named in overrides as overridden
 // and returns the names of the gates that still fail, and notes on
 // overrides that were not needed.
-func ApplyOverrides(gates []GateResult, overrides []string) (refused []string, notes []string) {
+func applyOverrides(gates []gateResult, overrides []string) (refused []string, notes []string) {
 	for k := range gates {
 		g := &gates[k]
 		if !slices.Contains(overrides, g.Name) {
@@ -268,7 +268,7 @@ func ApplyOverrides(gates []GateResult, overrides []string) (refused []string, n
 }
 
 // CheckOverrides validates --override and --reason before anything runs.
-func CheckOverrides(overrides []string, reason string) error {
+func checkOverrides(overrides []string, reason string) error {
 	for _, o := range overrides {
 		if !slices.Contains(config.Gates, o) {
 			return fmt.Errorf("--override %q: want one of %s", o, strings.Join(config.Gates, ", "))

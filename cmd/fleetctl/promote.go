@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -35,90 +32,83 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 )
 
-// fleetctl promote --from SOURCE --to TARGET: copy the source
-// environment's current golden AMI into the target, behind gates. See the
-// usage text and the README's promotion section.
-
-const promoteUsage = `usage: fleetctl promote --from <env> --to <env> [--dry-run] [--copy-with imagebuilder|ec2]
-                        [--override GATE]... [--reason TEXT] [--wait DURATION] [--config FILE] [--endpoint-url URL]
-
-Runs with credentials for the target's account; reaches the source's account
-through the access role golden-fleet creates there (<prefix>-<from>-promote-to-<to>).
-Gates: image-tests, soak, vulnerabilities. A failed gate refuses the promotion and
-changes nothing; --override GATE --reason TEXT skips it and records who and why.
---copy-with imagebuilder (default) runs Image Builder's DistributeImage with the
-promotion's distribution configuration; --copy-with ec2 shares the AMI and copies it
-with ec2:CopyImage (no Image Builder needed: the local emulator, a region without it).
-`
+// promoteCommand copies the source environment's current golden AMI into
+// the target, behind gates. See the README's promotion section.
+var promoteCommand = command{
+	name:     "promote",
+	synopsis: "--from <env> --to <env> [--dry-run] [--copy-with imagebuilder|ec2] [--override GATE --reason TEXT]",
+	summary: "copy the source environment's golden AMI into the target behind the gates\n" +
+		"image-tests, soak and vulnerabilities, tag it with its record, then write\n" +
+		"the target's golden AMI parameter. Runs with credentials of the target's\n" +
+		"account; reaches the source's through the access role the app creates\n" +
+		"there (<prefix>-<from>-promote-to-<to>). A failed gate refuses and changes\n" +
+		"nothing; --override GATE --reason TEXT skips it and records who and why.\n" +
+		"--copy-with imagebuilder (default) runs Image Builder's DistributeImage;\n" +
+		"ec2 shares the AMI and copies it with ec2:CopyImage. Regions come from\n" +
+		"the configuration (--region is not used)",
+	required: []string{"from", "to"},
+	declare: func(fs *flag.FlagSet) runFunc {
+		o := declarePromoteFlags(fs)
+		configFile := declareConfigFlags(fs)
+		return func(ctx context.Context, base aws.Config, out io.Writer) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			cfg, err := configFile.load()
+			if err != nil {
+				return err
+			}
+			return runPromote(ctx, base, cfg, *o, out)
+		}
+	},
+}
 
 // Copy methods.
 const (
-	CopyWithImageBuilder = "imagebuilder"
-	CopyWithEC2          = "ec2"
+	copyWithImageBuilder = "imagebuilder"
+	copyWithEC2          = "ec2"
 )
 
 type promoteOptions struct {
-	from, to, copyWith, reason, configPath, endpoint string
-	overrides                                        []string
-	dryRun                                           bool
-	wait                                             time.Duration
+	from, to, copyWith, reason string
+	overrides                  []string
+	dryRun                     bool
+	wait                       time.Duration
 }
 
+// repeated is a flag that may be given more than once, each value a
+// comma-separated list.
 type repeated []string
 
 func (r *repeated) String() string     { return strings.Join(*r, ",") }
 func (r *repeated) Set(v string) error { *r = append(*r, strings.Split(v, ",")...); return nil }
 
-func parsePromote(args []string) (promoteOptions, error) {
-	var o promoteOptions
-	fs := flag.NewFlagSet("promote", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+// declarePromoteFlags declares promote's own flags on fs; the options
+// hold their values once fs is parsed.
+func declarePromoteFlags(fs *flag.FlagSet) *promoteOptions {
+	o := &promoteOptions{}
 	fs.StringVar(&o.from, "from", "", "environment whose golden AMI is promoted (required)")
 	fs.StringVar(&o.to, "to", "", "environment that receives it (required)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "check the gates and print the plan; change nothing")
-	fs.StringVar(&o.copyWith, "copy-with", CopyWithImageBuilder, "imagebuilder or ec2")
+	fs.StringVar(&o.copyWith, "copy-with", copyWithImageBuilder, "how the AMI is copied: imagebuilder or ec2")
 	fs.Var((*repeated)(&o.overrides), "override", "skip a failed gate (repeatable, or comma-separated)")
 	fs.StringVar(&o.reason, "reason", "", "why the overridden gates are skipped (required with --override)")
 	fs.DurationVar(&o.wait, "wait", time.Hour, "how long to wait for the copy")
-	fs.StringVar(&o.configPath, "config", "", "JSON config.App (default: the compiled-in config/environments.go)")
-	fs.StringVar(&o.endpoint, "endpoint-url", "", "AWS endpoint URL (default: the SDK's, e.g. AWS_ENDPOINT_URL)")
-	if err := fs.Parse(args); err != nil {
-		return o, fmt.Errorf("promote: %v\n%s", err, promoteUsage)
-	}
-	switch {
-	case fs.NArg() > 0:
-		return o, fmt.Errorf("promote: unexpected argument %q\n%s", fs.Arg(0), promoteUsage)
-	case o.from == "" || o.to == "":
-		return o, fmt.Errorf("promote: --from and --to are required\n%s", promoteUsage)
-	case o.copyWith != CopyWithImageBuilder && o.copyWith != CopyWithEC2:
-		return o, fmt.Errorf("promote: --copy-with %q: want %s or %s", o.copyWith, CopyWithImageBuilder, CopyWithEC2)
-	case o.wait <= 0:
-		return o, fmt.Errorf("promote: --wait %s: want a positive duration such as 1h", o.wait)
-	}
-	return o, CheckOverrides(o.overrides, o.reason)
+	return o
 }
 
-// loadConfig returns the configuration fleetctl works from: the file
-// given (JSON, as internal/configapp reads it) or the compiled-in one,
-// validated.
-func loadConfig(path string) (config.App, error) {
-	cfg := config.Default()
-	if path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return cfg, err
-		}
-		cfg = config.App{}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&cfg); err != nil {
-			return cfg, fmt.Errorf("%s is not a JSON config.App: %w", path, err)
-		}
+// check reports what is wrong with the options as a usage error.
+func (o promoteOptions) check() error {
+	switch {
+	case o.copyWith != copyWithImageBuilder && o.copyWith != copyWithEC2:
+		return usageError(fmt.Sprintf("--copy-with %q: want %s or %s", o.copyWith, copyWithImageBuilder, copyWithEC2))
+	case o.wait <= 0:
+		return usageError(fmt.Sprintf("--wait %s: want a positive duration such as 1h", o.wait))
 	}
-	if err := config.Validate(cfg, nil); err != nil {
-		return cfg, fmt.Errorf("the configuration is invalid:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	if err := checkOverrides(o.overrides, o.reason); err != nil {
+		return usageError(err.Error())
 	}
-	return cfg, nil
+	return nil
 }
 
 // resolvePromotion finds the two environments and checks the target
@@ -195,29 +185,16 @@ type promoter struct {
 	pollEvery time.Duration
 }
 
-func runPromote(ctx context.Context, args []string, out io.Writer) error {
-	o, err := parsePromote(args)
-	if err != nil {
-		return err
-	}
-	cfg, err := loadConfig(o.configPath)
-	if err != nil {
-		return err
-	}
+// runPromote promotes with the caller's credentials, base, which must be
+// the target account's.
+func runPromote(ctx context.Context, base aws.Config, cfg config.App, o promoteOptions, out io.Writer) error {
 	source, target, err := resolvePromotion(cfg, o.from, o.to)
 	if err != nil {
 		return err
 	}
 	names := cfg.PromotionNames(source.Name, target.Name)
-	var opts []func(*awsconfig.LoadOptions) error
-	opts = append(opts, awsconfig.WithRegion(target.Region))
-	if o.endpoint != "" {
-		opts = append(opts, awsconfig.WithBaseEndpoint(o.endpoint))
-	}
-	base, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return fmt.Errorf("AWS configuration: %w", err)
-	}
+	base = base.Copy()
+	base.Region = target.Region
 	id, err := sts.NewFromConfig(base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return fmt.Errorf("who am I (sts:GetCallerIdentity): %w", err)
@@ -288,7 +265,7 @@ func (p *promoter) run(ctx context.Context, o promoteOptions) error {
 	if err != nil {
 		return fmt.Errorf("target %s: %w", p.target.Name, err)
 	}
-	amiX, err := parameterValue(ctx, p.src.ssm, srcOuts.GoldenAmiParameter)
+	amiX, err := parameterValue(ctx, p.src.ssm, srcOuts.goldenAmiParameter)
 	if err != nil {
 		return fmt.Errorf("source %s: %w", p.source.Name, err)
 	}
@@ -296,14 +273,14 @@ func (p *promoter) run(ctx context.Context, o promoteOptions) error {
 	if err != nil {
 		return err
 	}
-	current, err := parameterValue(ctx, p.dst.ssm, dstOuts.GoldenAmiParameter)
+	current, err := parameterValue(ctx, p.dst.ssm, dstOuts.goldenAmiParameter)
 	if err != nil {
 		return fmt.Errorf("target %s: %w", p.target.Name, err)
 	}
 	fmt.Fprintf(p.out, "promote %s -> %s\n", p.source.Name, p.target.Name)
 	fmt.Fprintf(p.out, "  source %s (%s, %s): %s = %s (%s, created %s)\n", p.source.Name, p.source.Account, p.source.Region,
-		srcOuts.GoldenAmiParameter, amiX, img.name, img.created)
-	fmt.Fprintf(p.out, "  target %s (%s, %s): %s = %s\n", p.target.Name, p.target.Account, p.target.Region, dstOuts.GoldenAmiParameter, current)
+		srcOuts.goldenAmiParameter, amiX, img.name, img.created)
+	fmt.Fprintf(p.out, "  target %s (%s, %s): %s = %s\n", p.target.Name, p.target.Account, p.target.Region, dstOuts.goldenAmiParameter, current)
 
 	copies, err := p.copiesInTarget(ctx, amiX)
 	if err != nil {
@@ -314,10 +291,10 @@ func (p *promoter) run(ctx context.Context, o promoteOptions) error {
 		return nil
 	}
 
-	gates := p.checkGates(ctx, amiX, img, srcOuts.AutoScalingGroupName)
-	refused, notes := ApplyOverrides(gates, o.overrides)
+	gates := p.checkGates(ctx, amiX, img, srcOuts.autoScalingGroupName)
+	refused, notes := applyOverrides(gates, o.overrides)
 	fmt.Fprintln(p.out, "gates:")
-	fmt.Fprint(p.out, GateReport(gates))
+	fmt.Fprint(p.out, gateReport(gates))
 	for _, n := range notes {
 		fmt.Fprintln(p.out, "  note:", n)
 	}
@@ -330,10 +307,10 @@ func (p *promoter) run(ctx context.Context, o promoteOptions) error {
 	if len(copies) > 0 {
 		existing = copies[0]
 	}
-	plan := PlanPromotion(PlanInput{
+	plan := planPromotion(planInput{
 		Cfg: p.cfg, Source: p.source, Target: p.target, SourceAMI: amiX, Snapshots: img.snapshots,
-		TargetParameter: dstOuts.GoldenAmiParameter, TargetCurrent: current, CopyWith: o.copyWith, Existing: existing,
-		Wait: o.wait, Tags: PromotionTags(p.target, p.source.Name, amiX, gates, p.now(), p.by, o.reason),
+		TargetParameter: dstOuts.goldenAmiParameter, TargetCurrent: current, CopyWith: o.copyWith, Existing: existing,
+		Wait: o.wait, Tags: promotionTags(p.target, p.source.Name, amiX, gates, p.now(), p.by, o.reason),
 	})
 	fmt.Fprintln(p.out, "plan:")
 	for i, s := range plan.Steps {
@@ -381,14 +358,14 @@ func (p *promoter) describeSource(ctx context.Context, ami string) (sourceImage,
 func (p *promoter) copiesInTarget(ctx context.Context, ami string) ([]string, error) {
 	out, err := p.dst.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{
 		Owners:  []string{"self"},
-		Filters: []ec2types.Filter{{Name: aws.String("tag:" + config.TagPromotedFromAMI), Values: []string{ami}}},
+		Filters: []ec2types.Filter{{Name: aws.String("tag:" + config.PromotedFromAMITagKey), Values: []string{ami}}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("target %s: copies of %s: %w", p.target.Name, ami, err)
 	}
 	var imgs []ec2types.Image
 	for _, i := range out.Images {
-		if i.State == ec2types.ImageStateAvailable && tagMap(i.Tags)[config.TagPromotedFromAMI] == ami {
+		if i.State == ec2types.ImageStateAvailable && tagMap(i.Tags)[config.PromotedFromAMITagKey] == ami {
 			imgs = append(imgs, i)
 		}
 	}
@@ -401,8 +378,8 @@ func (p *promoter) copiesInTarget(ctx context.Context, ami string) ([]string, er
 }
 
 // checkGates collects each gate's evidence from the source account.
-func (p *promoter) checkGates(ctx context.Context, ami string, img sourceImage, group string) []GateResult {
-	rec := ImageRecord{Arn: img.tags["Ec2ImageBuilderArn"]}
+func (p *promoter) checkGates(ctx context.Context, ami string, img sourceImage, group string) []gateResult {
+	rec := imageRecord{Arn: img.tags["Ec2ImageBuilderArn"]}
 	if rec.Arn != "" {
 		out, err := p.src.ib.GetImage(ctx, &imagebuilder.GetImageInput{ImageBuildVersionArn: &rec.Arn})
 		switch {
@@ -422,21 +399,21 @@ func (p *promoter) checkGates(ctx context.Context, ami string, img sourceImage, 
 			}
 		}
 	}
-	var findings []Finding
+	var findings []finding
 	var findingsErr error
 	if rec.Err == nil && rec.ScanningEnabled && rec.ScanStatus == "COMPLETED" {
 		findings, findingsErr = p.findings(ctx, rec.Arn)
 	}
 	promo := p.target.Promotion
-	return []GateResult{
-		ImageTestsGate(ami, rec),
-		SoakGate(ami, promo.SoakTime, p.now(), p.sampleFleet(ctx, group)),
-		VulnerabilitiesGate(rec, findings, findingsErr, promo.MaxFindingSeverity),
+	return []gateResult{
+		imageTestsGate(ami, rec),
+		soakGate(ami, promo.SoakTime, p.now(), p.sampleFleet(ctx, group)),
+		vulnerabilitiesGate(rec, findings, findingsErr, promo.MaxFindingSeverity),
 	}
 }
 
-func (p *promoter) findings(ctx context.Context, imageArn string) ([]Finding, error) {
-	var out []Finding
+func (p *promoter) findings(ctx context.Context, imageArn string) ([]finding, error) {
+	var out []finding
 	pg := imagebuilder.NewListImageScanFindingsPaginator(p.src.ib, &imagebuilder.ListImageScanFindingsInput{
 		Filters: []ibtypes.ImageScanFindingsFilter{{Name: aws.String("imageBuildVersionArn"), Values: []string{imageArn}}},
 	})
@@ -446,7 +423,7 @@ func (p *promoter) findings(ctx context.Context, imageArn string) ([]Finding, er
 			return nil, err
 		}
 		for _, f := range page.Findings {
-			out = append(out, Finding{Severity: aws.ToString(f.Severity), Title: aws.ToString(f.Title)})
+			out = append(out, finding{Severity: aws.ToString(f.Severity), Title: aws.ToString(f.Title)})
 		}
 	}
 	return out, nil
@@ -456,8 +433,8 @@ func (p *promoter) findings(ctx context.Context, imageArn string) ([]Finding, er
 // time) and the fleet's alarms: those that watch the group
 // (AutoScalingGroupName dimension) or whose name starts with
 // "<prefix>-<env>-".
-func (p *promoter) sampleFleet(ctx context.Context, group string) FleetSample {
-	f := FleetSample{Group: group}
+func (p *promoter) sampleFleet(ctx context.Context, group string) fleetSample {
+	f := fleetSample{Group: group}
 	g, err := p.src.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
 	switch {
 	case err != nil:
@@ -469,7 +446,7 @@ func (p *promoter) sampleFleet(ctx context.Context, group string) FleetSample {
 	}
 	var ids []string
 	for _, i := range g.AutoScalingGroups[0].Instances {
-		f.Instances = append(f.Instances, FleetInstance{ID: aws.ToString(i.InstanceId), Lifecycle: string(i.LifecycleState), Health: aws.ToString(i.HealthStatus)})
+		f.Instances = append(f.Instances, fleetInstance{ID: aws.ToString(i.InstanceId), Lifecycle: string(i.LifecycleState), Health: aws.ToString(i.HealthStatus)})
 		ids = append(ids, aws.ToString(i.InstanceId))
 	}
 	if len(ids) > 0 {
@@ -509,12 +486,12 @@ func (p *promoter) sampleFleet(ctx context.Context, group string) FleetSample {
 				watches = watches || aws.ToString(d.Name) == "AutoScalingGroupName" && aws.ToString(d.Value) == group
 			}
 			if watches || strings.HasPrefix(aws.ToString(a.AlarmName), prefix) {
-				f.Alarms = append(f.Alarms, Alarm{Name: aws.ToString(a.AlarmName), State: string(a.StateValue)})
+				f.Alarms = append(f.Alarms, alarm{Name: aws.ToString(a.AlarmName), State: string(a.StateValue)})
 			}
 		}
 		for _, a := range page.CompositeAlarms {
 			if strings.HasPrefix(aws.ToString(a.AlarmName), prefix) {
-				f.Alarms = append(f.Alarms, Alarm{Name: aws.ToString(a.AlarmName), State: string(a.StateValue)})
+				f.Alarms = append(f.Alarms, alarm{Name: aws.ToString(a.AlarmName), State: string(a.StateValue)})
 			}
 		}
 	}
@@ -522,7 +499,7 @@ func (p *promoter) sampleFleet(ctx context.Context, group string) FleetSample {
 }
 
 // GateReport formats the gates, one block per gate.
-func GateReport(gates []GateResult) string {
+func gateReport(gates []gateResult) string {
 	var b strings.Builder
 	for _, g := range gates {
 		verdict := map[string]string{"passed": "PASS", "failed": "FAIL", "overridden": "FAIL, OVERRIDDEN"}[g.Outcome()]
@@ -536,7 +513,7 @@ func GateReport(gates []GateResult) string {
 
 // PromotionTags are the tags of the promoted copy: the target's own tags,
 // the environment it serves, and the record of the promotion.
-func PromotionTags(target config.Environment, sourceEnv, sourceAMI string, gates []GateResult, at time.Time, by, reason string) map[string]string {
+func promotionTags(target config.Environment, sourceEnv, sourceAMI string, gates []gateResult, at time.Time, by, reason string) map[string]string {
 	tags := map[string]string{}
 	for k, v := range target.Tags {
 		tags[k] = v
@@ -548,14 +525,14 @@ func PromotionTags(target config.Environment, sourceEnv, sourceAMI string, gates
 			skipped = append(skipped, g.Name)
 		}
 	}
-	tags[config.TagEnvironment] = target.Name
-	tags[config.TagPromotedFromAMI] = sourceAMI
-	tags[config.TagPromotedFromEnvironment] = sourceEnv
-	tags[config.TagPromotionGates] = strings.Join(outcomes, " ")
-	tags[config.TagPromotedAt] = at.UTC().Format(time.RFC3339)
-	tags[config.TagPromotedBy] = truncate(by, 256)
+	tags[config.EnvironmentTagKey] = target.Name
+	tags[config.PromotedFromAMITagKey] = sourceAMI
+	tags[config.PromotedFromEnvironmentTagKey] = sourceEnv
+	tags[config.PromotionGatesTagKey] = strings.Join(outcomes, " ")
+	tags[config.PromotedAtTagKey] = at.UTC().Format(time.RFC3339)
+	tags[config.PromotedByTagKey] = truncate(by, 256)
 	if len(skipped) > 0 {
-		tags[config.TagPromotionOverride] = truncate(strings.Join(skipped, ",")+" skipped: "+reason, 256)
+		tags[config.PromotionOverrideTagKey] = truncate(strings.Join(skipped, ",")+" skipped: "+reason, 256)
 	}
 	return tags
 }
@@ -571,7 +548,7 @@ func truncate(s string, n int) string {
 }
 
 // PlanInput is what PlanPromotion needs.
-type PlanInput struct {
+type planInput struct {
 	Cfg                            config.App
 	Source, Target                 config.Environment
 	SourceAMI                      string
@@ -586,8 +563,8 @@ type PlanInput struct {
 }
 
 // Plan is a promotion's steps, printed before anything changes.
-type Plan struct {
-	PlanInput
+type plan struct {
+	planInput
 	CrossAccount bool
 	// CopyName names a new copy (EC2 path).
 	CopyName string
@@ -595,8 +572,8 @@ type Plan struct {
 }
 
 // PlanPromotion lists what the promotion will do, in order.
-func PlanPromotion(in PlanInput) Plan {
-	p := Plan{PlanInput: in, CrossAccount: in.Source.Account != in.Target.Account}
+func planPromotion(in planInput) plan {
+	p := plan{planInput: in, CrossAccount: in.Source.Account != in.Target.Account}
 	names := in.Cfg.PromotionNames(in.Source.Name, in.Target.Name)
 	key := "the target account's default EBS key"
 	if in.Target.Fleet.KmsKeyArn != "" {
@@ -606,7 +583,7 @@ func PlanPromotion(in PlanInput) Plan {
 	switch {
 	case in.Existing != "":
 		p.Steps = append(p.Steps, fmt.Sprintf("reuse %s, a copy of %s already in %s", in.Existing, in.SourceAMI, where))
-	case in.CopyWith == CopyWithImageBuilder:
+	case in.CopyWith == copyWithImageBuilder:
 		p.Steps = append(p.Steps, fmt.Sprintf("imagebuilder:DistributeImage %s in %s/%s with distribution configuration %s and execution role %s: "+
 			"Image Builder copies it into %s, encrypted with %s, and writes %s; wait up to %s",
 			in.SourceAMI, in.Source.Account, in.Source.Region, names.Distribution, names.ExecutionRole, where, key, in.TargetParameter, in.Wait))
@@ -615,7 +592,7 @@ func PlanPromotion(in PlanInput) Plan {
 			p.Steps = append(p.Steps, fmt.Sprintf("share %s with account %s: launch permission, and create-volume permission on %s (as %s)",
 				in.SourceAMI, in.Target.Account, strings.Join(in.Snapshots, ", "), names.AccessRole))
 		}
-		p.CopyName = fmt.Sprintf("%s-%s-%s-%s", in.Cfg.Prefix, in.Target.Name, in.SourceAMI, in.Tags[config.TagPromotedAt])
+		p.CopyName = fmt.Sprintf("%s-%s-%s-%s", in.Cfg.Prefix, in.Target.Name, in.SourceAMI, in.Tags[config.PromotedAtTagKey])
 		p.CopyName = strings.NewReplacer(":", "").Replace(p.CopyName)
 		p.Steps = append(p.Steps, fmt.Sprintf("ec2:CopyImage %s from %s/%s into %s as %s, encrypted with %s; wait up to %s for it to be available",
 			in.SourceAMI, in.Source.Account, in.Source.Region, where, p.CopyName, key, in.Wait))
@@ -637,12 +614,12 @@ func PlanPromotion(in PlanInput) Plan {
 
 // execute carries the plan out. Whatever fails after a change says what
 // changed.
-func (p *promoter) execute(ctx context.Context, plan Plan, wait time.Duration) error {
+func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) error {
 	copyID := plan.Existing
 	var err error
 	switch {
 	case copyID != "":
-	case plan.CopyWith == CopyWithImageBuilder:
+	case plan.CopyWith == copyWithImageBuilder:
 		copyID, err = p.distribute(ctx, plan, wait)
 	default:
 		copyID, err = p.copyWithEC2(ctx, plan, wait)
@@ -681,7 +658,7 @@ func (p *promoter) execute(ctx context.Context, plan Plan, wait time.Duration) e
 	return nil
 }
 
-func (p *promoter) copyWithEC2(ctx context.Context, plan Plan, wait time.Duration) (string, error) {
+func (p *promoter) copyWithEC2(ctx context.Context, plan plan, wait time.Duration) (string, error) {
 	if plan.CrossAccount {
 		_, err := p.src.ec2.ModifyImageAttribute(ctx, &ec2.ModifyImageAttributeInput{
 			ImageId:          &plan.SourceAMI,
@@ -734,12 +711,12 @@ func (p *promoter) copyWithEC2(ctx context.Context, plan Plan, wait time.Duratio
 
 // clientToken makes a retried copy of the same promotion idempotent (at
 // most 64 characters).
-func clientToken(plan Plan) string {
-	sum := sha256.Sum256([]byte(plan.SourceAMI + "|" + plan.Target.Account + "|" + plan.Target.Region + "|" + plan.Tags[config.TagPromotedAt]))
+func clientToken(plan plan) string {
+	sum := sha256.Sum256([]byte(plan.SourceAMI + "|" + plan.Target.Account + "|" + plan.Target.Region + "|" + plan.Tags[config.PromotedAtTagKey]))
 	return "fleetctl-" + hex.EncodeToString(sum[:])[:32]
 }
 
-func (p *promoter) distribute(ctx context.Context, plan Plan, wait time.Duration) (string, error) {
+func (p *promoter) distribute(ctx context.Context, plan plan, wait time.Duration) (string, error) {
 	part := config.Partition(p.source.Region)
 	dist := arn.ARN{Partition: part, Service: "imagebuilder", Region: p.source.Region, AccountID: p.source.Account,
 		Resource: "distribution-configuration/" + strings.ToLower(p.names.Distribution)}
@@ -765,7 +742,7 @@ func (p *promoter) distribute(ctx context.Context, plan Plan, wait time.Duration
 		}
 		switch status {
 		case ibtypes.ImageStatusAvailable:
-			id, ok := DistributedAMI(img.Image, p.source.Account, p.target.Account, p.target.Region)
+			id, ok := distributedAMI(img.Image, p.source.Account, p.target.Account, p.target.Region)
 			if !ok {
 				return "", fmt.Errorf("distribution %s is AVAILABLE but lists no AMI in %s/%s", arnOut, p.target.Account, p.target.Region)
 			}
@@ -788,7 +765,7 @@ func (p *promoter) distribute(ctx context.Context, plan Plan, wait time.Duration
 // DistributedAMI finds the AMI a distribution made in the target's
 // account and region. An output AMI without an account id is in the
 // source's own account.
-func DistributedAMI(img *ibtypes.Image, sourceAccount, account, region string) (string, bool) {
+func distributedAMI(img *ibtypes.Image, sourceAccount, account, region string) (string, bool) {
 	if img == nil || img.OutputResources == nil {
 		return "", false
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"slices"
 	"strings"
@@ -192,7 +193,7 @@ func newWorld(t *testing.T) *world {
 		params:  map[string]string{devParam: x},
 		images: map[string]ec2types.Image{x: {ImageId: aws.String(x), State: ec2types.ImageStateAvailable, Name: aws.String("golden-fleet-dev-2025-03-08"),
 			CreationDate:        aws.String("2025-03-08T09:00:00.000Z"),
-			Tags:                []ec2types.Tag{{Key: aws.String("Ec2ImageBuilderArn"), Value: aws.String(ibArn)}, {Key: aws.String(config.TagEnvironment), Value: aws.String("dev")}},
+			Tags:                []ec2types.Tag{{Key: aws.String("Ec2ImageBuilderArn"), Value: aws.String(ibArn)}, {Key: aws.String(config.EnvironmentTagKey), Value: aws.String("dev")}},
 			BlockDeviceMappings: []ec2types.BlockDeviceMapping{{DeviceName: aws.String("/dev/xvda"), Ebs: &ec2types.EbsBlockDevice{SnapshotId: aws.String(snap)}}}}},
 		instances: map[string]ec2types.Instance{
 			"i-1": {InstanceId: aws.String("i-1"), ImageId: aws.String(x), LaunchTime: aws.Time(now.Add(-50 * time.Hour))},
@@ -229,7 +230,7 @@ func newWorld(t *testing.T) *world {
 func (w *world) promote(t *testing.T, o promoteOptions) error {
 	t.Helper()
 	if o.copyWith == "" {
-		o.copyWith = CopyWithEC2
+		o.copyWith = copyWithEC2
 	}
 	if o.wait == 0 {
 		o.wait = time.Minute
@@ -318,16 +319,16 @@ func TestAnEC2PromotionSharesCopiesTagsThenWritesTheParameter(t *testing.T) {
 	}
 	tags := tagMap(w.prod.images[copyID].Tags)
 	for k, v := range map[string]string{
-		config.TagEnvironment: "prod", config.TagPromotedFromAMI: x, config.TagPromotedFromEnvironment: "dev",
-		config.TagPromotionGates: "image-tests=passed soak=passed vulnerabilities=passed", config.TagPromotedAt: "2025-03-10T12:00:00Z",
-		config.TagPromotedBy: w.p.by, "environment": "prod",
+		config.EnvironmentTagKey: "prod", config.PromotedFromAMITagKey: x, config.PromotedFromEnvironmentTagKey: "dev",
+		config.PromotionGatesTagKey: "image-tests=passed soak=passed vulnerabilities=passed", config.PromotedAtTagKey: "2025-03-10T12:00:00Z",
+		config.PromotedByTagKey: w.p.by, "environment": "prod",
 	} {
 		if tags[k] != v {
 			t.Errorf("tag %s = %q, want %q", k, tags[k], v)
 		}
 	}
-	if _, ok := tags[config.TagPromotionOverride]; ok {
-		t.Errorf("override tag %q without an override", tags[config.TagPromotionOverride])
+	if _, ok := tags[config.PromotionOverrideTagKey]; ok {
+		t.Errorf("override tag %q without an override", tags[config.PromotionOverrideTagKey])
 	}
 }
 
@@ -339,14 +340,14 @@ func TestAnOverrideSkipsAFailedGateAndRecordsWhoAndWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	tags := tagMap(w.prod.images[w.prod.params[prodParam]].Tags)
-	if got := tags[config.TagPromotionGates]; got != "image-tests=passed soak=overridden vulnerabilities=passed" {
+	if got := tags[config.PromotionGatesTagKey]; got != "image-tests=passed soak=overridden vulnerabilities=passed" {
 		t.Errorf("gates tag %q", got)
 	}
-	if got := tags[config.TagPromotionOverride]; got != "soak skipped: "+reason {
+	if got := tags[config.PromotionOverrideTagKey]; got != "soak skipped: "+reason {
 		t.Errorf("override tag %q, want the gate and the reason", got)
 	}
-	if tags[config.TagPromotedBy] != w.p.by {
-		t.Errorf("promoted-by %q, want %q", tags[config.TagPromotedBy], w.p.by)
+	if tags[config.PromotedByTagKey] != w.p.by {
+		t.Errorf("promoted-by %q, want %q", tags[config.PromotedByTagKey], w.p.by)
 	}
 	if !strings.Contains(w.out.String(), "FAIL, OVERRIDDEN") {
 		t.Errorf("the report does not show the override:\n%s", w.out)
@@ -369,7 +370,7 @@ func TestAnImageBuilderPromotionDistributesThenTagsTheCopy(t *testing.T) {
 			}}}
 		return dist
 	}
-	if err := w.promote(t, promoteOptions{copyWith: CopyWithImageBuilder}); err != nil {
+	if err := w.promote(t, promoteOptions{copyWith: copyWithImageBuilder}); err != nil {
 		t.Fatal(err)
 	}
 	want := "DistributeImage " + x + " arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/golden-fleet-dev-promote-to-prod " +
@@ -380,7 +381,7 @@ func TestAnImageBuilderPromotionDistributesThenTagsTheCopy(t *testing.T) {
 	if !slices.Equal(w.prod.writes, []string{"CreateTags " + copyID}) {
 		t.Errorf("prod writes %q, want only the tags (the distribution wrote the parameter)", w.prod.writes)
 	}
-	if tagMap(w.prod.images[copyID].Tags)[config.TagPromotedFromAMI] != x {
+	if tagMap(w.prod.images[copyID].Tags)[config.PromotedFromAMITagKey] != x {
 		t.Errorf("the copy is not tagged with its source")
 	}
 }
@@ -422,21 +423,30 @@ func TestPromoteFollowsTheConfiguration(t *testing.T) {
 			t.Errorf("promote --from %s --to %s: %v, want %q", tc.from, tc.to, err, tc.saying)
 		}
 	}
+	// Bad flags are usage errors, reported before any AWS call.
 	for _, tc := range []struct {
 		args   []string
 		saying string
 	}{
-		{[]string{"--to", "prod"}, "--from and --to are required"},
-		{[]string{"--from", "dev", "--to", "prod", "--copy-with", "s3"}, `--copy-with "s3": want imagebuilder or ec2`},
+		{[]string{"--to", "prod"}, "promote: --from is required"},
+		{[]string{"--from", "dev", "--to", "prod", "--copy-with", "s3"}, `promote: --copy-with "s3": want imagebuilder or ec2`},
+		{[]string{"--from", "dev", "--to", "prod", "--wait", "0s"}, "promote: --wait 0s: want a positive duration"},
 		{[]string{"--from", "dev", "--to", "prod", "--override", "soak"}, "needs --reason"},
-		{[]string{"--from", "dev", "--to", "prod", "extra"}, `unexpected argument "extra"`},
+		{[]string{"--from", "dev", "--to", "prod", "extra"}, `promote: got ["extra"]: want no positional arguments`},
 	} {
-		if _, err := parsePromote(tc.args); err == nil || !strings.Contains(err.Error(), tc.saying) {
-			t.Errorf("parse %q: %v, want %q", tc.args, err, tc.saying)
+		var out strings.Builder
+		err := run(context.Background(), append([]string{"promote"}, tc.args...), &out)
+		if err == nil || !strings.Contains(err.Error(), tc.saying) || !strings.Contains(err.Error(), "usage: fleetctl promote") {
+			t.Errorf("promote %q: %v, want %q and the usage", tc.args, err, tc.saying)
 		}
 	}
-	o, err := parsePromote([]string{"--from", "dev", "--to", "prod", "--override", "soak,vulnerabilities", "--override", "image-tests", "--reason", "r"})
-	if err != nil || !slices.Equal(o.overrides, []string{"soak", "vulnerabilities", "image-tests"}) || o.copyWith != CopyWithImageBuilder {
+	fs := flag.NewFlagSet("promote", flag.ContinueOnError)
+	o := declarePromoteFlags(fs)
+	err := fs.Parse([]string{"--from", "dev", "--to", "prod", "--override", "soak,vulnerabilities", "--override", "image-tests", "--reason", "r"})
+	if err == nil {
+		err = o.check()
+	}
+	if err != nil || !slices.Equal(o.overrides, []string{"soak", "vulnerabilities", "image-tests"}) || o.copyWith != copyWithImageBuilder || o.wait != time.Hour {
 		t.Errorf("parse: %+v, %v", o, err)
 	}
 }
@@ -446,8 +456,8 @@ func TestASameAccountPromotionSharesNothing(t *testing.T) {
 	source, _ := cfg.Environment("dev")
 	target, _ := cfg.Environment("prod")
 	target.Account = source.Account
-	plan := PlanPromotion(PlanInput{Cfg: cfg, Source: source, Target: target, SourceAMI: x, CopyWith: CopyWithEC2,
-		TargetParameter: prodParam, TargetCurrent: seed, Wait: time.Hour, Tags: map[string]string{config.TagPromotedAt: "2025-03-10T12:00:00Z"}})
+	plan := planPromotion(planInput{Cfg: cfg, Source: source, Target: target, SourceAMI: x, CopyWith: copyWithEC2,
+		TargetParameter: prodParam, TargetCurrent: seed, Wait: time.Hour, Tags: map[string]string{config.PromotedAtTagKey: "2025-03-10T12:00:00Z"}})
 	if plan.CrossAccount || strings.Contains(strings.Join(plan.Steps, "\n"), "share") {
 		t.Errorf("same-account plan shares: %q", plan.Steps)
 	}

@@ -1,12 +1,15 @@
 package promotion
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/internal/servicerole"
 )
 
 // Target is an environment that promotes from the stack's environment:
@@ -47,6 +50,7 @@ type Distribution struct {
 	constructs.Construct
 	// Resource is the L1 distribution configuration.
 	Resource awsimagebuilder.CfnDistributionConfiguration
+	name     string
 }
 
 // NewDistribution creates the distribution configuration.
@@ -87,7 +91,20 @@ func NewDistribution(scope constructs.Construct, id string, props DistributionPr
 			SsmParameterConfigurations:   &[]interface{}{parameter},
 		}},
 	})
-	return &Distribution{Construct: c, Resource: res}
+	return &Distribution{Construct: c, Resource: res, name: props.Name}
+}
+
+// Name of the distribution configuration.
+func (d *Distribution) Name() *string { return jsii.String(d.name) }
+
+// Arn of the distribution configuration, built from its name (as fleetctl
+// builds it for DistributeImage).
+func (d *Distribution) Arn() *string {
+	return awscdk.Stack_Of(d.Construct).FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("imagebuilder"),
+		Resource:     jsii.String("distribution-configuration"),
+		ResourceName: jsii.String(strings.ToLower(d.name)),
+	})
 }
 
 // ExecutionRoleProps configures NewExecutionRole.
@@ -107,13 +124,13 @@ type ExecutionRoleProps struct {
 // (distribution included), plus writing the parameters of same-account
 // targets.
 func NewExecutionRole(scope constructs.Construct, id string, props ExecutionRoleProps) awsiam.Role {
-	role := awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
-		RoleName:    jsii.String(props.RoleName),
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("imagebuilder.amazonaws.com"), nil),
-		Description: jsii.String("Image Builder distributes promoted golden AMIs (DistributeImage)"),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("EC2ImageBuilderExecutionPolicy")),
-		},
+	role := servicerole.New(scope, id, servicerole.Props{
+		Service:         "imagebuilder.amazonaws.com",
+		RoleName:        props.RoleName,
+		Description:     "Image Builder distributes promoted golden AMIs (DistributeImage)",
+		ManagedPolicies: []string{"EC2ImageBuilderExecutionPolicy"},
+		WhyManaged: "EC2ImageBuilderExecutionPolicy is the policy AWS maintains for Image Builder workflows, " +
+			"distribution included; it follows the service's needs as they change",
 	})
 	if len(props.SameAccountParameters) > 0 {
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -122,11 +139,5 @@ func NewExecutionRole(scope constructs.Construct, id string, props ExecutionRole
 			Resources: &props.SameAccountParameters,
 		}))
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM4"),
-		Reason: jsii.String("EC2ImageBuilderExecutionPolicy is the policy AWS maintains for Image Builder workflows, " +
-			"distribution included; it follows the service's needs as they change"),
-		AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/EC2ImageBuilderExecutionPolicy"},
-	}}, jsii.Bool(false))
 	return role
 }

@@ -51,10 +51,13 @@ type AmiKeyProps struct {
 //     KMS key"). The target's own IAM decides which of its roles may.
 type AmiKey struct {
 	constructs.Construct
-	// Resource is the key.
-	Resource awskms.Key
+	// Resource is the L1 key, the escape hatch.
+	Resource awskms.CfnKey
+	// Key is the L2 key.
+	Key awskms.Key
 	// Alias is the key's alias.
 	Alias awskms.Alias
+	alias string
 }
 
 // NewAmiKey creates the key and its alias.
@@ -93,8 +96,14 @@ func NewAmiKey(scope constructs.Construct, id string, props AmiKeyProps) *AmiKey
 		}), jsii.Bool(false))
 	}
 	alias := key.AddAlias(jsii.String(props.Alias))
-	return &AmiKey{Construct: c, Resource: key, Alias: alias}
+	return &AmiKey{Construct: c, Resource: key.Node().DefaultChild().(awskms.CfnKey), Key: key, Alias: alias, alias: props.Alias}
 }
+
+// Name of the key: its alias, by which the target accounts find it.
+func (k *AmiKey) Name() *string { return jsii.String(k.alias) }
+
+// Arn of the key.
+func (k *AmiKey) Arn() *string { return k.Key.KeyArn() }
 
 // keyUseActions and keyGrantActions are what copying an encrypted AMI
 // across accounts needs of the source key: EBS reads the snapshots with
