@@ -11,6 +11,8 @@
 //	awsfacts.go       regions, partitions, service limits, id shapes
 //	instancetypes.go  EC2's instance types and their architectures
 //	context.go        the CDK context (availability zones of created VPCs)
+//	promotion.go      Promotion: an environment that runs AMIs promoted from
+//	                  another instead of baking; its gates and validation
 package config
 
 import "time"
