@@ -9,17 +9,21 @@ import (
 func TestNamesFollowTheDocumentedScheme(t *testing.T) {
 	n := Default().NamesOf(Environment{Name: "dev"})
 	for got, want := range map[string]string{
-		n.Base():                   "golden-fleet-dev",
-		n.Stack(NetworkStack):      "golden-fleet-dev-network",
-		n.Stack(FleetStack):        "golden-fleet-dev-fleet",
-		n.Stack(ImageFactoryStack): "golden-fleet-dev-image-factory",
-		n.GoldenParameter():        "/imagebuilder/golden-fleet/dev/golden-ami",
-		n.Pipeline():               "golden-fleet-dev-golden-ami",
-		n.Recipe():                 "golden-fleet-dev-golden-ami",
-		n.Distribution():           "golden-fleet-dev-fleet",
-		n.Infrastructure():         "golden-fleet-dev-builds",
-		n.Component("web-server"):  "golden-fleet-dev-web-server",
-		n.AMI():                    "golden-fleet-dev",
+		n.Base():                        "golden-fleet-dev",
+		n.Stack(NetworkStack):           "golden-fleet-dev-network",
+		n.Stack(FleetStack):             "golden-fleet-dev-fleet",
+		n.Stack(ImageFactoryStack):      "golden-fleet-dev-image-factory",
+		n.GoldenParameter():             "/imagebuilder/golden-fleet/dev/golden-ami",
+		n.Pipeline():                    "golden-fleet-dev-golden-ami",
+		n.Recipe():                      "golden-fleet-dev-golden-ami",
+		n.Distribution():                "golden-fleet-dev-fleet",
+		n.Infrastructure():              "golden-fleet-dev-builds",
+		n.Component("web-server"):       "golden-fleet-dev-web-server",
+		n.AMI():                         "golden-fleet-dev",
+		n.PromotionAccessRole("prod"):   "golden-fleet-dev-promote-to-prod",
+		n.PromotionDistribution("prod"): "golden-fleet-dev-promote-to-prod",
+		n.PromotionExecutionRole():      "golden-fleet-dev-promotion-distribution",
+		n.AmiKeyAlias():                 "alias/golden-fleet-dev-ami",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)

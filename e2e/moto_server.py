@@ -11,7 +11,7 @@ launcher takes a switch and the tests run under each value (see
 --dynamic-references). Used by the e2e tests (go test -tags e2e ./e2e/) and
 by scripts/local-deploy.
 
-Sources (S1…S9 in the comments below):
+Sources (S1…S11 in the comments below):
 S1 EC2: a launch template image id "resolve:ssm:NAME" is resolved at every
    launch. https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html
 S2 CloudFormation dynamic references "{{resolve:ssm:NAME[:VERSION]}}" are
@@ -63,6 +63,10 @@ S10 A stack update that fails rolls back: CloudFormation returns every
    resource to its previous configuration (UPDATE_ROLLBACK_COMPLETE);
    resources it created for replacement are deleted, the old ones kept.
    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-update-rollback-failed
+S11 EC2 CopyImage of an AMI another account shared (launch permission on
+   the AMI, create-volume permission on its snapshots): the copy belongs
+   to the caller. Patched in e2e/moto_promotion.py, which cites its pages.
+   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ami-copy-works.html
 
 Test hook (not AWS behaviour, a fault injector): when the file named by
 GOLDEN_FLEET_EMULATOR_FAIL exists and holds a resource type, the next create
@@ -731,6 +735,10 @@ def _asg_update_in_place(cls, original_resource, new_resource_name, cloudformati
 
 
 FakeAutoScalingGroup.update_from_cloudformation_json = _asg_update_in_place
+
+# S11. Cross-account CopyImage of a shared AMI -------------------------------
+
+import moto_promotion  # noqa: E402,F401  (e2e/moto_promotion.py)
 
 
 # S9. CDK's AwsCustomResource --------------------------------------------------
