@@ -83,6 +83,10 @@ const (
 	// security group", Amazon VPC quotas). Each ingress port is one rule.
 	MaxSecurityGroupRules = 60
 
+	// MaxRoleNameLength is the longest IAM role name
+	// (AWS::IAM::Role RoleName).
+	MaxRoleNameLength = 64
+
 	// MaxUserDataBytes is EC2's limit on user data before base64.
 	MaxUserDataBytes = 16 * 1024
 	// MaxWorkingDirectoryLength is the longest working directory of an

@@ -28,6 +28,9 @@ func TestAWSFactsMatchTheCatalogs(t *testing.T) {
 	if got := number(t, at(cfnSchema(t, "AWS::IAM::Role"), "properties", "Tags", "maxItems"), "IAM role tags"); got != MaxTags {
 		t.Errorf("AWS::IAM::Role takes %d tags, MaxTags %d", got, MaxTags)
 	}
+	if got := number(t, at(cfnSchema(t, "AWS::IAM::Role"), "properties", "RoleName", "maxLength"), "IAM role name"); got != MaxRoleNameLength {
+		t.Errorf("AWS::IAM::Role RoleName takes %d characters, MaxRoleNameLength %d", got, MaxRoleNameLength)
+	}
 
 	ib := serviceShapes(t, "imagebuilder")
 	key := text(t, ib["TagKey"]["pattern"], "Image Builder TagKey pattern")

@@ -11,6 +11,8 @@
 //	awsfacts.go       regions, partitions, service limits, id shapes
 //	instancetypes.go  EC2's instance types and their architectures
 //	context.go        the CDK context (availability zones of created VPCs)
+//	promotion.go      Promotion: an environment that runs AMIs promoted from
+//	                  another instead of baking; its gates and validation
 package config
 
 import "time"
@@ -40,9 +42,13 @@ type Environment struct {
 	// every AMI its pipeline distributes.
 	Tags map[string]string
 
-	Network   Network
-	Fleet     Fleet
-	Image     Image
+	Network Network
+	Fleet   Fleet
+	Image   Image
+	// Promotion, when set, makes the environment run AMIs promoted from
+	// another environment instead of baking its own (Image stays empty).
+	// Default: the environment bakes.
+	Promotion *Promotion
 	Rollout   Rollout
 	Lifecycle Lifecycle
 }

@@ -19,6 +19,8 @@ const (
 	DefaultVpcCidr                = "10.0.0.0/16"
 	DefaultMaxAzs                 = 2
 	DefaultNatGateways            = 1
+	DefaultSoakTime               = 24 * time.Hour
+	DefaultMaxFindingSeverity     = "MEDIUM"
 )
 
 // Defaults of Rollout and Lifecycle, each documented on its field.
@@ -51,28 +53,33 @@ func (env Environment) WithDefaults() Environment {
 	if f.SeedImage == "" {
 		f.SeedImage = DefaultSeedImage
 	}
+	out.Promotion = env.Promotion.withDefaults()
 	im := &out.Image
 	im.Components = slices.Clone(env.Image.Components)
 	im.TestComponents = slices.Clone(env.Image.TestComponents)
 	im.DistributionRegions = slices.Clone(env.Image.DistributionRegions)
 	im.BuildInstanceTypes = slices.Clone(env.Image.BuildInstanceTypes)
-	if im.StartCondition == "" {
-		im.StartCondition = DefaultStartCondition
-	}
-	if len(im.BuildInstanceTypes) == 0 {
-		im.BuildInstanceTypes = []string{f.InstanceType}
-	}
-	if im.RootVolumeGiB == 0 {
-		im.RootVolumeGiB = f.RootVolumeGiB
-	}
-	if im.WorkingDirectory == "" {
-		im.WorkingDirectory = DefaultWorkingDirectory
-	}
-	if im.LogRetentionDays == 0 {
-		im.LogRetentionDays = DefaultLogRetentionDays
-	}
-	if im.TestTimeoutMinutes == 0 {
-		im.TestTimeoutMinutes = DefaultTestTimeoutMinutes
+	// An environment that promotes bakes nothing: its Image stays as
+	// configured, empty (Validate refuses anything else).
+	if env.Promotion == nil {
+		if im.StartCondition == "" {
+			im.StartCondition = DefaultStartCondition
+		}
+		if len(im.BuildInstanceTypes) == 0 {
+			im.BuildInstanceTypes = []string{f.InstanceType}
+		}
+		if im.RootVolumeGiB == 0 {
+			im.RootVolumeGiB = f.RootVolumeGiB
+		}
+		if im.WorkingDirectory == "" {
+			im.WorkingDirectory = DefaultWorkingDirectory
+		}
+		if im.LogRetentionDays == 0 {
+			im.LogRetentionDays = DefaultLogRetentionDays
+		}
+		if im.TestTimeoutMinutes == 0 {
+			im.TestTimeoutMinutes = DefaultTestTimeoutMinutes
+		}
 	}
 	if env.Network.Create != nil {
 		c := *env.Network.Create

@@ -60,15 +60,13 @@ func Default() App {
 					IngressPorts:        []int{80},
 					IngressCidr:         "10.0.0.0/8",
 				},
-				Image: Image{
-					Parent:         ParentImage{SsmParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"},
-					Components:     []string{"os-hardening", "web-server"},
-					TestComponents: []string{"web-server-test"},
-					// Every day at 02:00 UTC, only when a component or the base image changed.
-					Schedule:            "cron(0 2 * * ? *)",
-					BuildInstanceTypes:  []string{"m6i.large", "m5.large"},
-					LogRetentionDays:    365,
-					DistributionRegions: []string{"eu-central-1"},
+				// prod bakes nothing: it runs only AMIs that dev built and
+				// tested and that ran healthy in dev's fleet for two days,
+				// copied into prod's account by `fleetctl promote`.
+				Promotion: &Promotion{
+					From:               "dev",
+					SoakTime:           48 * time.Hour,
+					MaxFindingSeverity: "MEDIUM",
 				},
 				// No automatic rollout: `fleetctl roll` after review. A
 				// refresh pauses half-way for 30 minutes.
@@ -77,7 +75,7 @@ func Default() App {
 					CheckpointPercentages: []int{50, 100},
 					CheckpointDelay:       30 * time.Minute,
 				},
-				Lifecycle: Lifecycle{KeepLatest: 5, DeprecateAfterDays: 30, DeleteAfterDays: 180},
+				// No lifecycle policy: prod has no image factory.
 			},
 			{
 				// local is what `scripts/local-deploy` deploys to moto on

@@ -40,7 +40,40 @@ const (
 	// Base(): the lifecycle policy selects images by it, so that an image
 	// stays in its scope when a changed component renames the recipe.
 	PipelineTagKey = "golden-fleet:pipeline"
+	// RetainTagKey, with the value "true", marks an AMI a fleet runs or may
+	// roll back to: every lifecycle policy of the app excludes AMIs that
+	// carry it (internal/marks).
+	RetainTagKey = "golden-fleet:retain"
+	// GoldenRoleTagKeyPrefix starts the tag that says which role an AMI
+	// has for a fleet: GoldenRoleTagKeyPrefix + Base(), "current" or
+	// "previous" (internal/marks).
+	GoldenRoleTagKeyPrefix = "golden-fleet:golden:"
+
+	// A promoted AMI's record (see the README's promotion section): the
+	// promotion's distribution configuration tags each copy with
+	// EnvironmentTagKey and PromotedFromEnvironmentTagKey; fleetctl
+	// promote adds the others, PromotionRecordTagKeys.
+
+	// PromotedFromEnvironmentTagKey is the environment the AMI was
+	// promoted from.
+	PromotedFromEnvironmentTagKey = "golden-fleet:promoted-from-environment"
+	// PromotedFromAMITagKey is the source AMI the copy was made from.
+	PromotedFromAMITagKey = "golden-fleet:promoted-from-ami"
+	// PromotionGatesTagKey lists each gate with its outcome, for example
+	// "image-tests=passed soak=passed vulnerabilities=overridden".
+	PromotionGatesTagKey = "golden-fleet:promotion-gates"
+	// PromotedAtTagKey is the time of the promotion (RFC 3339, UTC).
+	PromotedAtTagKey = "golden-fleet:promoted-at"
+	// PromotedByTagKey is who promoted: the caller's ARN, and the GitHub
+	// actor when a workflow ran it.
+	PromotedByTagKey = "golden-fleet:promoted-by"
+	// PromotionOverrideTagKey records the gates skipped and why.
+	PromotionOverrideTagKey = "golden-fleet:promotion-override"
 )
+
+// PromotionRecordTagKeys are the tags fleetctl promote adds to a promoted
+// AMI after the copy (config.AddedTags counts them).
+var PromotionRecordTagKeys = []string{PromotedFromAMITagKey, PromotionGatesTagKey, PromotedAtTagKey, PromotedByTagKey, PromotionOverrideTagKey}
 
 // HashLength is the number of hex digits of the content hash that ends
 // the names of components and recipes (constructs/imagebuilder).
@@ -100,6 +133,32 @@ func (n Names) RolloutStateMachine() string { return n.Base() + "-rollout" }
 // MarkerStateMachine is the state machine that keeps the lifecycle marks
 // of the fleet's AMIs: "<prefix>-<env>-golden-ami-marks".
 func (n Names) MarkerStateMachine() string { return n.Base() + "-golden-ami-marks" }
+
+// ImageBuilderCrossAccountRoleName is the role Image Builder assumes in a
+// target account to distribute an AMI there, one per account; Image
+// Builder fixes its name (user guide, "Set up cross-account AMI
+// distribution with Image Builder").
+const ImageBuilderCrossAccountRoleName = "EC2ImageBuilderDistributionCrossAccountRole"
+
+// A promotion from this environment (the source) to the environment
+// called target makes these names, in the source's account (see
+// config/promotion.go).
+
+// PromotionAccessRole is the role the target's account assumes in the
+// source's account: "<prefix>-<env>-promote-to-<target>".
+func (n Names) PromotionAccessRole(target string) string { return n.Base() + "-promote-to-" + target }
+
+// PromotionDistribution is the distribution configuration DistributeImage
+// copies the AMI with (the access role's name; another kind of resource).
+func (n Names) PromotionDistribution(target string) string { return n.Base() + "-promote-to-" + target }
+
+// PromotionExecutionRole is the role Image Builder runs DistributeImage
+// with, one for every target: "<prefix>-<env>-promotion-distribution".
+func (n Names) PromotionExecutionRole() string { return n.Base() + "-promotion-distribution" }
+
+// AmiKeyAlias names the KMS key a promotion source encrypts its AMIs
+// with: "alias/<prefix>-<env>-ami".
+func (n Names) AmiKeyAlias() string { return "alias/" + n.Base() + "-ami" }
 
 // ContentNameLength is the length, in characters, of a name that ends with
 // a content hash: base, "-" and HashLength hex digits.

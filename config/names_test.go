@@ -9,20 +9,24 @@ import (
 func TestNamesFollowTheDocumentedScheme(t *testing.T) {
 	n := Default().NamesOf(Environment{Name: "dev"})
 	for got, want := range map[string]string{
-		n.Base():                   "golden-fleet-dev",
-		n.Stack(NetworkStack):      "golden-fleet-dev-network",
-		n.Stack(FleetStack):        "golden-fleet-dev-fleet",
-		n.Stack(ImageFactoryStack): "golden-fleet-dev-image-factory",
-		n.GoldenParameter():        "/imagebuilder/golden-fleet/dev/golden-ami",
-		n.Pipeline():               "golden-fleet-dev-golden-ami",
-		n.Recipe():                 "golden-fleet-dev-golden-ami",
-		n.Distribution():           "golden-fleet-dev-fleet",
-		n.Infrastructure():         "golden-fleet-dev-builds",
-		n.Component("web-server"):  "golden-fleet-dev-web-server",
-		n.AMI():                    "golden-fleet-dev",
-		n.LifecyclePolicy():        "golden-fleet-dev-golden-ami",
-		n.RolloutStateMachine():    "golden-fleet-dev-rollout",
-		n.MarkerStateMachine():     "golden-fleet-dev-golden-ami-marks",
+		n.Base():                        "golden-fleet-dev",
+		n.Stack(NetworkStack):           "golden-fleet-dev-network",
+		n.Stack(FleetStack):             "golden-fleet-dev-fleet",
+		n.Stack(ImageFactoryStack):      "golden-fleet-dev-image-factory",
+		n.GoldenParameter():             "/imagebuilder/golden-fleet/dev/golden-ami",
+		n.Pipeline():                    "golden-fleet-dev-golden-ami",
+		n.Recipe():                      "golden-fleet-dev-golden-ami",
+		n.Distribution():                "golden-fleet-dev-fleet",
+		n.Infrastructure():              "golden-fleet-dev-builds",
+		n.Component("web-server"):       "golden-fleet-dev-web-server",
+		n.AMI():                         "golden-fleet-dev",
+		n.PromotionAccessRole("prod"):   "golden-fleet-dev-promote-to-prod",
+		n.PromotionDistribution("prod"): "golden-fleet-dev-promote-to-prod",
+		n.PromotionExecutionRole():      "golden-fleet-dev-promotion-distribution",
+		n.AmiKeyAlias():                 "alias/golden-fleet-dev-ami",
+		n.LifecyclePolicy():             "golden-fleet-dev-golden-ami",
+		n.RolloutStateMachine():         "golden-fleet-dev-rollout",
+		n.MarkerStateMachine():          "golden-fleet-dev-golden-ami-marks",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)

@@ -81,6 +81,9 @@ func Validate(app App, docs components.Source, cdkContext Context) (App, error) 
 		e := envCheck{p: &p, path: path, prefix: app.Prefix, prefixOK: prefixOK, raw: raw, env: valid.Environments[i], docs: docs, cdkContext: cdkContext}
 		e.validate()
 	}
+	// Promotions are checked against the whole configuration
+	// (promotion.go).
+	validatePromotions(&p, app)
 	return valid, errors.Join(p.errs...)
 }
 
@@ -183,7 +186,11 @@ func (e *envCheck) validate() {
 	e.tags()
 	e.network()
 	e.fleet()
-	e.image()
+	if e.raw.Promotion == nil {
+		// An environment that promotes bakes nothing: validatePromotions
+		// checks that its Image is left empty.
+		e.image()
+	}
 	e.architectures()
 	e.rollout()
 	e.lifecycle()
@@ -209,7 +216,7 @@ func (e *envCheck) tags() {
 	reserved := map[string]string{}
 	for _, t := range addedTags {
 		if !t.CreatedVPCOnly || created {
-			for _, k := range t.Keys {
+			for _, k := range append(slices.Clone(t.Keys), t.Later...) {
 				reserved[strings.ToLower(k)] = k
 			}
 		}
@@ -254,6 +261,11 @@ type AddedTag struct {
 	On string
 	// Keys the app or CDK adds there.
 	Keys []string
+	// Later are keys added to those resources after the deploy (a
+	// promoted AMI's record by fleetctl promote, the lifecycle marks by
+	// the fleet's marker): in no template, but counted against Limit like
+	// Keys. Default: none.
+	Later []string
 	// Limit is the most tags those resources take.
 	Limit int
 	// CreatedVPCOnly is true for resources that exist only when the app
@@ -268,10 +280,18 @@ var addedTags = []AddedTag{
 	{On: "the subnets of a created VPC", Keys: []string{"Name", "aws-cdk:subnet-name", "aws-cdk:subnet-type"}, Limit: MaxTags, CreatedVPCOnly: true},
 	{On: "the other network resources of a created VPC and its flow-log role", Keys: []string{"Name"}, Limit: MaxTags, CreatedVPCOnly: true},
 	{On: "the launch template, the fleet's instances and their volumes", Keys: []string{"Name", FleetTagKey}, Limit: MaxTags},
-	{On: "each golden AMI", Keys: []string{EnvironmentTagKey}, Limit: MaxTags},
+	{On: "each golden AMI", Keys: []string{EnvironmentTagKey}, Later: lifecycleMarks, Limit: MaxTags},
+	{On: "each promoted copy of a golden AMI (the promotion's distribution configuration)", Keys: []string{EnvironmentTagKey, PromotedFromEnvironmentTagKey},
+		Later: append(slices.Clone(PromotionRecordTagKeys), lifecycleMarks...), Limit: MaxTags},
 	{On: "the build instances (Image Builder's ResourceTags)", Limit: MaxImageBuilderResourceTags},
 	{On: "every other resource", Limit: MaxTags},
 }
+
+// lifecycleMarks are the tags the fleet's marker (and fleetctl rollback)
+// put on the AMIs the fleet runs or may roll back to (internal/marks): the
+// retain mark and the fleet's role. An AMI carries one fleet's role: a
+// promotion copies the AMI into the target's account.
+var lifecycleMarks = []string{RetainTagKey, GoldenRoleTagKeyPrefix + "<prefix>-<env>"}
 
 // AddedTags returns what the stacks add to an environment's tags, by
 // resource.
@@ -285,11 +305,12 @@ func tagLimit(createdVPC bool) (int, string) {
 		if t.CreatedVPCOnly && !createdVPC {
 			continue
 		}
-		if n := t.Limit - len(t.Keys); limit < 0 || n < limit {
+		added := append(slices.Clone(t.Keys), t.Later...)
+		if n := t.Limit - len(added); limit < 0 || n < limit {
 			limit = n
 			why = fmt.Sprintf("%s take at most %d tags", t.On, t.Limit)
-			if len(t.Keys) > 0 {
-				why += fmt.Sprintf(" and the app and CDK add %d (%s)", len(t.Keys), strings.Join(t.Keys, ", "))
+			if len(added) > 0 {
+				why += fmt.Sprintf(" and the app and CDK add %d (%s)", len(added), strings.Join(added, ", "))
 			}
 		}
 	}

@@ -11,7 +11,7 @@ launcher takes a switch and the tests run under each value (see
 --dynamic-references). Used by the e2e tests (go test -tags e2e ./e2e/) and
 by scripts/local-deploy.
 
-Sources (S1…S9 in the comments below):
+Sources (S1…S11 in the comments below):
 S1 EC2: a launch template image id "resolve:ssm:NAME" is resolved at every
    launch. https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html
 S2 CloudFormation dynamic references "{{resolve:ssm:NAME[:VERSION]}}" are
@@ -63,6 +63,10 @@ S10 A stack update that fails rolls back: CloudFormation returns every
    resource to its previous configuration (UPDATE_ROLLBACK_COMPLETE);
    resources it created for replacement are deleted, the old ones kept.
    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-update-rollback-failed
+S11 EC2 CopyImage of an AMI another account shared (launch permission on
+   the AMI, create-volume permission on its snapshots): the copy belongs
+   to the caller. Patched in e2e/moto_promotion.py, which cites its pages.
+   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ami-copy-works.html
 
 Test hook (not AWS behaviour, a fault injector): when the file named by
 GOLDEN_FLEET_EMULATOR_FAIL exists and holds a resource type, the next create
@@ -296,6 +300,48 @@ parsing.parse_and_create_resource = _parse_and_create_recording
 
 # S8. Tag changes are updates in place ---------------------------------------
 
+def _backend(module, name, account_id, region):
+    import importlib
+
+    return getattr(importlib.import_module(module), name)[account_id][region]
+
+
+def _taggers(resource, account_id, region):
+    """Per type: (tag(dict of added tags), untag(list of removed keys)),
+    each the service's own tagging call on the emulator's backend."""
+    def ec2():
+        return _backend("moto.ec2.models", "ec2_backends", account_id, region)
+
+    def asg():
+        return _backend("moto.autoscaling.models", "autoscaling_backends", account_id, region)
+
+    def kms():
+        return _backend("moto.kms.models", "kms_backends", account_id, region)
+
+    def arn_tagger(module, name, arn):
+        return (lambda add: _backend(module, name, account_id, region).tag_resource(arn(), add),
+                lambda keys: _backend(module, name, account_id, region).untag_resource(arn(), keys))
+
+    group = {"ResourceId": getattr(resource, "name", None), "ResourceType": "auto-scaling-group"}
+    return {
+        "AWS::KMS::Key": (lambda add: kms().tag_resource(resource.id, [{"TagKey": k, "TagValue": v} for k, v in add.items()]),
+                          lambda keys: kms().untag_resource(resource.id, keys)),
+        "AWS::SNS::Topic": arn_tagger("moto.sns.models", "sns_backends", lambda: resource.arn),
+        "AWS::Logs::LogGroup": arn_tagger("moto.logs.models", "logs_backends", lambda: resource.arn),
+        "AWS::Lambda::Function": arn_tagger("moto.awslambda.models", "lambda_backends", lambda: resource.function_arn),
+        "AWS::IAM::Role": (lambda add: _backend("moto.iam.models", "iam_backends", account_id, "global").tag_role(
+                               resource.name, [{"Key": k, "Value": v} for k, v in add.items()]),
+                           lambda keys: _backend("moto.iam.models", "iam_backends", account_id, "global").untag_role(resource.name, keys)),
+        "AWS::SSM::Parameter": (lambda add: ssm_backends[account_id][region].add_tags_to_resource("Parameter", resource.name, add),
+                                lambda keys: ssm_backends[account_id][region].remove_tags_from_resource("Parameter", resource.name, keys)),
+        "AWS::AutoScaling::AutoScalingGroup": (
+            lambda add: asg().create_or_update_tags([dict(group, Key=k, Value=v, PropagateAtLaunch="true") for k, v in add.items()]),
+            lambda keys: asg().delete_tags([dict(group, Key=k) for k in keys])),
+        "AWS::EC2::*": (lambda add: ec2().create_tags([resource.physical_resource_id], add),
+                        lambda keys: ec2().delete_tags([resource.physical_resource_id], {k: None for k in keys})),
+    }
+
+
 def _sync_tags(resource, resource_type, old, new, account_id, region):
     """Applies a tag change to the resource as the service's tagging API
     would. Returns False where the emulator has no tagging call for the type
@@ -304,71 +350,17 @@ def _sync_tags(resource, resource_type, old, new, account_id, region):
     remove = [k for k in old if k not in new]
     if not add and not remove:
         return True
-    if resource_type == "AWS::KMS::Key":
-        from moto.kms.models import kms_backends
-
-        b = kms_backends[account_id][region]
-        if add:
-            b.tag_resource(resource.id, [{"TagKey": k, "TagValue": v} for k, v in add.items()])
-        if remove:
-            b.untag_resource(resource.id, remove)
-    elif resource_type == "AWS::SNS::Topic":
-        from moto.sns.models import sns_backends
-
-        b = sns_backends[account_id][region]
-        if add:
-            b.tag_resource(resource.arn, add)
-        if remove:
-            b.untag_resource(resource.arn, remove)
-    elif resource_type == "AWS::IAM::Role":
-        from moto.iam.models import iam_backends
-
-        b = iam_backends[account_id]["global"]
-        if add:
-            b.tag_role(resource.name, [{"Key": k, "Value": v} for k, v in add.items()])
-        if remove:
-            b.untag_role(resource.name, remove)
-    elif resource_type == "AWS::SSM::Parameter":
-        b = ssm_backends[account_id][region]
-        if add:
-            b.add_tags_to_resource("Parameter", resource.name, add)
-        if remove:
-            b.remove_tags_from_resource("Parameter", resource.name, remove)
-    elif resource_type == "AWS::AutoScaling::AutoScalingGroup":
-        from moto.autoscaling.models import autoscaling_backends
-
-        b = autoscaling_backends[account_id][region]
-        rid = {"ResourceId": resource.name, "ResourceType": "auto-scaling-group"}
-        if add:
-            b.create_or_update_tags([dict(rid, Key=k, Value=v, PropagateAtLaunch="true") for k, v in add.items()])
-        if remove:
-            b.delete_tags([dict(rid, Key=k) for k in remove])
-    elif resource_type.startswith("AWS::EC2::") and hasattr(resource, "physical_resource_id"):
-        from moto.ec2.models import ec2_backends
-
-        b = ec2_backends[account_id][region]
-        if add:
-            b.create_tags([resource.physical_resource_id], add)
-        if remove:
-            b.delete_tags([resource.physical_resource_id], {k: None for k in remove})
-    elif resource_type == "AWS::Logs::LogGroup":
-        from moto.logs.models import logs_backends
-
-        b = logs_backends[account_id][region]
-        if add:
-            b.tag_resource(resource.arn, add)
-        if remove:
-            b.untag_resource(resource.arn, remove)
-    elif resource_type == "AWS::Lambda::Function":
-        from moto.awslambda.models import lambda_backends
-
-        b = lambda_backends[account_id][region]
-        if add:
-            b.tag_resource(resource.function_arn, add)
-        if remove:
-            b.untag_resource(resource.function_arn, remove)
-    else:
+    taggers = _taggers(resource, account_id, region)
+    key = resource_type
+    if key not in taggers and resource_type.startswith("AWS::EC2::") and hasattr(resource, "physical_resource_id"):
+        key = "AWS::EC2::*"
+    if key not in taggers:
         return False
+    tag, untag = taggers[key]
+    if add:
+        tag(add)
+    if remove:
+        untag(remove)
     return True
 
 
@@ -744,6 +736,10 @@ def _asg_update_in_place(cls, original_resource, new_resource_name, cloudformati
 
 
 FakeAutoScalingGroup.update_from_cloudformation_json = _asg_update_in_place
+
+# S11. Cross-account CopyImage of a shared AMI -------------------------------
+
+import moto_promotion  # noqa: E402,F401  (e2e/moto_promotion.py)
 
 
 # S9. CDK's AwsCustomResource --------------------------------------------------

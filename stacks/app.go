@@ -23,7 +23,8 @@ type EnvironmentStacks struct {
 	// deploys to moto.
 	Fleet *FleetStack
 	// ImageFactory holds what bakes: components, recipe, build
-	// infrastructure and pipeline.
+	// infrastructure and pipeline. nil for an environment that promotes
+	// (config.Promotion): it bakes nothing.
 	ImageFactory *ImageFactoryStack
 }
 
@@ -33,7 +34,11 @@ func (e EnvironmentStacks) Stacks() []awscdk.Stack {
 	if e.Network != nil {
 		out = append(out, e.Network.Stack)
 	}
-	return append(out, e.Fleet.Stack, e.ImageFactory.Stack)
+	out = append(out, e.Fleet.Stack)
+	if e.ImageFactory != nil {
+		out = append(out, e.ImageFactory.Stack)
+	}
+	return out
 }
 
 // Build adds every environment's stacks to scope (normally the App). cfg
@@ -43,8 +48,9 @@ func (e EnvironmentStacks) Stacks() []awscdk.Stack {
 // configuration order.
 func Build(scope constructs.Construct, cfg config.App, docs components.Source) ([]EnvironmentStacks, error) {
 	out := make([]EnvironmentStacks, 0, len(cfg.Environments))
+	promotions := promotionPieces(cfg)
 	for _, env := range cfg.Environments {
-		built, err := buildEnvironment(scope, cfg.NamesOf(env), env, docs)
+		built, err := buildEnvironment(scope, cfg.NamesOf(env), env, docs, promotions[env.Name])
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +59,7 @@ func Build(scope constructs.Construct, cfg config.App, docs components.Source) (
 	return out, nil
 }
 
-func buildEnvironment(scope constructs.Construct, names config.Names, env config.Environment, docs components.Source) (EnvironmentStacks, error) {
+func buildEnvironment(scope constructs.Construct, names config.Names, env config.Environment, docs components.Source, promotion PromotionPieces) (EnvironmentStacks, error) {
 	awsEnv := &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)}
 	var result EnvironmentStacks
 	var vpc *NetworkStack
@@ -69,19 +75,23 @@ func buildEnvironment(scope constructs.Construct, names config.Names, env config
 		Names:      names,
 		Config:     env,
 		Network:    vpc,
+		Promotion:  promotion,
 	})
-	factory, err := NewImageFactoryStack(scope, names.Stack(config.ImageFactoryStack), ImageFactoryStackProps{
-		StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: Image Builder components, recipe, infrastructure and pipeline", env.Name))},
-		Names:      names,
-		Config:     env,
-		Network:    vpc,
-		Fleet:      result.Fleet,
-		Components: docs,
-	})
-	if err != nil {
-		return EnvironmentStacks{}, err
+	if env.Promotion == nil { // an environment that promotes bakes nothing
+		factory, err := NewImageFactoryStack(scope, names.Stack(config.ImageFactoryStack), ImageFactoryStackProps{
+			StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: Image Builder components, recipe, infrastructure and pipeline", env.Name))},
+			Names:      names,
+			Config:     env,
+			Network:    vpc,
+			Fleet:      result.Fleet,
+			Components: docs,
+			Promotion:  promotion,
+		})
+		if err != nil {
+			return EnvironmentStacks{}, err
+		}
+		result.ImageFactory = factory
 	}
-	result.ImageFactory = factory
 	for _, s := range result.Stacks() {
 		for k, v := range env.Tags {
 			awscdk.Tags_Of(s).Add(jsii.String(k), jsii.String(v), nil)

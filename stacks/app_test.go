@@ -12,12 +12,14 @@ import (
 // Intent tests of the composition (app.go): which stacks each environment
 // gets, in which order they deploy, what they carry across.
 
-func TestEachEnvironmentHasAFleetAndAnImageFactoryStackAndANetworkStackOnlyForACreatedVpc(t *testing.T) {
+func TestEachEnvironmentHasAFleetStackAnImageFactoryStackUnlessItPromotesAndANetworkStackOnlyForACreatedVpc(t *testing.T) {
 	for _, env := range synthesized.cfg.Environments {
-		for _, role := range []string{"fleet", "image-factory"} {
-			if _, ok := stackOf(env, role); !ok {
-				t.Errorf("environment %s has no %s stack", env.Name, role)
-			}
+		if _, ok := stackOf(env, "fleet"); !ok {
+			t.Errorf("environment %s has no fleet stack", env.Name)
+		}
+		// An environment that promotes bakes nothing (promotion_test.go).
+		if _, ok := stackOf(env, "image-factory"); ok != (env.Promotion == nil) {
+			t.Errorf("environment %s: image-factory stack present=%v, Promotion %+v: want one exactly when it bakes", env.Name, ok, env.Promotion)
 		}
 		if _, hasNetwork := stackOf(env, "network"); hasNetwork != (env.Network.Create != nil) {
 			t.Errorf("environment %s: network stack present=%v, but the config creates a VPC=%v", env.Name, hasNetwork, env.Network.Create != nil)
@@ -26,7 +28,7 @@ func TestEachEnvironmentHasAFleetAndAnImageFactoryStackAndANetworkStackOnlyForAC
 }
 
 func TestTheImageFactoryDeploysAfterTheFleetItDistributesTo(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		if !slices.Contains(tpl.ImageFactory.Dependencies, tpl.Fleet.Name) {
 			t.Errorf("%s depends on %v, want it to depend on %s", tpl.ImageFactory.Name, tpl.ImageFactory.Dependencies, tpl.Fleet.Name)
 		}
@@ -89,11 +91,16 @@ func TestEveryStackCarriesTheEnvironmentTags(t *testing.T) {
 				t.Errorf("group tag %v does not propagate to instances", cdktest.ValueAt(tag, "Key"))
 			}
 		}
-		pipeline := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImagePipeline", tpl.ImageFactory)
 		for k, v := range env.Tags {
 			if tags[k] != v {
 				t.Errorf("group tag %s = %v, want %q", k, tags[k], v)
 			}
+		}
+		if env.Promotion != nil {
+			return // no image factory
+		}
+		pipeline := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImagePipeline", tpl.ImageFactory)
+		for k, v := range env.Tags {
 			if got := cdktest.ValueAt(pipeline.Properties, "Tags", k); got != v {
 				t.Errorf("pipeline tag %s = %v, want %q", k, got, v)
 			}

@@ -13,6 +13,10 @@ import (
 // environment.
 const fixtureKmsKeyArn = "arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
+// fixturePromotedKmsKeyArn is the customer-managed key of the promoted
+// environment, in its own account.
+const fixturePromotedKmsKeyArn = "arn:aws:kms:eu-west-1:444444444444:key/4444abcd-44ab-44cd-44ef-444444444444"
+
 // fixtureEnvironments are synthesized next to config.Default()'s
 // environments, so every intent test also runs against a configuration
 // that sets every option, each to a value of its own (no two capacities
@@ -25,6 +29,15 @@ const fixtureKmsKeyArn = "arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-3
 //     the fleet, image and rollout left to their defaults, and the
 //     lifecycle policy turned off. Its account and region have their
 //     availability zones committed in cdk.json, as `cdk synth` requires.
+//     Two environments promote from it:
+//   - promoted: in another account, with every option of Promotion set
+//     and a customer-managed key of its own (the copies are encrypted
+//     with it);
+//   - promoted-here: in created-vpc's account and another region, Promotion
+//     left to its defaults (no cross-account piece).
+//
+// config.Default() holds the other case, prod promoting across accounts
+// with the default EBS key.
 //
 // Their templates are not golden files: `cdk synth` does not write them.
 func fixtureEnvironments() []config.Environment {
@@ -96,6 +109,38 @@ func fixtureEnvironments() []config.Environment {
 			// Rolled by hand with Auto Scaling's preferences; every image
 			// and AMI kept.
 			Lifecycle: config.Lifecycle{Disabled: true},
+		},
+		{
+			Name:    "promoted",
+			Account: "444444444444",
+			Region:  "eu-west-1",
+			Tags:    map[string]string{"environment": "promoted"},
+			Network: config.Network{Existing: &config.ExistingVPC{
+				VpcID:             "vpc-0e1d2c3b4a5f69788",
+				PrivateSubnetIDs:  []string{"subnet-0e1d2c3b4a5f69781"},
+				AvailabilityZones: []string{"eu-west-1a"},
+			}},
+			Fleet: config.Fleet{
+				InstanceType:    "t3.small",
+				MinCapacity:     1,
+				DesiredCapacity: 1,
+				MaxCapacity:     2,
+				KmsKeyArn:       fixturePromotedKmsKeyArn,
+			},
+			Promotion: &config.Promotion{From: "created-vpc", SoakTime: 36 * time.Hour, MaxFindingSeverity: "HIGH"},
+		},
+		{
+			Name:    "promoted-here",
+			Account: "111111111111",
+			Region:  "us-east-1",
+			Tags:    map[string]string{"environment": "promoted-here"},
+			Network: config.Network{Existing: &config.ExistingVPC{
+				VpcID:             "vpc-0d1c2b3a4f5e69788",
+				PrivateSubnetIDs:  []string{"subnet-0d1c2b3a4f5e69781"},
+				AvailabilityZones: []string{"us-east-1a"},
+			}},
+			Fleet:     config.Fleet{InstanceType: "t3.micro", MinCapacity: 1, DesiredCapacity: 1, MaxCapacity: 1},
+			Promotion: &config.Promotion{From: "created-vpc"},
 		},
 	}
 }

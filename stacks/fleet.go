@@ -30,6 +30,9 @@ type FleetStackProps struct {
 	// RolloutAlarms fail an instance refresh of the fleet when one goes
 	// into ALARM (at most 10). Default: none.
 	RolloutAlarms []awscloudwatch.IAlarm
+	// Promotion says which promotion pieces the stack holds (promotion.go).
+	// Default: none.
+	Promotion PromotionPieces
 }
 
 // FleetStack is the serving side of one environment. It holds no Image
@@ -42,11 +45,14 @@ type FleetStack struct {
 	LaunchTemplate *fleet.LaunchTemplate
 	Group          *fleet.Group
 	Notifications  awssns.Topic
-	Distribution   *imagebuilder.DistributionConfiguration
+	// Distribution is what the image factory's pipeline distributes
+	// through; nil for an environment that promotes (no pipeline).
+	Distribution *imagebuilder.DistributionConfiguration
 	// AutomaticRollout is nil unless the environment rolls automatically.
 	AutomaticRollout *rollout.AutomaticRollout
 	// Marker keeps the golden AMIs' lifecycle marks.
 	Marker *lifecycle.Marker
+	promotionFields
 }
 
 // NewFleetStack creates the stack.
@@ -109,14 +115,17 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 	for k, v := range env.Tags {
 		amiTags[k] = v
 	}
-	s.Distribution = imagebuilder.NewDistributionConfiguration(stack, "Distribution", imagebuilder.DistributionConfigurationProps{
-		Name:           props.Names.Distribution(),
-		AmiName:        props.Names.AMI(),
-		AmiTags:        amiTags,
-		LaunchTemplate: s.LaunchTemplate,
-		Parameter:      s.Golden,
-		ExtraRegions:   env.Image.DistributionRegions,
-	})
+	if env.Promotion == nil { // a promoting environment has no pipeline to distribute for
+		s.Distribution = imagebuilder.NewDistributionConfiguration(stack, "Distribution", imagebuilder.DistributionConfigurationProps{
+			Name:           props.Names.Distribution(),
+			AmiName:        props.Names.AMI(),
+			AmiTags:        amiTags,
+			LaunchTemplate: s.LaunchTemplate,
+			Parameter:      s.Golden,
+			ExtraRegions:   env.Image.DistributionRegions,
+		})
+	}
+	addPromotionToFleet(s, env, props.Promotion)
 
 	output(stack, "GoldenAmiParameter", jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
 	output(stack, "LaunchTemplateId", s.LaunchTemplate.LaunchTemplateId(), "Launch template the group launches from")

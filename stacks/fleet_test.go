@@ -270,13 +270,30 @@ func TestTheGoldenAmiSeedIsWrittenOnCreateOnlyAndNeverOverwritten(t *testing.T) 
 	})
 }
 
-// The seed writer may write the golden parameter and nothing else.
+// awsCustomResourceFunction starts the logical id of the function that
+// CDK's AwsCustomResource shares across a stack (its construct id, fixed
+// by aws-cdk-lib).
+const awsCustomResourceFunction = "AWS679f53fac002430cb0da5b7982bd2287"
+
+// The seed writer may write the golden parameter and nothing else. Its
+// permissions are the policies of the role of AwsCustomResource's
+// function (a promotion target's cross-account role writes the parameter
+// too: promotion_test.go).
 func TestTheSeedWriterMayWriteOnlyTheGoldenAmiParameter(t *testing.T) {
 	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		want := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.Account, goldenParameter(env))
+		var writerRoles []any
+		for _, fn := range cdktest.Resources("AWS::Lambda::Function", tpl.Fleet) {
+			if strings.HasPrefix(fn.LogicalID, awsCustomResourceFunction) {
+				writerRoles = append(writerRoles, cdktest.Ref(fmt.Sprint(cdktest.ValueAt(fn.Properties, "Role", "Fn::GetAtt", 0))))
+			}
+		}
+		if len(writerRoles) != 1 {
+			t.Fatalf("%d functions of AwsCustomResource, want one", len(writerRoles))
+		}
 		found := false
 		for _, p := range cdktest.Resources("AWS::IAM::Policy", tpl.Fleet) {
-			if !strings.Contains(cdktest.CompactJSON(p.Properties), "ssm:PutParameter") {
+			if cdktest.CompactJSON(p.Properties["Roles"]) != cdktest.CompactJSON(writerRoles) {
 				continue
 			}
 			found = true
@@ -298,7 +315,7 @@ func TestTheSeedWriterMayWriteOnlyTheGoldenAmiParameter(t *testing.T) {
 }
 
 func TestTheDistributionAddsADefaultLaunchTemplateVersionOnEveryBuild(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		lt := cdktest.OnlyResource(t, "AWS::EC2::LaunchTemplate", tpl.Fleet)
 		dist := cdktest.OnlyResource(t, "AWS::ImageBuilder::DistributionConfiguration", tpl.Fleet)
 		home := cdktest.ValueAt(dist.Properties, "Distributions", 0)
@@ -313,7 +330,7 @@ func TestTheDistributionAddsADefaultLaunchTemplateVersionOnEveryBuild(t *testing
 }
 
 func TestTheDistributionWritesTheGoldenAmiParameter(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		dist := cdktest.OnlyResource(t, "AWS::ImageBuilder::DistributionConfiguration", tpl.Fleet)
 		want := cdktest.CompactJSON([]any{map[string]any{"DataType": "aws:ec2:image", "ParameterName": goldenParameter(env)}})
 		if got := cdktest.CompactJSON(cdktest.ValueAt(dist.Properties, "Distributions", 0, "SsmParameterConfigurations")); got != want {
@@ -323,7 +340,7 @@ func TestTheDistributionWritesTheGoldenAmiParameter(t *testing.T) {
 }
 
 func TestEachAmiIsNamedWithItsBuildDateAndTagged(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		dist := cdktest.OnlyResource(t, "AWS::ImageBuilder::DistributionConfiguration", tpl.Fleet)
 		for i := range cdktest.AsList(dist.Properties["Distributions"]) {
 			ami := cdktest.ValueAt(dist.Properties, "Distributions", i, "AmiDistributionConfiguration")
@@ -342,7 +359,7 @@ func TestEachAmiIsNamedWithItsBuildDateAndTagged(t *testing.T) {
 }
 
 func TestTheDistributionCopiesToTheConfiguredExtraRegions(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		dist := cdktest.OnlyResource(t, "AWS::ImageBuilder::DistributionConfiguration", tpl.Fleet)
 		regions := []string{}
 		for _, d := range cdktest.AsList(dist.Properties["Distributions"])[1:] {
@@ -359,7 +376,7 @@ func TestTheDistributionCopiesToTheConfiguredExtraRegions(t *testing.T) {
 }
 
 func TestTheDistributionHasTheNameThePipelineBuildsItsArnFrom(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		dist := cdktest.OnlyResource(t, "AWS::ImageBuilder::DistributionConfiguration", tpl.Fleet)
 		if want := synthesized.cfg.NamesOf(env).Distribution(); dist.Properties["Name"] != want {
 			t.Errorf("distribution name %v, want %s (the pipeline builds its ARN from that name)", dist.Properties["Name"], want)

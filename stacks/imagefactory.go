@@ -30,6 +30,9 @@ type ImageFactoryStackProps struct {
 	Fleet *FleetStack
 	// Components resolves component names from the configuration.
 	Components components.Source
+	// Promotion says which promotion pieces the stack holds (promotion.go).
+	// Default: none.
+	Promotion PromotionPieces
 }
 
 // ImageFactoryStack is the baking side of one environment.
@@ -41,6 +44,7 @@ type ImageFactoryStack struct {
 	Pipeline       *imagebuilder.ImagePipeline
 	// Lifecycle is nil when the environment turned it off.
 	Lifecycle *lifecycle.Policy
+	promotionSourceFields
 }
 
 // NewImageFactoryStack creates the stack. It fails when a component named
@@ -80,6 +84,12 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	default:
 		parent = imagebuilder.SsmParameterImage(p.SsmParameter)
 	}
+	// A promotion source's AMIs must be shareable: encrypted with a key
+	// whose policy lets the target accounts copy them (promotion.go).
+	encryption := addPromotionSourceToFactory(s, names, env, props.Promotion)
+	if encryption == nil {
+		encryption = volumeKey(stack, env.Fleet.KmsKeyArn)
+	}
 	s.Recipe = imagebuilder.NewImageRecipe(stack, "Recipe", imagebuilder.ImageRecipeProps{
 		Name:             names.Recipe(),
 		Description:      "Golden AMI of " + names.Base(),
@@ -87,7 +97,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		Components:       recipeComponents,
 		RootDeviceName:   fleet.RootDeviceName,
 		RootVolumeGiB:    env.Image.RootVolumeGiB,
-		EncryptionKey:    volumeKey(stack, env.Fleet.KmsKeyArn),
+		EncryptionKey:    encryption,
 		WorkingDirectory: env.Image.WorkingDirectory,
 		Tags:             env.Tags,
 	})

@@ -24,7 +24,7 @@ func ourComponents(env config.Environment) []string {
 }
 
 func TestTheRecipeRunsTheCloudWatchAgentThenOurComponentsInOrder(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		recipe := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImageRecipe", tpl.ImageFactory)
 		byName := map[string]string{} // configured name -> logical id
 		for _, c := range cdktest.Resources("AWS::ImageBuilder::Component", tpl.ImageFactory) {
@@ -51,7 +51,7 @@ func TestTheRecipeRunsTheCloudWatchAgentThenOurComponentsInOrder(t *testing.T) {
 }
 
 func TestOurComponentsAreTheEmbeddedDocumentsUnchanged(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		documents := map[string]bool{}
 		for _, c := range cdktest.Resources("AWS::ImageBuilder::Component", tpl.ImageFactory) {
 			documents[fmt.Sprint(c.Properties["Data"])] = true
@@ -72,7 +72,7 @@ func TestOurComponentsAreTheEmbeddedDocumentsUnchanged(t *testing.T) {
 }
 
 func TestTheRecipeFollowsTheConfiguredParentImageVolumeAndWorkingDirectory(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		recipe := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImageRecipe", tpl.ImageFactory).Properties
 		var want string
 		switch p := env.Image.Parent; {
@@ -97,7 +97,7 @@ func TestTheRecipeFollowsTheConfiguredParentImageVolumeAndWorkingDirectory(t *te
 }
 
 func TestTheInfrastructureConfigurationMakesTheServiceDefaultsExplicit(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		infra := cdktest.OnlyResource(t, "AWS::ImageBuilder::InfrastructureConfiguration", tpl.ImageFactory).Properties
 		profile := cdktest.OnlyResource(t, "AWS::IAM::InstanceProfile", tpl.ImageFactory)
 		topic := cdktest.OnlyResource(t, "AWS::SNS::Topic", tpl.ImageFactory)
@@ -129,7 +129,7 @@ func TestTheInfrastructureConfigurationMakesTheServiceDefaultsExplicit(t *testin
 }
 
 func TestThePipelineRunsOnTheConfiguredScheduleWithImageTests(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		pipeline := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImagePipeline", tpl.ImageFactory).Properties
 		recipe := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImageRecipe", tpl.ImageFactory)
 		infra := cdktest.OnlyResource(t, "AWS::ImageBuilder::InfrastructureConfiguration", tpl.ImageFactory)
@@ -162,21 +162,34 @@ func allowStatementsWithAction(stack cdktest.Stack, action string) []any {
 	return out
 }
 
+// The pipeline's execution role writes the environment's own golden
+// parameter and no other; in a promotion source, the promotion's execution
+// role writes those of the targets in the same account (their
+// distributions run with it) and no other (promotion_test.go).
 func TestTheExecutionRoleMayWriteOnlyTheGoldenAmiParameter(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
-		want := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.Account, goldenParameter(env))
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+		want := []string{cdktest.CompactJSON(fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.Account, goldenParameter(env)))}
+		for _, target := range synthesized.cfg.PromotesTo(env.Name) {
+			if target.Account == env.Account {
+				want = append(want, cdktest.CompactJSON(fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", target.Region, target.Account, goldenParameter(target))))
+			}
+		}
 		var writes []string
 		for _, st := range allowStatementsWithAction(tpl.ImageFactory, "ssm:PutParameter") {
-			writes = append(writes, cdktest.CompactJSON(cdktest.ValueAt(st, "Resource")))
+			for _, r := range cdktest.AsList(cdktest.ValueAt(st, "Resource")) {
+				writes = append(writes, cdktest.CompactJSON(r))
+			}
 		}
-		if len(writes) != 1 || writes[0] != cdktest.CompactJSON(want) {
-			t.Errorf("ssm:PutParameter granted on %v, want only on %q", writes, want)
+		slices.Sort(want)
+		slices.Sort(writes)
+		if !slices.Equal(writes, want) {
+			t.Errorf("ssm:PutParameter granted on %v, want exactly on %v", writes, want)
 		}
 	})
 }
 
 func TestTheExecutionRoleMayAddVersionsOnlyToTheFleetsLaunchTemplate(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		value := namePrefix(env)
 		lt := cdktest.OnlyResource(t, "AWS::EC2::LaunchTemplate", tpl.Fleet)
 		tagged := false

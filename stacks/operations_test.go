@@ -388,9 +388,11 @@ func lifecyclePolicy(t *testing.T, factory cdktest.Stack) (p cdktest.Resource, o
 	return rs[0], true
 }
 
-func TestEveryEnvironmentHasALifecyclePolicyUnlessTurnedOff(t *testing.T) {
+// An environment that promotes has no image factory, and so no lifecycle
+// policy (stacks/promotion_test.go; config refuses Lifecycle there).
+func TestEveryBakingEnvironmentHasALifecyclePolicyUnlessTurnedOff(t *testing.T) {
 	off := 0
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		if _, present := lifecyclePolicy(t, tpl.ImageFactory); present == env.Lifecycle.Disabled {
 			t.Errorf("lifecycle policy present=%v, Lifecycle.Disabled=%v", present, env.Lifecycle.Disabled)
 		}
@@ -404,7 +406,7 @@ func TestEveryEnvironmentHasALifecyclePolicyUnlessTurnedOff(t *testing.T) {
 }
 
 func TestTheLifecyclePolicySelectsThePipelinesImagesByTagNotByRecipe(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		pipeline := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImagePipeline", tpl.ImageFactory)
 		want := map[string]any{config.PipelineTagKey: namesOf(env).Base()}
 		if got := pipeline.Properties["ImageTags"]; cdktest.CompactJSON(got) != cdktest.CompactJSON(want) {
@@ -424,7 +426,7 @@ func TestTheLifecyclePolicySelectsThePipelinesImagesByTagNotByRecipe(t *testing.
 }
 
 func TestEveryLifecycleRuleFollowsTheConfigurationAndExcludesMarkedAMIs(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		p, ok := lifecyclePolicy(t, tpl.ImageFactory)
 		if !ok {
 			return
@@ -474,45 +476,60 @@ func modelOf(t *testing.T, p cdktest.Resource) *policymodel.Policy {
 }
 
 // simulate runs a year of builds, rollbacks, recipe renames and
-// promotions from dev to prod (internal/policymodel.History) under the
-// synthesized dev and prod policies, both in one account (prod launches
-// dev's AMIs), with every golden parameter write marked as the app marks.
-// strip removes the policies' exclusions.
+// promotions from dev to prod (internal/policymodel.History) under dev's
+// synthesized lifecycle policy, with every golden parameter write marked
+// as the app marks. prod promotes from dev: it has no image factory and no
+// policy of its own. Its AMIs are modelled in reach of dev's policy, the
+// worst case (a promotion copies the AMI into prod's account; whether a
+// lifecycle policy acts on the copies its images were distributed to is
+// not modelled). strip removes the policy's exclusions.
 func simulate(t *testing.T, strip bool) *policymodel.World {
-	w := policymodel.NewWorld(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	fleets := map[string]string{}
-	for _, name := range []string{"dev", "prod"} {
+	env := func(name string) config.Environment {
 		i := slices.IndexFunc(synthesized.cfg.Environments, func(e config.Environment) bool { return e.Name == name })
 		if i < 0 {
 			t.Fatalf("no %s environment", name)
 		}
-		env := synthesized.cfg.Environments[i]
-		factory, _ := stackOf(env, "image-factory")
-		p, ok := lifecyclePolicy(t, factory)
-		if !ok {
-			t.Fatalf("%s has no lifecycle policy", name)
-		}
-		m := modelOf(t, p)
-		if strip {
-			for i := range m.Rules {
-				m.Rules[i].ExcludeAMITags, m.Rules[i].ExcludeImageTags = nil, nil
-			}
-		}
-		imageTags := map[string]string{}
-		pipeline := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImagePipeline", factory)
-		for k, v := range pipeline.Properties["ImageTags"].(map[string]any) {
-			imageTags[k] = v.(string)
-		}
-		names := namesOf(env)
-		fleets[name] = names.Base()
-		w.AddFleet(policymodel.Fleet{
-			Name: names.Base(), Policy: m, ImageTags: imageTags,
-			Recipe:     policymodel.Recipe{Name: names.Recipe(), Version: "1.0.0"},
-			KeepLatest: env.Lifecycle.KeepLatest, DeleteAfterDays: env.Lifecycle.DeleteAfterDays,
-			Seed: "ami-0aaaaaaaaaaaaaaa0",
-		})
+		return synthesized.cfg.Environments[i]
 	}
-	policymodel.History(w, fleets["dev"], fleets["prod"])
+	dev, prod := env("dev"), env("prod")
+	if prod.Promotion == nil || prod.Promotion.From != dev.Name {
+		t.Fatalf("prod's Promotion is %+v: the simulation takes prod promoting from dev", prod.Promotion)
+	}
+	if _, ok := stackOf(prod, "image-factory"); ok {
+		t.Fatal("prod has an image factory: simulate its policy too")
+	}
+	factory, _ := stackOf(dev, "image-factory")
+	p, ok := lifecyclePolicy(t, factory)
+	if !ok {
+		t.Fatal("dev has no lifecycle policy")
+	}
+	m := modelOf(t, p)
+	if strip {
+		for i := range m.Rules {
+			m.Rules[i].ExcludeAMITags, m.Rules[i].ExcludeImageTags = nil, nil
+		}
+	}
+	imageTags := map[string]string{}
+	pipeline := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImagePipeline", factory)
+	for k, v := range pipeline.Properties["ImageTags"].(map[string]any) {
+		imageTags[k] = v.(string)
+	}
+	w := policymodel.NewWorld(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	devNames, prodNames := namesOf(dev), namesOf(prod)
+	w.AddFleet(policymodel.Fleet{
+		Name: devNames.Base(), Policy: m, ImageTags: imageTags,
+		Recipe:     policymodel.Recipe{Name: devNames.Recipe(), Version: "1.0.0"},
+		KeepLatest: dev.Lifecycle.KeepLatest, DeleteAfterDays: dev.Lifecycle.DeleteAfterDays,
+		Seed: "ami-0aaaaaaaaaaaaaaa0",
+	})
+	// History has prod build for its first weeks, as before promotion; no
+	// policy selects those images (a tag of prod's own).
+	w.AddFleet(policymodel.Fleet{
+		Name: prodNames.Base(), ImageTags: map[string]string{config.PipelineTagKey: prodNames.Base()},
+		Recipe: policymodel.Recipe{Name: prodNames.Recipe(), Version: "1.0.0"},
+		Seed:   "ami-0aaaaaaaaaaaaaaa0",
+	})
+	policymodel.History(w, devNames.Base(), prodNames.Base())
 	return w
 }
 
@@ -548,7 +565,7 @@ func TestThePipelineHasNoPropertyCfnLintDoesNotKnowButImageTags(t *testing.T) {
 	const typ = "AWS::ImageBuilder::ImagePipeline"
 	var schema struct{ Properties map[string]any }
 	cfnLintSchema(t, typ, &schema)
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		pipeline := cdktest.OnlyResource(t, typ, tpl.ImageFactory)
 		for prop := range pipeline.Properties {
 			if _, known := schema.Properties[prop]; !known && prop != "ImageTags" {

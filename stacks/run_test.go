@@ -28,7 +28,7 @@ func TestRunRefusesAnInvalidConfigurationAndWritesNothing(t *testing.T) {
 	t.Setenv("CDK_CONTEXT_JSON", string(ctxJSON))
 	cfg := config.Default()
 	cfg.Environments[0].Fleet.DesiredCapacity = 0
-	cfg.Environments[1].Image.Schedule = "cron(0 3 * * MON)"
+	cfg.Environments[2].Image.Schedule = "cron(0 3 * * MON)" // local (prod bakes nothing: it promotes)
 	err = stacks.Run(cfg, components.Embedded())
 	if err == nil {
 		t.Fatal("Run accepted an invalid configuration")
@@ -37,7 +37,7 @@ func TestRunRefusesAnInvalidConfigurationAndWritesNothing(t *testing.T) {
 	for _, want := range []string{
 		"the configuration is invalid (2 problems); nothing was synthesized:",
 		"\n  - Environments[dev].Fleet.DesiredCapacity: got 0",
-		"\n  - Environments[prod].Image.Schedule: got \"cron(0 3 * * MON)\"",
+		"\n  - Environments[local].Image.Schedule: got \"cron(0 3 * * MON)\"",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("Run's error lacks %q:\n%s", want, msg)

@@ -48,8 +48,9 @@ func TestBuildInstancesAreTerminatedWhenABuildFails(t *testing.T) {
 }
 
 // rootVolumes returns the EBS settings of every block device mapping of
-// the fleet's launch templates and the image recipes in stacks.
-func rootVolumes(t *testing.T, stacks ...cdktest.Stack) map[string]any {
+// the launch templates in fleets and the image recipes in factories; each
+// list of stacks that is not empty must hold some.
+func rootVolumes(t *testing.T, fleets, factories []cdktest.Stack) map[string]any {
 	t.Helper()
 	out := map[string]any{}
 	add := func(r cdktest.Resource, mappings any) {
@@ -60,34 +61,53 @@ func rootVolumes(t *testing.T, stacks ...cdktest.Stack) map[string]any {
 			out[fmt.Sprintf("%s BlockDeviceMappings[%d]", r, i)] = cdktest.ValueAt(m, "Ebs")
 		}
 	}
-	for _, lt := range cdktest.RequireResources(t, "AWS::EC2::LaunchTemplate", stacks...) {
-		add(lt, cdktest.ValueAt(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings"))
+	if len(fleets) > 0 {
+		for _, lt := range cdktest.RequireResources(t, "AWS::EC2::LaunchTemplate", fleets...) {
+			add(lt, cdktest.ValueAt(lt.Properties, "LaunchTemplateData", "BlockDeviceMappings"))
+		}
 	}
-	for _, r := range cdktest.RequireResources(t, "AWS::ImageBuilder::ImageRecipe", stacks...) {
-		add(r, r.Properties["BlockDeviceMappings"])
+	if len(factories) > 0 {
+		for _, r := range cdktest.RequireResources(t, "AWS::ImageBuilder::ImageRecipe", factories...) {
+			add(r, r.Properties["BlockDeviceMappings"])
+		}
 	}
 	return out
 }
 
 func TestFleetAndImageVolumesAreEncrypted(t *testing.T) {
-	for where, ebs := range rootVolumes(t, allStacks()...) {
+	for where, ebs := range rootVolumes(t, stacksEndingWith("-fleet"), stacksEndingWith("-image-factory")) {
 		if got := cdktest.ValueAt(ebs, "Encrypted"); got != true {
 			t.Errorf("%s: Ebs.Encrypted = %v, want true", where, got)
 		}
 	}
 }
 
+// The fleet's volumes use the configured key, else the account's default
+// EBS key. So do the builds', except in a promotion source: its AMIs are
+// shared with the target accounts, which the default key does not allow,
+// so its builds use the source's own AMI key (promotion_test.go).
 func TestVolumesUseTheConfiguredKmsKeyOrElseTheAccountDefaultKey(t *testing.T) {
 	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
-		for where, ebs := range rootVolumes(t, tpl.Fleet, tpl.ImageFactory) {
-			got := cdktest.ValueAt(ebs, "KmsKeyId")
-			switch {
-			case env.Fleet.KmsKeyArn == "" && got != nil:
-				t.Errorf("%s: KmsKeyId = %v, want none (the account's default EBS key)", where, got)
-			case env.Fleet.KmsKeyArn != "" && got != env.Fleet.KmsKeyArn:
-				t.Errorf("%s: KmsKeyId = %v, want the configured %s", where, got, env.Fleet.KmsKeyArn)
+		check := func(volumes map[string]any, want any) {
+			for where, ebs := range volumes {
+				if got := cdktest.ValueAt(ebs, "KmsKeyId"); cdktest.CompactJSON(got) != cdktest.CompactJSON(want) {
+					t.Errorf("%s: KmsKeyId = %s, want %s", where, cdktest.CompactJSON(got), cdktest.CompactJSON(want))
+				}
 			}
 		}
+		var configured any // none: the account's default EBS key
+		if env.Fleet.KmsKeyArn != "" {
+			configured = env.Fleet.KmsKeyArn
+		}
+		check(rootVolumes(t, []cdktest.Stack{tpl.Fleet}, nil), configured)
+		if env.Promotion != nil {
+			return // no image factory
+		}
+		builds := configured
+		if len(synthesized.cfg.PromotesTo(env.Name)) > 0 {
+			builds = cdktest.GetAtt(amiKey(t, env, tpl.ImageFactory).LogicalID, "Arn")
+		}
+		check(rootVolumes(t, nil, []cdktest.Stack{tpl.ImageFactory}), builds)
 	})
 }
 
@@ -202,7 +222,7 @@ func TestBuildLogBucketBlocksPublicAccess(t *testing.T) {
 }
 
 func TestBuildLogsExpireAfterTheConfiguredRetention(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		b := cdktest.OnlyResource(t, "AWS::S3::Bucket", tpl.ImageFactory)
 		rule := cdktest.ValueAt(b.Properties, "LifecycleConfiguration", "Rules", 0)
 		if got := cdktest.ValueAt(rule, "ExpirationInDays"); got != float64(env.Image.LogRetentionDays) || cdktest.ValueAt(rule, "Status") != "Enabled" {
@@ -243,7 +263,7 @@ func TestBuildSecurityGroupHasNoInboundRule(t *testing.T) {
 }
 
 func TestBuildInstancesRunInPrivateSubnets(t *testing.T) {
-	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		subnet := cdktest.OnlyResource(t, "AWS::ImageBuilder::InfrastructureConfiguration", tpl.ImageFactory).Properties["SubnetId"]
 		if env.Network.Existing != nil {
 			if !slices.Contains(env.Network.Existing.PrivateSubnetIDs, fmt.Sprint(subnet)) {

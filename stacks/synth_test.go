@@ -127,7 +127,8 @@ func synthesizeApp(app awscdk.App) (err error) {
 
 // environmentTemplates are the templates of one environment's stacks.
 type environmentTemplates struct {
-	// Network is the zero Stack when the environment uses an existing VPC.
+	// Network is the zero Stack when the environment uses an existing VPC;
+	// ImageFactory when it promotes (config.Promotion: it bakes nothing).
 	Network, Fleet, ImageFactory cdktest.Stack
 }
 
@@ -138,7 +139,8 @@ func stackOf(env config.Environment, role string) (cdktest.Stack, bool) {
 }
 
 // forEachEnvironment runs f for every synthesized environment, defaults
-// applied, with its templates.
+// applied, with its templates. It fails an environment without a fleet
+// stack, or with an image-factory stack exactly when it promotes.
 func forEachEnvironment(t *testing.T, f func(t *testing.T, env config.Environment, tpl environmentTemplates)) {
 	t.Helper()
 	for _, env := range synthesized.cfg.Environments {
@@ -149,11 +151,30 @@ func forEachEnvironment(t *testing.T, f func(t *testing.T, env config.Environmen
 			tpl.Network, _ = stackOf(env, "network")
 			tpl.Fleet, fleetOK = stackOf(env, "fleet")
 			tpl.ImageFactory, factoryOK = stackOf(env, "image-factory")
-			if !fleetOK || !factoryOK {
-				t.Fatalf("environment %s: missing fleet or image-factory stack", env.Name)
+			if !fleetOK || factoryOK != (env.Promotion == nil) {
+				t.Fatalf("environment %s: fleet stack present=%v, image-factory stack present=%v, Promotion %+v: want a fleet stack, and an image factory exactly when the environment bakes",
+					env.Name, fleetOK, factoryOK, env.Promotion)
 			}
 			f(t, env, tpl)
 		})
+	}
+}
+
+// forEachBakingEnvironment is forEachEnvironment for the environments
+// that bake their own images: the image factory, and the fleet's
+// distribution configuration, exist only there. It fails when no
+// environment bakes.
+func forEachBakingEnvironment(t *testing.T, f func(t *testing.T, env config.Environment, tpl environmentTemplates)) {
+	t.Helper()
+	baking := 0
+	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+		if env.Promotion == nil {
+			baking++
+			f(t, env, tpl)
+		}
+	})
+	if baking == 0 {
+		t.Fatal("no synthesized environment bakes: the test checks nothing")
 	}
 }
 

@@ -3,6 +3,8 @@
 //	fleetctl rollback  --stack golden-fleet-<env>-fleet [--to ami-…] [--roll]
 //	fleetctl roll      --stack golden-fleet-<env>-fleet [refresh preferences] [--no-wait]
 //	fleetctl status    --stack golden-fleet-<env>-fleet [--require-golden]
+//	fleetctl status    [--env <env>]... [--config FILE]
+//	fleetctl promote   --from <env> --to <env> [--dry-run] [--override GATE --reason TEXT] …
 //	fleetctl resources --stack <any stack>
 //	fleetctl help [command]
 //
@@ -13,7 +15,8 @@
 // exit 0.
 //
 // Each command lives in a file of its own (rollback.go, roll.go,
-// status.go, resources.go) and is listed in commands below.
+// status.go with envstatus.go, promote.go with gates.go, resources.go) and
+// is listed in commands below.
 package main
 
 import (
@@ -59,8 +62,15 @@ var commands = []command{
 	rollbackCommand,
 	rollCommand,
 	statusCommand,
+	promoteCommand,
 	resourcesCommand,
 }
+
+// usageError is a command's complaint about its flags, found after they
+// were parsed: run adds the command's usage to it.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
@@ -119,7 +129,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("AWS configuration: %w", err)
 	}
-	return runCommand(ctx, cfg, out)
+	err = runCommand(ctx, cfg, out)
+	var bad usageError
+	if errors.As(err, &bad) {
+		return fmt.Errorf("%s: %v\n%s", c.name, bad, c.usage(fs))
+	}
+	return err
 }
 
 func lookupCommand(name string) (command, bool) {

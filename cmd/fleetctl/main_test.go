@@ -23,7 +23,12 @@ func TestUsageErrors(t *testing.T) {
 		nil,
 		{"deploy"},
 		{"rollback"},
-		{"status"},
+		// status without --stack shows every environment; --require-golden
+		// checks one fleet, and --env picks environments, not a stack.
+		{"status", "--require-golden"},
+		{"status", "--stack", "s", "--env", "dev"},
+		{"promote"},
+		{"promote", "--from", "dev"},
 		{"resources", "--to", "ami-12345678"},
 		{"rollback", "--stack", "s", "extra"},
 		{"help", "deploy"},
@@ -52,7 +57,7 @@ func TestHelpPrintsTheUsageAndSucceeds(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--help"}, []string{"usage: fleetctl <command>", "rollback", "roll", "status", "resources"}},
+		{[]string{"--help"}, []string{"usage: fleetctl <command>", "rollback", "roll", "status", "promote", "resources"}},
 		{[]string{"-h"}, []string{"usage: fleetctl <command>"}},
 		{[]string{"help"}, []string{"usage: fleetctl <command>", "fleetctl help <command>"}},
 		{[]string{"help", "status"}, []string{"usage: fleetctl status --stack <fleet stack> [--require-golden]", "-require-golden"}},
@@ -60,6 +65,7 @@ func TestHelpPrintsTheUsageAndSucceeds(t *testing.T) {
 		{[]string{"roll", "--help"}, []string{"usage: fleetctl roll --stack <fleet stack>", "-min-healthy-percentage value", "-checkpoints value", "-alarm value", "-no-wait"}},
 		{[]string{"resources", "-h"}, []string{"usage: fleetctl resources --stack <any stack>", "-stack string"}},
 		{[]string{"status", "--stack", "s", "--help"}, []string{"usage: fleetctl status"}},
+		{[]string{"help", "promote"}, []string{"usage: fleetctl promote --from <env> --to <env>", "-override value", "-cdk-json string"}},
 	} {
 		var out strings.Builder
 		if err := run(context.Background(), tc.args, &out); err != nil {

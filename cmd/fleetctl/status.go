@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -20,15 +21,34 @@ import (
 // template versions and every instance of the group with its AMI.
 var statusCommand = command{
 	name:     "status",
-	synopsis: "--stack <fleet stack> [--require-golden]",
-	summary: "the golden AMI, the launch template versions and every instance of\n" +
-		"the group with its AMI; --require-golden fails unless the group is\n" +
-		"at its desired capacity and every instance runs the golden AMI",
-	required: []string{"stack"},
+	synopsis: "--stack <fleet stack> [--require-golden] | [--env <env>]... [--config FILE]",
+	summary: "with --stack: the golden AMI, the launch template versions and every\n" +
+		"instance of the group with its AMI; --require-golden fails unless the\n" +
+		"group is at its desired capacity and every instance runs the golden AMI.\n" +
+		"Without --stack: per environment of the configuration, the golden AMI,\n" +
+		"where it came from (built, or promoted from which AMI), its age, and the\n" +
+		"instances on it versus older AMIs; other accounts through the promotion\n" +
+		"access roles",
 	declare: func(fs *flag.FlagSet) runFunc {
-		stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (required)")
-		requireGolden := fs.Bool("require-golden", false, "fail unless the group is at its desired capacity and every instance runs the golden AMI")
+		stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (default: every environment)")
+		requireGolden := fs.Bool("require-golden", false, "with --stack: fail unless the group is at its desired capacity and every instance runs the golden AMI")
+		var envs repeated
+		fs.Var(&envs, "env", "without --stack: an environment to show (repeatable; default: every environment of the configuration)")
+		configFile := declareConfigFlags(fs)
 		return func(ctx context.Context, cfg aws.Config, out io.Writer) error {
+			if *stack == "" {
+				if *requireGolden {
+					return usageError("--require-golden checks one fleet: want --stack with it")
+				}
+				app, err := configFile.load()
+				if err != nil {
+					return err
+				}
+				return runEnvStatus(ctx, cfg, app, envs, out)
+			}
+			if len(envs) > 0 || configFile.set() {
+				return usageError("--env, --config and --cdk-json choose environments: want them without --stack")
+			}
 			s := &status{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
 				asg: autoscaling.NewFromConfig(cfg), out: out}
 			return s.run(ctx, *stack, *requireGolden)
@@ -64,6 +84,36 @@ func goldenProblems(golden string, desired int, instances []groupInstance) []str
 		problems = append(problems, fmt.Sprintf("the golden parameter holds %q, not an AMI id", golden))
 	}
 	return problems
+}
+
+// instancesOf lists group's instances with the AMI each runs.
+func instancesOf(ctx context.Context, client ec2.DescribeInstancesAPIClient, group asgtypes.AutoScalingGroup) ([]groupInstance, error) {
+	var instances []groupInstance
+	var ids []string
+	for _, i := range group.Instances {
+		instances = append(instances, groupInstance{id: aws.ToString(i.InstanceId), lifecycle: string(i.LifecycleState), instanceType: aws.ToString(i.InstanceType)})
+		ids = append(ids, aws.ToString(i.InstanceId))
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	images := map[string]string{}
+	ip := ec2.NewDescribeInstancesPaginator(client, &ec2.DescribeInstancesInput{InstanceIds: ids})
+	for ip.HasMorePages() {
+		page, err := ip.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("instances of %s: %w", aws.ToString(group.AutoScalingGroupName), err)
+		}
+		for _, r := range page.Reservations {
+			for _, i := range r.Instances {
+				images[aws.ToString(i.InstanceId)] = aws.ToString(i.ImageId)
+			}
+		}
+	}
+	for k := range instances {
+		instances[k].image = images[instances[k].id]
+	}
+	return instances, nil
 }
 
 type ssmGetAPI interface {
@@ -117,29 +167,9 @@ func (s *status) run(ctx context.Context, stack string, requireGolden bool) erro
 	}
 	fmt.Fprintf(s.out, "Auto Scaling group %s: desired %d (min %d, max %d), launches %s\n",
 		outs.autoScalingGroupName, aws.ToInt32(group.DesiredCapacity), aws.ToInt32(group.MinSize), aws.ToInt32(group.MaxSize), launches)
-	var instances []groupInstance
-	var ids []string
-	for _, i := range group.Instances {
-		instances = append(instances, groupInstance{id: aws.ToString(i.InstanceId), lifecycle: string(i.LifecycleState), instanceType: aws.ToString(i.InstanceType)})
-		ids = append(ids, aws.ToString(i.InstanceId))
-	}
-	if len(ids) > 0 {
-		images := map[string]string{}
-		ip := ec2.NewDescribeInstancesPaginator(s.ec2, &ec2.DescribeInstancesInput{InstanceIds: ids})
-		for ip.HasMorePages() {
-			page, err := ip.NextPage(ctx)
-			if err != nil {
-				return fmt.Errorf("instances of %s: %w", outs.autoScalingGroupName, err)
-			}
-			for _, r := range page.Reservations {
-				for _, i := range r.Instances {
-					images[aws.ToString(i.InstanceId)] = aws.ToString(i.ImageId)
-				}
-			}
-		}
-		for k := range instances {
-			instances[k].image = images[instances[k].id]
-		}
+	instances, err := instancesOf(ctx, s.ec2, group)
+	if err != nil {
+		return err
 	}
 	slices.SortFunc(instances, func(a, b groupInstance) int { return strings.Compare(a.id, b.id) })
 	fmt.Fprintln(tw, "  INSTANCE\tLIFECYCLE\tTYPE\tAMI\t")

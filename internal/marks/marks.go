@@ -14,9 +14,10 @@
 // current for both); it keeps golden-fleet:retain while it carries any.
 //
 // Who marks: the fleet stack's marker state machine on every change of the
-// golden parameter (Image Builder's distribution writes it), fleetctl
-// rollback, and promotion (call Sync, or Apply, with the EC2 client of the
-// account and region that own the AMI). All of them apply the same rule,
+// golden parameter (Image Builder's distribution writes it, and fleetctl
+// promote the target's), and fleetctl rollback at once (Sync). Code that
+// writes a golden parameter and wants the marks at once calls Sync, or
+// Apply, with the EC2 client of the account and region that own the AMI. All of them apply the same rule,
 // from the parameter's current state, so marking twice changes nothing.
 package marks
 
@@ -32,13 +33,15 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/immutable-server/golden-fleet/config"
 )
 
 // The tag keys and values of the marks.
 const (
-	RetainKey     = "golden-fleet:retain"
+	RetainKey     = config.RetainTagKey
 	RetainValue   = "true"
-	RoleKeyPrefix = "golden-fleet:golden:"
+	RoleKeyPrefix = config.GoldenRoleTagKeyPrefix
 	Current       = "current"
 	Previous      = "previous"
 )

@@ -8,9 +8,9 @@
 //	region=us-east-1
 //	network_stack=golden-fleet-local-network   (empty for an existing VPC)
 //	fleet_stack=golden-fleet-local-fleet
-//	image_factory_stack=golden-fleet-local-image-factory
+//	image_factory_stack=golden-fleet-local-image-factory   (empty for an environment that promotes)
 //	golden_parameter=/imagebuilder/golden-fleet/local/golden-ami
-//	pipeline=golden-fleet-local-golden-ami
+//	pipeline=golden-fleet-local-golden-ami   (empty for an environment that promotes)
 package main
 
 import (
@@ -47,8 +47,12 @@ func run(args []string, out io.Writer) error {
 		if env.Network.Create != nil {
 			network = n.Stack(config.NetworkStack)
 		}
+		factory, pipeline := "", ""
+		if env.Promotion == nil { // an environment that promotes bakes nothing
+			factory, pipeline = n.Stack(config.ImageFactoryStack), n.Pipeline()
+		}
 		_, err := fmt.Fprintf(out, "account=%s\nregion=%s\nnetwork_stack=%s\nfleet_stack=%s\nimage_factory_stack=%s\ngolden_parameter=%s\npipeline=%s\n",
-			env.Account, env.Region, network, n.Stack(config.FleetStack), n.Stack(config.ImageFactoryStack), n.GoldenParameter(), n.Pipeline())
+			env.Account, env.Region, network, n.Stack(config.FleetStack), factory, n.GoldenParameter(), pipeline)
 		return err
 	}
 	return fmt.Errorf("got %q: want an environment of config.Default() (%s)", args[0], strings.Join(known, ", "))

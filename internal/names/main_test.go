@@ -28,6 +28,9 @@ func TestNamesPrintsTheEnvironmentsNamesFromConfig(t *testing.T) {
 		if env.Network.Create != nil {
 			want["network_stack"] = n.Stack(config.NetworkStack)
 		}
+		if env.Promotion != nil { // prod: no image factory, no pipeline
+			want["image_factory_stack"], want["pipeline"] = "", ""
+		}
 		if len(got) != len(want) {
 			t.Errorf("%s: got %v, want %v", env.Name, got, want)
 		}

@@ -18,6 +18,9 @@ type Props struct {
 	Service string
 	// Description of the role.
 	Description string
+	// RoleName is the role's fixed name, for a role something outside the
+	// stack finds by name. Default: a name CloudFormation generates.
+	RoleName string
 	// ManagedPolicies are the names of the AWS-managed policies the role
 	// gets, in order.
 	ManagedPolicies []string
@@ -34,7 +37,12 @@ func New(scope constructs.Construct, id string, props Props) awsiam.Role {
 		policies[i] = awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String(name))
 		appliesTo[i] = "Policy::arn:<AWS::Partition>:iam::aws:policy/" + name
 	}
+	var name *string
+	if props.RoleName != "" {
+		name = jsii.String(props.RoleName)
+	}
 	role := awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
+		RoleName:        name,
 		AssumedBy:       awsiam.NewServicePrincipal(jsii.String(props.Service), nil),
 		Description:     jsii.String(props.Description),
 		ManagedPolicies: &policies,

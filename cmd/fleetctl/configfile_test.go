@@ -1,0 +1,68 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/immutable-server/golden-fleet/config"
+)
+
+// loadWith parses args into the config flags and loads.
+func loadWith(t *testing.T, args ...string) (config.App, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	c := declareConfigFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return c.load()
+}
+
+// The configuration fleetctl works from is validated as `cdk synth`
+// validates it, with cdk.json's context, and has its defaults.
+func TestTheConfigurationIsValidatedWithCdkJSONsContext(t *testing.T) {
+	cfg, err := loadWith(t, "--cdk-json", "../../cdk.json")
+	if err != nil {
+		t.Fatalf("the compiled-in configuration: %v", err)
+	}
+	prod, _ := cfg.Environment("prod")
+	if prod.Promotion == nil || prod.Promotion.SoakTime != 48*time.Hour || prod.Fleet.RootVolumeGiB != 30 {
+		t.Errorf("prod = %+v, %+v: want the configuration with its defaults", prod.Promotion, prod.Fleet)
+	}
+	// Without the context, dev's created VPC has no zones: refused.
+	_, err = loadWith(t, "--cdk-json", filepath.Join(t.TempDir(), "cdk.json"))
+	if err == nil || !strings.Contains(err.Error(), "--cdk-json") || !strings.Contains(err.Error(), "want the app's cdk.json") {
+		t.Errorf("a missing cdk.json: %v, want an error naming --cdk-json", err)
+	}
+}
+
+func TestAConfigFileIsDecodedStrictlyAndValidated(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, v any) string {
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	unknown := write("unknown.json", map[string]any{"Prefix": "golden-fleet", "Enviroments": []any{}})
+	if _, err := loadWith(t, "--config", unknown, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a JSON config.App") {
+		t.Errorf("a misspelt field: %v, want the file refused", err)
+	}
+	bad := config.Default()
+	bad.Environments[1].Promotion.From = "stage"
+	invalid := write("invalid.json", bad)
+	_, err := loadWith(t, "--config", invalid, "--cdk-json", "../../cdk.json")
+	if err == nil || !strings.Contains(err.Error(), "the configuration is invalid") || !strings.Contains(err.Error(), `Environments[prod].Promotion.From: got "stage"`) {
+		t.Errorf("a promotion from an unknown environment: %v, want the validation's line", err)
+	}
+}

@@ -1,0 +1,467 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
+	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/immutable-server/golden-fleet/config"
+)
+
+// fakeAccount is one AWS account and region as promote sees it: enough
+// of CloudFormation, SSM, EC2, Auto Scaling, CloudWatch and Image
+// Builder, recording every call that changes something.
+type fakeAccount struct {
+	id        string
+	outputs   map[string]map[string]string // stack -> outputs
+	params    map[string]string
+	images    map[string]ec2types.Image
+	instances map[string]ec2types.Instance
+	group     asgtypes.AutoScalingGroup
+	alarms    []cwtypes.MetricAlarm
+	ib        map[string]*ibtypes.Image
+	findings  []ibtypes.ImageScanFinding
+	// source is the account a CopyImage copies from.
+	source *fakeAccount
+	// distribute is what DistributeImage does (writes of the target).
+	distribute func(in *imagebuilder.DistributeImageInput) string
+	writes     []string
+	n          int
+}
+
+func (f *fakeAccount) write(format string, args ...any) {
+	f.writes = append(f.writes, fmt.Sprintf(format, args...))
+}
+
+func (f *fakeAccount) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+	outs, ok := f.outputs[aws.ToString(in.StackName)]
+	if !ok {
+		return nil, fmt.Errorf("Stack with id %s does not exist", aws.ToString(in.StackName))
+	}
+	st := cfntypes.Stack{StackName: in.StackName}
+	for k, v := range outs {
+		st.Outputs = append(st.Outputs, cfntypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
+	}
+	return &cloudformation.DescribeStacksOutput{Stacks: []cfntypes.Stack{st}}, nil
+}
+
+func (f *fakeAccount) GetParameter(_ context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	v, ok := f.params[aws.ToString(in.Name)]
+	if !ok {
+		return nil, fmt.Errorf("ParameterNotFound: %s", aws.ToString(in.Name))
+	}
+	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Value: aws.String(v), Version: 1}}, nil
+}
+
+func (f *fakeAccount) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
+	f.write("PutParameter %s=%s %s", aws.ToString(in.Name), aws.ToString(in.Value), aws.ToString(in.DataType))
+	f.params[aws.ToString(in.Name)] = aws.ToString(in.Value)
+	return &ssm.PutParameterOutput{Version: 2}, nil
+}
+
+func (f *fakeAccount) DescribeImages(_ context.Context, in *ec2.DescribeImagesInput, _ ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
+	var out []ec2types.Image
+	for id, img := range f.images {
+		if len(in.ImageIds) > 0 && !slices.Contains(in.ImageIds, id) {
+			continue
+		}
+		ok := true
+		for _, flt := range in.Filters {
+			key, _ := strings.CutPrefix(aws.ToString(flt.Name), "tag:")
+			ok = ok && slices.Contains(flt.Values, tagMap(img.Tags)[key])
+		}
+		if ok {
+			out = append(out, img)
+		}
+	}
+	return &ec2.DescribeImagesOutput{Images: out}, nil
+}
+
+func (f *fakeAccount) DescribeInstances(_ context.Context, in *ec2.DescribeInstancesInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
+	var r ec2types.Reservation
+	for _, id := range in.InstanceIds {
+		r.Instances = append(r.Instances, f.instances[id])
+	}
+	return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{r}}, nil
+}
+
+func (f *fakeAccount) ModifyImageAttribute(_ context.Context, in *ec2.ModifyImageAttributeInput, _ ...func(*ec2.Options)) (*ec2.ModifyImageAttributeOutput, error) {
+	for _, p := range in.LaunchPermission.Add {
+		f.write("ModifyImageAttribute %s launch +%s", aws.ToString(in.ImageId), aws.ToString(p.UserId))
+	}
+	return &ec2.ModifyImageAttributeOutput{}, nil
+}
+
+func (f *fakeAccount) ModifySnapshotAttribute(_ context.Context, in *ec2.ModifySnapshotAttributeInput, _ ...func(*ec2.Options)) (*ec2.ModifySnapshotAttributeOutput, error) {
+	for _, u := range in.UserIds {
+		f.write("ModifySnapshotAttribute %s %s %s %s", aws.ToString(in.SnapshotId), in.Attribute, in.OperationType, u)
+	}
+	return &ec2.ModifySnapshotAttributeOutput{}, nil
+}
+
+func (f *fakeAccount) CopyImage(_ context.Context, in *ec2.CopyImageInput, _ ...func(*ec2.Options)) (*ec2.CopyImageOutput, error) {
+	if _, ok := f.source.images[aws.ToString(in.SourceImageId)]; !ok {
+		return nil, fmt.Errorf("InvalidAMIID.NotFound: %s", aws.ToString(in.SourceImageId))
+	}
+	f.n++
+	id := fmt.Sprintf("ami-c0c0c0c0c0c0c0c0%d", f.n)
+	f.write("CopyImage %s from %s encrypted=%v kms=%s", aws.ToString(in.SourceImageId), aws.ToString(in.SourceRegion), aws.ToBool(in.Encrypted), aws.ToString(in.KmsKeyId))
+	f.images[id] = ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable, Name: in.Name}
+	return &ec2.CopyImageOutput{ImageId: aws.String(id)}, nil
+}
+
+func (f *fakeAccount) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
+	for _, r := range in.Resources {
+		img := f.images[r]
+		img.Tags = append(img.Tags, in.Tags...)
+		f.images[r] = img
+		f.write("CreateTags %s", r)
+	}
+	return &ec2.CreateTagsOutput{}, nil
+}
+
+func (f *fakeAccount) DescribeAutoScalingGroups(_ context.Context, in *autoscaling.DescribeAutoScalingGroupsInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error) {
+	if !slices.Contains(in.AutoScalingGroupNames, aws.ToString(f.group.AutoScalingGroupName)) {
+		return &autoscaling.DescribeAutoScalingGroupsOutput{}, nil
+	}
+	return &autoscaling.DescribeAutoScalingGroupsOutput{AutoScalingGroups: []asgtypes.AutoScalingGroup{f.group}}, nil
+}
+
+func (f *fakeAccount) DescribeAlarms(context.Context, *cloudwatch.DescribeAlarmsInput, ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	return &cloudwatch.DescribeAlarmsOutput{MetricAlarms: f.alarms}, nil
+}
+
+func (f *fakeAccount) GetImage(_ context.Context, in *imagebuilder.GetImageInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.GetImageOutput, error) {
+	img, ok := f.ib[aws.ToString(in.ImageBuildVersionArn)]
+	if !ok {
+		return nil, fmt.Errorf("ResourceNotFoundException: %s", aws.ToString(in.ImageBuildVersionArn))
+	}
+	return &imagebuilder.GetImageOutput{Image: img}, nil
+}
+
+func (f *fakeAccount) ListImageScanFindings(context.Context, *imagebuilder.ListImageScanFindingsInput, ...func(*imagebuilder.Options)) (*imagebuilder.ListImageScanFindingsOutput, error) {
+	return &imagebuilder.ListImageScanFindingsOutput{Findings: f.findings}, nil
+}
+
+func (f *fakeAccount) DistributeImage(_ context.Context, in *imagebuilder.DistributeImageInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.DistributeImageOutput, error) {
+	f.write("DistributeImage %s %s role=%s", aws.ToString(in.SourceImage), aws.ToString(in.DistributionConfigurationArn), aws.ToString(in.ExecutionRole))
+	return &imagebuilder.DistributeImageOutput{ImageBuildVersionArn: aws.String(f.distribute(in))}, nil
+}
+
+// world is dev (111111111111) and prod (222222222222) of config.Default(),
+// deployed: dev's golden AMI x, built by Image Builder with tests, has run
+// healthy in dev's fleet for 50 hours (prod's soak time is 48); prod runs
+// the seed.
+type world struct {
+	dev, prod *fakeAccount
+	p         *promoter
+	out       *bytes.Buffer
+	now       time.Time
+}
+
+const (
+	devParam  = "/imagebuilder/golden-fleet/dev/golden-ami"
+	prodParam = "/imagebuilder/golden-fleet/prod/golden-ami"
+	snap      = "snap-0123456789abcdef0"
+)
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+	dev := &fakeAccount{
+		id:      "111111111111",
+		outputs: map[string]map[string]string{"golden-fleet-dev-fleet": {"GoldenAmiParameter": devParam, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": "dev-group"}},
+		params:  map[string]string{devParam: x},
+		images: map[string]ec2types.Image{x: {ImageId: aws.String(x), State: ec2types.ImageStateAvailable, Name: aws.String("golden-fleet-dev-2025-03-08"),
+			CreationDate:        aws.String("2025-03-08T09:00:00.000Z"),
+			Tags:                []ec2types.Tag{{Key: aws.String("Ec2ImageBuilderArn"), Value: aws.String(ibArn)}, {Key: aws.String(config.EnvironmentTagKey), Value: aws.String("dev")}},
+			BlockDeviceMappings: []ec2types.BlockDeviceMapping{{DeviceName: aws.String("/dev/xvda"), Ebs: &ec2types.EbsBlockDevice{SnapshotId: aws.String(snap)}}}}},
+		instances: map[string]ec2types.Instance{
+			"i-1": {InstanceId: aws.String("i-1"), ImageId: aws.String(x), LaunchTime: aws.Time(now.Add(-50 * time.Hour))},
+			"i-2": {InstanceId: aws.String("i-2"), ImageId: aws.String(x), LaunchTime: aws.Time(now.Add(-2 * time.Hour))},
+		},
+		group: asgtypes.AutoScalingGroup{AutoScalingGroupName: aws.String("dev-group"), Instances: []asgtypes.Instance{
+			{InstanceId: aws.String("i-1"), LifecycleState: asgtypes.LifecycleStateInService, HealthStatus: aws.String("Healthy")},
+			{InstanceId: aws.String("i-2"), LifecycleState: asgtypes.LifecycleStateInService, HealthStatus: aws.String("Healthy")},
+		}},
+		ib: map[string]*ibtypes.Image{ibArn: {Arn: aws.String(ibArn), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
+			ImageTestsConfiguration:    &ibtypes.ImageTestsConfiguration{ImageTestsEnabled: aws.Bool(true)},
+			ImageScanningConfiguration: &ibtypes.ImageScanningConfiguration{ImageScanningEnabled: aws.Bool(false)}}},
+	}
+	prod := &fakeAccount{
+		id:      "222222222222",
+		outputs: map[string]map[string]string{"golden-fleet-prod-fleet": {"GoldenAmiParameter": prodParam, "LaunchTemplateId": "lt-2", "AutoScalingGroupName": "prod-group"}},
+		params:  map[string]string{prodParam: seed},
+		images:  map[string]ec2types.Image{},
+		source:  dev,
+	}
+	cfg := config.Default()
+	source, target, err := resolvePromotion(cfg, "dev", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &bytes.Buffer{}
+	p := &promoter{cfg: cfg, source: source, target: target, names: cfg.PromotionNames("dev", "prod"),
+		src: sourceClients{cfn: dev, ssm: dev, ec2: dev, asg: dev, cw: dev, ib: dev},
+		dst: targetClients{cfn: prod, ssm: prod, ec2: prod},
+		by:  "arn:aws:sts::222222222222:assumed-role/golden-fleet-promote/ci", now: func() time.Time { return now }, out: out}
+	return &world{dev: dev, prod: prod, p: p, out: out, now: now}
+}
+
+func (w *world) promote(t *testing.T, o promoteOptions) error {
+	t.Helper()
+	if o.copyWith == "" {
+		o.copyWith = copyWithEC2
+	}
+	if o.wait == 0 {
+		o.wait = time.Minute
+	}
+	err := w.p.run(context.Background(), o)
+	t.Logf("fleetctl output:\n%s", w.out)
+	return err
+}
+
+func (w *world) nothingChanged(t *testing.T) {
+	t.Helper()
+	if len(w.dev.writes)+len(w.prod.writes) > 0 {
+		t.Errorf("changes made: dev %q, prod %q; want none", w.dev.writes, w.prod.writes)
+	}
+	if w.prod.params[prodParam] != seed {
+		t.Errorf("prod's golden parameter holds %s, want the seed %s", w.prod.params[prodParam], seed)
+	}
+}
+
+func TestAFailedGateRefusesThePromotionAndChangesNothing(t *testing.T) {
+	for name, breakIt := range map[string]func(w *world){
+		"the AMI was never tested (no Image Builder image)": func(w *world) { w.dev.images[x] = withoutTags(w.dev.images[x]) },
+		"the AMI has not soaked long enough":                func(w *world) { w.dev.instances["i-1"] = withLaunch(w.dev.instances["i-1"], w.now.Add(-time.Hour)) },
+		"an alarm of the fleet is in ALARM": func(w *world) {
+			w.dev.alarms = []cwtypes.MetricAlarm{{AlarmName: aws.String("golden-fleet-dev-5xx"), StateValue: cwtypes.StateValueAlarm}}
+		},
+		"a HIGH finding": func(w *world) {
+			w.dev.ib[ibArn].ImageScanningConfiguration.ImageScanningEnabled = aws.Bool(true)
+			w.dev.ib[ibArn].ScanState = &ibtypes.ImageScanState{Status: ibtypes.ImageScanStatusCompleted}
+			w.dev.findings = []ibtypes.ImageScanFinding{{Severity: aws.String("HIGH"), Title: aws.String("CVE-2025-0001")}}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t)
+			breakIt(w)
+			err := w.promote(t, promoteOptions{})
+			if err == nil || !strings.Contains(err.Error(), "refused") || !strings.Contains(err.Error(), "nothing changed") {
+				t.Errorf("err = %v, want the promotion refused, nothing changed", err)
+			}
+			if !strings.Contains(w.out.String(), "FAIL") {
+				t.Errorf("the report shows no failed gate:\n%s", w.out)
+			}
+			w.nothingChanged(t)
+		})
+	}
+}
+
+func withoutTags(i ec2types.Image) ec2types.Image { i.Tags = nil; return i }
+
+func withLaunch(i ec2types.Instance, at time.Time) ec2types.Instance { i.LaunchTime = &at; return i }
+
+func TestADryRunPrintsTheGatesAndThePlanAndChangesNothing(t *testing.T) {
+	w := newWorld(t)
+	if err := w.promote(t, promoteOptions{dryRun: true}); err != nil {
+		t.Fatal(err)
+	}
+	text := w.out.String()
+	for _, want := range []string{
+		"image-tests      PASS", "soak             PASS", "vulnerabilities  PASS",
+		"share " + x + " with account 222222222222", "ec2:CopyImage " + x + " from 111111111111/eu-west-1 into 222222222222/eu-west-1",
+		"write the copy into " + prodParam + " (now " + seed + ")", "dry run: nothing changed",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	w.nothingChanged(t)
+}
+
+func TestAnEC2PromotionSharesCopiesTagsThenWritesTheParameter(t *testing.T) {
+	w := newWorld(t)
+	if err := w.promote(t, promoteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ModifyImageAttribute " + x + " launch +222222222222", "ModifySnapshotAttribute " + snap + " createVolumePermission add 222222222222"}; !slices.Equal(w.dev.writes, want) {
+		t.Errorf("dev writes %q, want %q (share with prod only)", w.dev.writes, want)
+	}
+	copyID := w.prod.params[prodParam]
+	want := []string{
+		"CopyImage " + x + " from eu-west-1 encrypted=true kms=", // prod's default EBS key
+		"CreateTags " + copyID,
+		"PutParameter " + prodParam + "=" + copyID + " aws:ec2:image",
+	}
+	if !slices.Equal(w.prod.writes, want) {
+		t.Errorf("prod writes %q, want %q: copy, tag, and only then the parameter", w.prod.writes, want)
+	}
+	tags := tagMap(w.prod.images[copyID].Tags)
+	for k, v := range map[string]string{
+		config.EnvironmentTagKey: "prod", config.PromotedFromAMITagKey: x, config.PromotedFromEnvironmentTagKey: "dev",
+		config.PromotionGatesTagKey: "image-tests=passed soak=passed vulnerabilities=passed", config.PromotedAtTagKey: "2025-03-10T12:00:00Z",
+		config.PromotedByTagKey: w.p.by, "environment": "prod",
+	} {
+		if tags[k] != v {
+			t.Errorf("tag %s = %q, want %q", k, tags[k], v)
+		}
+	}
+	if _, ok := tags[config.PromotionOverrideTagKey]; ok {
+		t.Errorf("override tag %q without an override", tags[config.PromotionOverrideTagKey])
+	}
+}
+
+func TestAnOverrideSkipsAFailedGateAndRecordsWhoAndWhy(t *testing.T) {
+	w := newWorld(t)
+	w.dev.instances["i-1"] = withLaunch(w.dev.instances["i-1"], w.now.Add(-time.Hour))
+	reason := "hotfix for CVE-2025-0002, approved in CHG-42"
+	if err := w.promote(t, promoteOptions{overrides: []string{"soak"}, reason: reason}); err != nil {
+		t.Fatal(err)
+	}
+	tags := tagMap(w.prod.images[w.prod.params[prodParam]].Tags)
+	if got := tags[config.PromotionGatesTagKey]; got != "image-tests=passed soak=overridden vulnerabilities=passed" {
+		t.Errorf("gates tag %q", got)
+	}
+	if got := tags[config.PromotionOverrideTagKey]; got != "soak skipped: "+reason {
+		t.Errorf("override tag %q, want the gate and the reason", got)
+	}
+	if tags[config.PromotedByTagKey] != w.p.by {
+		t.Errorf("promoted-by %q, want %q", tags[config.PromotedByTagKey], w.p.by)
+	}
+	if !strings.Contains(w.out.String(), "FAIL, OVERRIDDEN") {
+		t.Errorf("the report does not show the override:\n%s", w.out)
+	}
+}
+
+func TestAnImageBuilderPromotionDistributesThenTagsTheCopy(t *testing.T) {
+	w := newWorld(t)
+	const copyID = "ami-0d15d15d15d15d15d"
+	const dist = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/5"
+	w.dev.distribute = func(*imagebuilder.DistributeImageInput) string {
+		// What the distribution configuration does: a copy in prod's
+		// account, written into prod's parameter.
+		w.prod.images[copyID] = ec2types.Image{ImageId: aws.String(copyID), State: ec2types.ImageStateAvailable}
+		w.prod.params[prodParam] = copyID
+		w.dev.ib[dist] = &ibtypes.Image{Arn: aws.String(dist), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
+			OutputResources: &ibtypes.OutputResources{Amis: []ibtypes.Ami{
+				{Region: aws.String("eu-west-1"), Image: aws.String("ami-0ffffffffffffffff")}, // in dev's own account
+				{Region: aws.String("eu-west-1"), AccountId: aws.String("222222222222"), Image: aws.String(copyID)},
+			}}}
+		return dist
+	}
+	if err := w.promote(t, promoteOptions{copyWith: copyWithImageBuilder}); err != nil {
+		t.Fatal(err)
+	}
+	want := "DistributeImage " + x + " arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/golden-fleet-dev-promote-to-prod " +
+		"role=arn:aws:iam::111111111111:role/golden-fleet-dev-promotion-distribution"
+	if !slices.Equal(w.dev.writes, []string{want}) {
+		t.Errorf("dev writes %q, want [%q]", w.dev.writes, want)
+	}
+	if !slices.Equal(w.prod.writes, []string{"CreateTags " + copyID}) {
+		t.Errorf("prod writes %q, want only the tags (the distribution wrote the parameter)", w.prod.writes)
+	}
+	if tagMap(w.prod.images[copyID].Tags)[config.PromotedFromAMITagKey] != x {
+		t.Errorf("the copy is not tagged with its source")
+	}
+}
+
+func TestAPromotionIsIdempotent(t *testing.T) {
+	w := newWorld(t)
+	if err := w.promote(t, promoteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	w.dev.writes, w.prod.writes = nil, nil
+	w.out.Reset()
+	if err := w.promote(t, promoteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.dev.writes)+len(w.prod.writes) > 0 || !strings.Contains(w.out.String(), "nothing to do") {
+		t.Errorf("second promotion wrote dev %q, prod %q; want nothing to do", w.dev.writes, w.prod.writes)
+	}
+
+	// After a rollback in prod, promoting again reuses the copy.
+	copyID := w.prod.params[prodParam]
+	w.prod.params[prodParam] = seed
+	w.out.Reset()
+	if err := w.promote(t, promoteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"CreateTags " + copyID, "PutParameter " + prodParam + "=" + copyID + " aws:ec2:image"}; !slices.Equal(w.prod.writes, want) {
+		t.Errorf("prod writes %q, want %q (reuse the copy, no second CopyImage)", w.prod.writes, want)
+	}
+}
+
+func TestPromoteFollowsTheConfiguration(t *testing.T) {
+	cfg := config.Default()
+	for _, tc := range []struct{ from, to, saying string }{
+		{"prod", "dev", "--to dev: dev bakes its own images"},
+		{"local", "prod", "--from local: prod promotes from dev, not from local"},
+		{"dev", "stage", `--to "stage": no such environment`},
+	} {
+		if _, _, err := resolvePromotion(cfg, tc.from, tc.to); err == nil || !strings.Contains(err.Error(), tc.saying) {
+			t.Errorf("promote --from %s --to %s: %v, want %q", tc.from, tc.to, err, tc.saying)
+		}
+	}
+	// Bad flags are usage errors, reported before any AWS call.
+	for _, tc := range []struct {
+		args   []string
+		saying string
+	}{
+		{[]string{"--to", "prod"}, "promote: --from is required"},
+		{[]string{"--from", "dev", "--to", "prod", "--copy-with", "s3"}, `promote: --copy-with "s3": want imagebuilder or ec2`},
+		{[]string{"--from", "dev", "--to", "prod", "--wait", "0s"}, "promote: --wait 0s: want a positive duration"},
+		{[]string{"--from", "dev", "--to", "prod", "--override", "soak"}, "needs --reason"},
+		{[]string{"--from", "dev", "--to", "prod", "extra"}, `promote: got ["extra"]: want no positional arguments`},
+	} {
+		var out strings.Builder
+		err := run(context.Background(), append([]string{"promote"}, tc.args...), &out)
+		if err == nil || !strings.Contains(err.Error(), tc.saying) || !strings.Contains(err.Error(), "usage: fleetctl promote") {
+			t.Errorf("promote %q: %v, want %q and the usage", tc.args, err, tc.saying)
+		}
+	}
+	fs := flag.NewFlagSet("promote", flag.ContinueOnError)
+	o := declarePromoteFlags(fs)
+	err := fs.Parse([]string{"--from", "dev", "--to", "prod", "--override", "soak,vulnerabilities", "--override", "image-tests", "--reason", "r"})
+	if err == nil {
+		err = o.check()
+	}
+	if err != nil || !slices.Equal(o.overrides, []string{"soak", "vulnerabilities", "image-tests"}) || o.copyWith != copyWithImageBuilder || o.wait != time.Hour {
+		t.Errorf("parse: %+v, %v", o, err)
+	}
+}
+
+func TestASameAccountPromotionSharesNothing(t *testing.T) {
+	cfg := config.Default()
+	source, _ := cfg.Environment("dev")
+	target, _ := cfg.Environment("prod")
+	target.Account = source.Account
+	plan := planPromotion(planInput{Cfg: cfg, Source: source, Target: target, SourceAMI: x, CopyWith: copyWithEC2,
+		TargetParameter: prodParam, TargetCurrent: seed, Wait: time.Hour, Tags: map[string]string{config.PromotedAtTagKey: "2025-03-10T12:00:00Z"}})
+	if plan.CrossAccount || strings.Contains(strings.Join(plan.Steps, "\n"), "share") {
+		t.Errorf("same-account plan shares: %q", plan.Steps)
+	}
+	if plan.CopyName != "golden-fleet-prod-"+x+"-2025-03-10T120000Z" {
+		t.Errorf("copy name %q: want prefix, target, source AMI and a time without colons (AMI names allow none)", plan.CopyName)
+	}
+}

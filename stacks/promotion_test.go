@@ -1,0 +1,464 @@
+package stacks_test
+
+// Template tests of "build once, promote" (issue 9, promotion.go): the
+// promotion pieces in both accounts' stacks, for every promotion of the
+// synthesized configuration: config.Default()'s prod from dev (another
+// account, the default EBS key), the fixture's promoted from created-vpc
+// (another account, a customer-managed key of its own) and promoted-here
+// from created-vpc (the same account, another region).
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
+)
+
+// promotionPair is one promotion of the synthesized configuration.
+type promotionPair struct {
+	source, target config.Environment
+	names          config.PromotionNames
+}
+
+func (p promotionPair) crossAccount() bool { return p.source.Account != p.target.Account }
+
+func (p promotionPair) String() string { return p.source.Name + " -> " + p.target.Name }
+
+// promotionPairs are every promotion, at least one across accounts and one
+// within an account.
+func promotionPairs(t *testing.T) []promotionPair {
+	t.Helper()
+	cfg := synthesized.cfg
+	var out []promotionPair
+	cross, same := 0, 0
+	for _, target := range cfg.Environments {
+		if target.Promotion == nil {
+			continue
+		}
+		source, ok := cfg.Environment(target.Promotion.From)
+		if !ok {
+			t.Fatalf("%s promotes from unknown %q", target.Name, target.Promotion.From)
+		}
+		p := promotionPair{source, target, cfg.PromotionNames(source.Name, target.Name)}
+		if p.crossAccount() {
+			cross++
+		} else {
+			same++
+		}
+		out = append(out, p)
+	}
+	if cross == 0 || same == 0 {
+		t.Fatalf("%d promotions across accounts, %d within one: want both, or these tests skip a case", cross, same)
+	}
+	return out
+}
+
+// forEachPromotion runs f for every promotion with the stacks it touches:
+// the source's fleet and image factory, the target's fleet.
+func forEachPromotion(t *testing.T, f func(t *testing.T, p promotionPair, srcFleet, srcFactory, dstFleet cdktest.Stack)) {
+	t.Helper()
+	for _, p := range promotionPairs(t) {
+		t.Run(p.source.Name+"-to-"+p.target.Name, func(t *testing.T) {
+			srcFleet, ok1 := stackOf(p.source, "fleet")
+			srcFactory, ok2 := stackOf(p.source, "image-factory")
+			dstFleet, ok3 := stackOf(p.target, "fleet")
+			if !ok1 || !ok2 || !ok3 {
+				t.Fatalf("%s: source fleet %v, source image factory %v, target fleet %v: want all three stacks", p, ok1, ok2, ok3)
+			}
+			f(t, p, srcFleet, srcFactory, dstFleet)
+		})
+	}
+}
+
+// named returns the resource of type typ in stack whose property prop is
+// name.
+func named(t *testing.T, stack cdktest.Stack, typ, prop, name string) cdktest.Resource {
+	t.Helper()
+	for _, r := range cdktest.Resources(typ, stack) {
+		if r.Properties[prop] == name {
+			return r
+		}
+	}
+	t.Fatalf("%s: no %s with %s %q", stack.Name, typ, prop, name)
+	return cdktest.Resource{}
+}
+
+// amiKey is the AMI key of the promotion source env, found by its alias
+// in stack, its image factory.
+func amiKey(t *testing.T, env config.Environment, stack cdktest.Stack) cdktest.Resource {
+	t.Helper()
+	alias := named(t, stack, "AWS::KMS::Alias", "AliasName", synthesized.cfg.NamesOf(env).AmiKeyAlias())
+	id, _ := cdktest.ValueAt(alias.Properties, "TargetKeyId", "Fn::GetAtt", 0).(string)
+	for _, k := range cdktest.Resources("AWS::KMS::Key", stack) {
+		if k.LogicalID == id {
+			return k
+		}
+	}
+	t.Fatalf("alias %s targets %s, not a key of %s", synthesized.cfg.NamesOf(env).AmiKeyAlias(), cdktest.CompactJSON(alias.Properties["TargetKeyId"]), stack.Name)
+	return cdktest.Resource{}
+}
+
+// policyOf returns the statements of the AWS::IAM::Policy resources of
+// stack attached to the role with logical id roleID.
+func policyOf(t *testing.T, stack cdktest.Stack, roleID string) []any {
+	t.Helper()
+	var out []any
+	for _, p := range cdktest.Resources("AWS::IAM::Policy", stack) {
+		if cdktest.CompactJSON(p.Properties["Roles"]) == cdktest.CompactJSON([]any{cdktest.Ref(roleID)}) {
+			out = append(out, cdktest.AsList(cdktest.ValueAt(p.Properties, "PolicyDocument", "Statement"))...)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s: no policy attached to %s", stack.Name, roleID)
+	}
+	return out
+}
+
+func actionsOf(st any) []string {
+	var out []string
+	for _, a := range cdktest.AsList(cdktest.ValueAt(st, "Action")) {
+		out = append(out, a.(string))
+	}
+	return out
+}
+
+func accountRoot(account string) string { return "arn:aws:iam::" + account + ":root" }
+
+func parameterArn(env config.Environment) string {
+	return fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.Account, goldenParameter(env))
+}
+
+func TestAnEnvironmentThatPromotesBakesNothing(t *testing.T) {
+	forEachPromotion(t, func(t *testing.T, p promotionPair, _, _, dstFleet cdktest.Stack) {
+		if _, ok := stackOf(p.target, "image-factory"); ok {
+			t.Errorf("%s promotes from %s but has an image-factory stack", p.target.Name, p.source.Name)
+		}
+		for id, r := range dstFleet.Template["Resources"].(map[string]any) {
+			if typ, _ := cdktest.ValueAt(r, "Type").(string); strings.HasPrefix(typ, "AWS::ImageBuilder::") {
+				t.Errorf("%s holds %s (%s): a promoting environment has no pipeline to distribute for", dstFleet.Name, id, typ)
+			}
+		}
+	})
+}
+
+// The target starts from its seed like any environment: the create-only
+// seed writer puts it into the golden parameter, which promotion writes
+// afterwards (fleet_test.go checks the writer for every environment).
+func TestAnEnvironmentThatPromotesStartsFromItsSeed(t *testing.T) {
+	forEachPromotion(t, func(t *testing.T, p promotionPair, _, _, dstFleet cdktest.Stack) {
+		seed := cdktest.OnlyResource(t, "Custom::GoldenAmiSeed", dstFleet)
+		if create := fmt.Sprint(seed.Properties["Create"]); !strings.Contains(create, goldenParameter(p.target)) || !strings.Contains(create, "promotion") {
+			t.Errorf("%s: the seed writer's call %s does not write %s, described as written by promotion", dstFleet.Name, create, goldenParameter(p.target))
+		}
+	})
+}
+
+func TestTheSourceEncryptsItsAmisWithItsCustomerManagedKey(t *testing.T) {
+	forEachPromotion(t, func(t *testing.T, p promotionPair, _, srcFactory, _ cdktest.Stack) {
+		key := amiKey(t, p.source, srcFactory)
+		if key.Properties["EnableKeyRotation"] != true {
+			t.Errorf("AMI key rotation = %v, want true", key.Properties["EnableKeyRotation"])
+		}
+		// The AWS-managed key aws/ebs cannot encrypt an AMI that is shared.
+		recipe := cdktest.OnlyResource(t, "AWS::ImageBuilder::ImageRecipe", srcFactory)
+		if got, want := cdktest.CompactJSON(cdktest.ValueAt(recipe.Properties, "BlockDeviceMappings", 0, "Ebs", "KmsKeyId")), cdktest.CompactJSON(cdktest.GetAtt(key.LogicalID, "Arn")); got != want {
+			t.Errorf("recipe root volume KmsKeyId = %s, want %s, the AMI key", got, want)
+		}
+	})
+}
+
+func TestTheSourceKeyLetsItsTargetAccountsCopyAndEbsUseIt(t *testing.T) {
+	forEachPromotion(t, func(t *testing.T, p promotionPair, _, srcFactory, _ cdktest.Stack) {
+		var want []string // the source's targets in other accounts
+		for _, target := range synthesized.cfg.PromotesTo(p.source.Name) {
+			if target.Account != p.source.Account && !slices.Contains(want, accountRoot(target.Account)) {
+				want = append(want, accountRoot(target.Account))
+			}
+		}
+		var external []string
+		var ebs, use, grants bool
+		for _, st := range cdktest.AsList(cdktest.ValueAt(amiKey(t, p.source, srcFactory).Properties, "KeyPolicy", "Statement")) {
+			principal := cdktest.ValueAt(st, "Principal", "AWS")
+			switch {
+			case principal == "*":
+				// Only through EBS, only by this account: what aws/ebs allows.
+				ebs = cdktest.ValueAt(st, "Condition", "StringEquals", "kms:CallerAccount") == p.source.Account &&
+					cdktest.ValueAt(st, "Condition", "StringEquals", "kms:ViaService") == "ec2."+p.source.Region+".amazonaws.com"
+				if !ebs {
+					t.Errorf("statement for every principal is not limited to EBS in this account: %s", cdktest.CompactJSON(st))
+				}
+			case principal == accountRoot(p.source.Account):
+			default:
+				if !slices.Contains(external, principal.(string)) {
+					external = append(external, principal.(string))
+				}
+				if principal != accountRoot(p.target.Account) {
+					continue
+				}
+				acts := actionsOf(st)
+				if slices.Contains(acts, "kms:Decrypt") && slices.Contains(acts, "kms:ReEncryptFrom") {
+					use = true
+				}
+				if slices.Contains(acts, "kms:CreateGrant") {
+					grants = cdktest.ValueAt(st, "Condition", "Bool", "kms:GrantIsForAWSResource") == true
+					if !grants {
+						t.Errorf("the target may create grants for anyone: %s", cdktest.CompactJSON(st))
+					}
+				}
+			}
+		}
+		if !ebs {
+			t.Error("key policy: no statement lets EBS use the key in the source's account")
+		}
+		if p.crossAccount() && (!use || !grants) {
+			t.Errorf("key policy: %s decrypts and re-encrypts %v, grants to AWS services only %v; want both", p.target.Account, use, grants)
+		}
+		slices.Sort(want)
+		slices.Sort(external)
+		if !slices.Equal(external, want) {
+			t.Errorf("key policy names the accounts %v, want exactly the source's targets in other accounts %v", external, want)
+		}
+	})
+}
+
+func TestThePromotionDistributionCopiesToTheTargetAndWritesItsParameter(t *testing.T) {
+	forEachPromotion(t, func(t *testing.T, p promotionPair, _, srcFactory, _ cdktest.Stack) {
+		dist := named(t, srcFactory, "AWS::ImageBuilder::DistributionConfiguration", "Name", p.names.Distribution)
+		ds := cdktest.AsList(dist.Properties["Distributions"])
+		if len(ds) != 1 {
+			t.Fatalf("%d distributions, want one, in the target's region", len(ds))
+		}
+		d := ds[0]
+		if cdktest.ValueAt(d, "Region") != p.target.Region {
+			t.Errorf("Region = %v, want %s", cdktest.ValueAt(d, "Region"), p.target.Region)
+		}
+		parameter := map[string]any{"DataType": "aws:ec2:image", "ParameterName": goldenParameter(p.target)}
+		var accounts any
+		if p.crossAccount() {
+			// Image Builder copies into the target account, whose parameter
+			// it is.
+			accounts = []string{p.target.Account}
+			parameter["AmiAccountId"] = p.target.Account
+		}
+		ami := cdktest.ValueAt(d, "AmiDistributionConfiguration")
+		if got := cdktest.CompactJSON(cdktest.ValueAt(ami, "TargetAccountIds")); got != cdktest.CompactJSON(accounts) {
+			t.Errorf("TargetAccountIds = %s, want %s", got, cdktest.CompactJSON(accounts))
+		}
+		if got, want := cdktest.CompactJSON(cdktest.ValueAt(d, "SsmParameterConfigurations")), cdktest.CompactJSON([]any{parameter}); got != want {
+			t.Errorf("SsmParameterConfigurations = %s, want %s", got, want)
+		}
+		var key any
+		if p.target.Fleet.KmsKeyArn != "" {
+			key = p.target.Fleet.KmsKeyArn
+		}
+		if got := cdktest.ValueAt(ami, "KmsKeyId"); cdktest.CompactJSON(got) != cdktest.CompactJSON(key) {
+			t.Errorf("copies encrypted with %v, want %v (the target's configured key, else its default EBS key)", got, key)
+		}
+		if cdktest.ValueAt(d, "LaunchTemplateConfigurations") != nil {
+			t.Errorf("the promotion adds launch template versions: %s", cdktest.CompactJSON(cdktest.ValueAt(d, "LaunchTemplateConfigurations")))
+		}
+		tags := map[string]any{config.EnvironmentTagKey: p.target.Name, config.PromotedFromEnvironmentTagKey: p.source.Name}
+		for k, v := range p.target.Tags {
+			tags[k] = v
+		}
+		if got := cdktest.ValueAt(ami, "AmiTags"); cdktest.CompactJSON(got) != cdktest.CompactJSON(tags) {
+			t.Errorf("copies are tagged %s, want %s (the target's tags, its name and the source's)", cdktest.CompactJSON(got), cdktest.CompactJSON(tags))
+		}
+		role := named(t, srcFactory, "AWS::IAM::Role", "RoleName", p.names.ExecutionRole)
+		if cdktest.ValueAt(role.Properties, "AssumeRolePolicyDocument", "Statement", 0, "Principal", "Service") != "imagebuilder.amazonaws.com" {
+			t.Errorf("execution role %s is not Image Builder's: %s", p.names.ExecutionRole, cdktest.CompactJSON(role.Properties["AssumeRolePolicyDocument"]))
+		}
+		if !p.crossAccount() {
+			// The execution role writes a same-account target's parameter.
+			found := false
+			for _, st := range policyOf(t, srcFactory, role.LogicalID) {
+				found = found || slices.Contains(actionsOf(st), "ssm:PutParameter") &&
+					slices.Contains(cdktest.AsList(cdktest.ValueAt(st, "Resource")), any(parameterArn(p.target)))
+			}
+			if !found {
+				t.Errorf("execution role %s may not write %s", p.names.ExecutionRole, parameterArn(p.target))
+			}
+		}
+	})
+}
+
+func TestTheAccessRoleTrustsOnlyTheTargetAccountAndSharesOnlyWithIt(t *testing.T) {
+	forEachPromotion(t, func(t *testing.T, p promotionPair, srcFleet, _, _ cdktest.Stack) {
+		if !p.crossAccount() {
+			// fleetctl runs with the caller's own permissions there.
+			for _, r := range cdktest.Resources("AWS::IAM::Role", srcFleet) {
+				if r.Properties["RoleName"] == p.names.AccessRole {
+					t.Errorf("%s: access role %s for a target in the same account", srcFleet.Name, p.names.AccessRole)
+				}
+			}
+			return
+		}
+		role := named(t, srcFleet, "AWS::IAM::Role", "RoleName", p.names.AccessRole)
+		trust := cdktest.AsList(cdktest.ValueAt(role.Properties, "AssumeRolePolicyDocument", "Statement"))
+		if len(trust) != 1 || cdktest.ValueAt(trust[0], "Principal", "AWS") != accountRoot(p.target.Account) || cdktest.ValueAt(trust[0], "Action") != "sts:AssumeRole" {
+			t.Errorf("trust policy %s, want only sts:AssumeRole by %s", cdktest.CompactJSON(trust), accountRoot(p.target.Account))
+		}
+		if role.Properties["ManagedPolicyArns"] != nil {
+			t.Errorf("managed policies %s: want only the role's own statements", cdktest.CompactJSON(role.Properties["ManagedPolicyArns"]))
+		}
+		// Reads, and the four actions a promotion needs of the source.
+		writes := map[string]bool{"ec2:ModifyImageAttribute": true, "ec2:ModifySnapshotAttribute": true,
+			"imagebuilder:DistributeImage": true, "iam:PassRole": true}
+		for _, st := range policyOf(t, srcFleet, role.LogicalID) {
+			for _, a := range actionsOf(st) {
+				verb := a[strings.Index(a, ":")+1:]
+				read := strings.HasPrefix(verb, "Describe") || strings.HasPrefix(verb, "Get") || strings.HasPrefix(verb, "List")
+				if !read && !writes[a] {
+					t.Errorf("the access role may %s: want reads and %v only", a, writes)
+				}
+				switch a {
+				case "ec2:ModifyImageAttribute", "ec2:ModifySnapshotAttribute":
+					if cdktest.ValueAt(st, "Condition", "StringEquals", "ec2:Add/userId") != p.target.Account {
+						t.Errorf("%s is not limited to adding %s: %s", a, p.target.Account, cdktest.CompactJSON(st))
+					}
+				case "iam:PassRole":
+					if r, _ := cdktest.ValueAt(st, "Resource").(string); !strings.HasSuffix(r, ":role/"+p.names.ExecutionRole) ||
+						cdktest.ValueAt(st, "Condition", "StringEquals", "iam:PassedToService") != "imagebuilder.amazonaws.com" {
+						t.Errorf("PassRole %s, want only %s to Image Builder", cdktest.CompactJSON(st), p.names.ExecutionRole)
+					}
+				}
+			}
+			if slices.Contains(actionsOf(st), "ec2:ModifyImageAttribute") &&
+				cdktest.ValueAt(st, "Condition", "StringEquals", "ec2:ResourceTag/"+config.EnvironmentTagKey) != p.source.Name {
+				t.Errorf("ModifyImageAttribute is not limited to AMIs tagged %s=%s: %s", config.EnvironmentTagKey, p.source.Name, cdktest.CompactJSON(st))
+			}
+		}
+	})
+}
+
+// crossAccountRoles are the EC2ImageBuilderDistributionCrossAccountRole
+// resources of the fleet stacks of account's environments.
+func crossAccountRoles(account string) []cdktest.Resource {
+	var out []cdktest.Resource
+	for _, env := range synthesized.cfg.Environments {
+		if env.Account != account {
+			continue
+		}
+		fleet, _ := stackOf(env, "fleet")
+		for _, r := range cdktest.Resources("AWS::IAM::Role", fleet) {
+			if r.Properties["RoleName"] == config.ImageBuilderCrossAccountRoleName {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func TestTheTargetsCrossAccountRoleHasExactlyWhatAPromotionUses(t *testing.T) {
+	forEachPromotion(t, func(t *testing.T, p promotionPair, _, _, _ cdktest.Stack) {
+		roles := crossAccountRoles(p.target.Account)
+		if !p.crossAccount() {
+			// Nothing of another account copies into it for this
+			// promotion: a role exists only if another environment of the
+			// account promotes across accounts.
+			for _, r := range roles {
+				if strings.Contains(cdktest.CompactJSON(r.Properties), goldenParameter(p.target)) {
+					t.Errorf("%s: the cross-account role serves %s, which promotes within its account", r, p.target.Name)
+				}
+			}
+			return
+		}
+		if len(roles) != 1 {
+			t.Fatalf("account %s has %d roles %s: want one, one name per account", p.target.Account, len(roles), config.ImageBuilderCrossAccountRoleName)
+		}
+		role := roles[0]
+		stack, _ := synthesized.assembly.Stack(role.Stack)
+		if got := cdktest.CompactJSON(cdktest.ValueAt(role.Properties, "AssumeRolePolicyDocument", "Statement", 0, "Principal", "AWS")); !strings.Contains(got, cdktest.CompactJSON(accountRoot(p.source.Account))) {
+			t.Errorf("trusted %s, want the source account %s among them", got, accountRoot(p.source.Account))
+		}
+		if role.Properties["ManagedPolicyArns"] != nil {
+			t.Errorf("managed policies %s: want exactly the statements a promotion uses", cdktest.CompactJSON(role.Properties["ManagedPolicyArns"]))
+		}
+		var all []string
+		parameterWritten, sourceKey := false, false
+		for _, st := range policyOf(t, stack, role.LogicalID) {
+			acts := actionsOf(st)
+			all = append(all, acts...)
+			resources := cdktest.AsList(cdktest.ValueAt(st, "Resource"))
+			switch {
+			case slices.ContainsFunc(acts, func(a string) bool { return strings.HasPrefix(a, "ssm:") }):
+				if !slices.Equal(acts, []string{"ssm:PutParameter"}) {
+					t.Errorf("SSM statement %s, want only ssm:PutParameter", cdktest.CompactJSON(st))
+				}
+				for _, r := range resources {
+					if !strings.HasSuffix(fmt.Sprint(r), "/golden-ami") || !strings.Contains(fmt.Sprint(r), ":"+p.target.Account+":parameter/imagebuilder/") {
+						t.Errorf("ssm:PutParameter on %v: want only golden AMI parameters of account %s", r, p.target.Account)
+					}
+				}
+				parameterWritten = parameterWritten || slices.Contains(resources, any(parameterArn(p.target)))
+			case slices.ContainsFunc(acts, func(a string) bool { return strings.HasPrefix(a, "kms:") }):
+				aliases := cdktest.AsList(cdktest.ValueAt(st, "Condition", "ForAnyValue:StringEquals", "kms:ResourceAliases"))
+				switch {
+				case len(aliases) > 0:
+					// The sources' AMI keys, found by their aliases.
+					sourceKey = sourceKey || slices.Contains(aliases, any(p.names.AmiKeyAlias))
+				case p.target.Fleet.KmsKeyArn != "" && slices.Contains(resources, any(p.target.Fleet.KmsKeyArn)):
+					// The target's own key encrypts the copy.
+				default:
+					t.Errorf("KMS statement %s: want the source AMI keys by alias, or the configured keys of the account's targets", cdktest.CompactJSON(st))
+				}
+			}
+		}
+		if !parameterWritten {
+			t.Errorf("the cross-account role may not write %s", parameterArn(p.target))
+		}
+		if !sourceKey {
+			t.Errorf("the cross-account role may not use %s", p.names.AmiKeyAlias)
+		}
+		slices.Sort(all)
+		all = slices.Compact(all)
+		for _, a := range all {
+			if strings.Contains(a, "LaunchTemplate") || a == "ec2:ModifyImageAttribute" || strings.HasSuffix(a, "*") {
+				t.Errorf("the cross-account role may %s: a promotion adds no launch template version, sets no launch permission, and names its actions", a)
+			}
+		}
+		for _, need := range []string{"ec2:CopyImage", "ec2:CreateTags", "ec2:DescribeImages", "kms:Decrypt", "kms:CreateGrant", "ssm:PutParameter"} {
+			if !slices.Contains(all, need) {
+				t.Errorf("the cross-account role may not %s, which a promotion's distribution uses", need)
+			}
+		}
+	})
+}
+
+func TestPromotionNamesAgreeWithTheStacks(t *testing.T) {
+	forEachPromotion(t, func(t *testing.T, p promotionPair, srcFleet, _, dstFleet cdktest.Stack) {
+		if p.names.SourceFleetStack != srcFleet.Name || p.names.TargetFleetStack != dstFleet.Name {
+			t.Errorf("PromotionNames has fleet stacks %s and %s, want %s and %s", p.names.SourceFleetStack, p.names.TargetFleetStack, srcFleet.Name, dstFleet.Name)
+		}
+	})
+}
+
+func TestPromotionConstructsExposeResourceNameAndArn(t *testing.T) {
+	var dev, prod int
+	for i, env := range synthesized.cfg.Environments {
+		switch env.Name {
+		case "dev":
+			dev = i
+		case "prod":
+			prod = i
+		}
+	}
+	factory, source, target := synthesized.built[dev].ImageFactory, synthesized.built[dev].Fleet, synthesized.built[prod].Fleet
+	if factory.AmiKey == nil || len(factory.PromotionDistributions) != 1 || len(source.PromotionAccess) != 1 || target.CrossAccountDistribution == nil {
+		t.Fatalf("dev's AMI key %v, promotion distributions %d, access roles %d, prod's cross-account role %v: want the pieces of dev -> prod",
+			factory.AmiKey, len(factory.PromotionDistributions), len(source.PromotionAccess), target.CrossAccountDistribution)
+	}
+	access, dist, cross := source.PromotionAccess[0], factory.PromotionDistributions[0], target.CrossAccountDistribution
+	checkAccessors(t,
+		constructAccessors{"AMI key", factory.AmiKey.Resource, factory.AmiKey.Name(), factory.AmiKey.Arn(), `"alias/golden-fleet-dev-ami"`, `{"Fn::GetAtt":["AmiKey`},
+		constructAccessors{"access role", access.Resource, access.Name(), access.Arn(), `{"Ref":"PromotionAccessprod`, `{"Fn::GetAtt":["PromotionAccessprod`},
+		// The distribution's ARN is built from its name, as fleetctl builds
+		// it for DistributeImage.
+		constructAccessors{"promotion distribution", dist.Resource, dist.Name(), dist.Arn(), `"golden-fleet-dev-promote-to-prod"`,
+			`"arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/golden-fleet-dev-promote-to-prod"`},
+		constructAccessors{"cross-account role", cross.Resource, cross.Name(), cross.Arn(), `{"Ref":"CrossAccountDistribution`, `{"Fn::GetAtt":["CrossAccountDistribution`},
+	)
+}
