@@ -33,6 +33,9 @@ type Environment struct {
 	Network Network
 	Fleet   Fleet
 	Image   Image
+	// Observability: the CloudWatch agent's reports, alarms, build
+	// notifications and image scanning (config/observability.go).
+	Observability Observability
 }
 
 // Network says where the fleet and the build instances run: either an
