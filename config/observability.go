@@ -5,6 +5,8 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+
+	"github.com/immutable-server/golden-fleet/internal/telemetry"
 )
 
 // Observability is what an environment reports and to whom: the CloudWatch
@@ -101,9 +103,17 @@ func (o Observability) WithDefaults() Observability {
 	return o
 }
 
-// validateObservability checks one environment's Observability; path
-// names the environment ("Environments[dev]").
-func validateObservability(p *problems, path string, raw Observability) {
+// validateObservability checks one environment's Observability, and that
+// its Fleet.UserData leaves room for the boot script that starts the
+// CloudWatch agent; path names the environment ("Environments[dev]").
+func validateObservability(p *problems, path, prefix string, env Environment) {
+	if ud := env.Fleet.UserData; len(ud) <= telemetry.MaxUserDataBytes {
+		boot := telemetry.BootScript(telemetry.NamesFor(prefix, env.Name), env.Region)
+		if _, err := telemetry.UserData(boot, ud); err != nil {
+			p.add(path+".Fleet.UserData", "got %d bytes: %v; the boot script that starts the CloudWatch agent takes %d bytes of it", len(ud), err, len(boot))
+		}
+	}
+	raw := env.Observability
 	path += ".Observability"
 	o := raw.WithDefaults()
 	if e := o.NotificationEmail; e != "" {

@@ -101,3 +101,23 @@ func TestLogRetentionPeriodsIsACopy(t *testing.T) {
 		t.Error("LogRetentionPeriods returned the validator's own slice")
 	}
 }
+
+func TestValidateLeavesRoomInTheUserDataForTheAgentBootScript(t *testing.T) {
+	app := validApp()
+	// Under EC2's 16384 bytes on its own, over it with the boot script.
+	app.Environments[0].Fleet.UserData = "#!/bin/bash\n" + strings.Repeat("#", 15000)
+	err := Validate(app, nil)
+	if err == nil {
+		t.Fatal("Validate returned nil")
+	}
+	lines := checkLines(t, err)
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "Environments[dev].Fleet.UserData: got 15012 bytes") ||
+		!strings.Contains(lines[0], "want at most 16384") || !strings.Contains(lines[0], "the boot script that starts the CloudWatch agent takes") {
+		t.Errorf("want one Fleet.UserData problem naming the boot script, got:\n%s", err)
+	}
+	// Over 16384 on its own: the fleet check alone reports it.
+	app.Environments[0].Fleet.UserData = strings.Repeat("#", 17000)
+	if lines := checkLines(t, Validate(app, nil)); len(lines) != 1 || !strings.Contains(lines[0], "EC2's limit before base64") {
+		t.Errorf("want only the fleet's own size problem, got %q", lines)
+	}
+}

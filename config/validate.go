@@ -237,7 +237,7 @@ func validateEnvironment(p *problems, path, prefix string, raw Environment, docs
 	validateNetwork(p, path+".Network", env.Region, regionOK, env.Network)
 	validateFleet(p, path+".Fleet", env.Region, regionOK, env.Fleet)
 	validateImage(p, path+".Image", prefix, raw, env, docs)
-	validateObservability(p, path, raw.Observability)
+	validateObservability(p, path, prefix, raw)
 }
 
 func validateTags(p *problems, path string, tags map[string]string) {
