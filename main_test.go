@@ -528,7 +528,7 @@ func TestTheFleetSecurityGroupOpensOnlyTheConfiguredPorts(t *testing.T) {
 	})
 }
 
-func TestTheInstanceRoleHasTheSsmAndCloudWatchAgentPolicies(t *testing.T) {
+func TestTheInstanceRoleHasTheSsmAgentPolicy(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env config.Environment, fleet, _ map[string]any) {
 		roles := resources(fleet, "AWS::IAM::Role")
 		var found bool
@@ -538,7 +538,7 @@ func TestTheInstanceRoleHasTheSsmAndCloudWatchAgentPolicies(t *testing.T) {
 			}
 			found = true
 			text := jsonOf(role["ManagedPolicyArns"])
-			for _, p := range []string{"AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"} {
+			for _, p := range []string{"AmazonSSMManagedInstanceCore"} { // the CloudWatch agent's: observability_test.go
 				if !strings.Contains(text, ":iam::aws:policy/"+p) {
 					t.Errorf("instance role lacks %s: %s", p, text)
 				}

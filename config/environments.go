@@ -26,12 +26,13 @@ func Default() App {
 				},
 				Image: Image{
 					Parent:         ParentImage{Managed: "amazon-linux-2023-x86/x.x.x"},
-					Components:     []string{"os-hardening", "web-server"},
+					Components:     []string{"os-hardening", "system-log", "web-server"},
 					TestComponents: []string{"web-server-test"},
 					// Every Monday at 03:00 UTC.
 					Schedule:         "cron(0 3 ? * MON *)",
 					LogRetentionDays: 30,
 				},
+				Observability: Observability{LogRetentionDays: 30},
 			},
 			{
 				Name:    "prod",
@@ -58,13 +59,21 @@ func Default() App {
 				},
 				Image: Image{
 					Parent:         ParentImage{SsmParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"},
-					Components:     []string{"os-hardening", "web-server"},
+					Components:     []string{"os-hardening", "system-log", "web-server"},
 					TestComponents: []string{"web-server-test"},
 					// Every day at 02:00 UTC, only when a component or the base image changed.
 					Schedule:            "cron(0 2 * * ? *)",
 					BuildInstanceTypes:  []string{"m6i.large", "m5.large"},
 					LogRetentionDays:    365,
 					DistributionRegions: []string{"eu-central-1"},
+				},
+				Observability: Observability{
+					NotificationEmail: "platform-alerts@example.com",
+					LogRetentionDays:  365,
+					// Longer than a replacement with the 10-minute grace period.
+					BelowDesiredMinutes: 20,
+					// A fixable critical finding fails the build.
+					Scanning: Scanning{MaxSeverity: "HIGH"},
 				},
 			},
 			{
@@ -83,7 +92,7 @@ func Default() App {
 				},
 				Image: Image{
 					Parent:         ParentImage{Managed: "amazon-linux-2023-x86/x.x.x"},
-					Components:     []string{"os-hardening", "web-server"},
+					Components:     []string{"os-hardening", "system-log", "web-server"},
 					TestComponents: []string{"web-server-test"},
 					Schedule:       "cron(0 4 ? * SUN *)",
 				},

@@ -13,6 +13,7 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
 	"github.com/immutable-server/golden-fleet/constructs/network"
 	"github.com/immutable-server/golden-fleet/constructs/notify"
+	"github.com/immutable-server/golden-fleet/constructs/observability"
 )
 
 // FleetStackProps configures FleetStack.
@@ -35,6 +36,9 @@ type FleetStack struct {
 	Group          *fleet.Group
 	Notifications  awssns.Topic
 	Distribution   *imagebuilder.DistributionConfiguration
+	// Monitoring: the CloudWatch agent's configuration and log groups,
+	// alarms and dashboard (stacks/observability.go).
+	Monitoring *observability.FleetMonitoring
 }
 
 // FleetTagKey tags the fleet's launch template (and, through it, the
@@ -79,7 +83,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		InstanceType:  env.Fleet.InstanceType,
 		RootVolumeGiB: env.Fleet.RootVolumeGiB,
 		EncryptionKey: volumeKey,
-		UserData:      env.Fleet.UserData,
+		UserData:      fleetUserData(props.Prefix, env),
 		IngressPorts:  env.Fleet.IngressPorts,
 		IngressCidr:   env.Fleet.IngressCidr,
 	})
@@ -105,6 +109,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		MaxInstanceLifetime:    env.Fleet.MaxInstanceLifetime,
 		Notifications:          s.Notifications,
 	})
+	s.Monitoring = addFleetMonitoring(s, props.Prefix, env)
 
 	amiTags := map[string]string{"golden-fleet:environment": env.Name}
 	for k, v := range env.Tags {

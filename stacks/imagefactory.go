@@ -116,6 +116,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		TestTimeoutMinutes:           env.Image.TestTimeoutMinutes,
 		Tags:                         env.Tags,
 	})
+	observeBuilds(s, env)
 	output(stack, "PipelineArn", s.Pipeline.Resource.AttrArn(), "Image pipeline baking the golden AMI")
 	output(stack, "RecipeName", jsii.String(s.Recipe.Name()), "Current image recipe (name carries a content hash)")
 	return s

@@ -62,7 +62,8 @@ type LaunchTemplate struct {
 	// Resource is the L2 launch template; Resource.Node().DefaultChild() is
 	// the L1 escape hatch.
 	Resource awsec2.LaunchTemplate
-	// Role is the instance role (SSM agent and CloudWatch agent).
+	// Role is the instance role: the SSM agent's managed policy; what the
+	// CloudWatch agent needs is granted where its log groups are made.
 	Role awsiam.Role
 	// SecurityGroup of the instances.
 	SecurityGroup awsec2.SecurityGroup
@@ -78,19 +79,21 @@ func NewLaunchTemplate(scope constructs.Construct, id string, props LaunchTempla
 	role := awsiam.NewRole(c, jsii.String("InstanceRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 		Description: jsii.String("Fleet instances: Systems Manager agent and CloudWatch agent"),
+		// The CloudWatch agent's permissions are scoped to the
+		// environment's log groups, namespace and configuration
+		// parameter by constructs/observability, not granted by the broad
+		// CloudWatchAgentServerPolicy.
 		ManagedPolicies: &[]awsiam.IManagedPolicy{
 			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("CloudWatchAgentServerPolicy")),
 		},
 	})
 
 	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM4"),
-		Reason: jsii.String("AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy are the policies AWS maintains for " +
-			"the SSM agent and the CloudWatch agent; a copy of our own would drift from what the agents call"),
+		Reason: jsii.String("AmazonSSMManagedInstanceCore is the policy AWS maintains for the SSM agent; " +
+			"a copy of our own would drift from what the agent calls"),
 		AppliesTo: &[]interface{}{
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
-			"Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy",
 		},
 	}}, jsii.Bool(false))
 
