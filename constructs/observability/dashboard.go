@@ -99,14 +99,14 @@ func newDashboard(c constructs.Construct, props FleetMonitoringProps, m *FleetMo
 	)
 	d.AddWidgets(
 		awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
-			Title:  jsii.String("Fleet alarms"),
+			Title: jsii.String("Fleet alarms"),
 			// By ARN, built from the names: a Fn::GetAtt on an alarm would
 			// fail the stack on moto, which skips alarms.
 			Alarms: &[]interfacesawscloudwatch.IAlarmRef{
 				awscloudwatch.Alarm_FromAlarmArn(c, jsii.String("LaunchFailuresByArn"), alarmArn(awscdk.Stack_Of(c), n.LaunchFailures())),
 				awscloudwatch.Alarm_FromAlarmArn(c, jsii.String("BelowDesiredByArn"), alarmArn(awscdk.Stack_Of(c), n.BelowDesired())),
 			},
-			Width:  jsii.Number(12), Height: jsii.Number(3),
+			Width: jsii.Number(12), Height: jsii.Number(3),
 		}),
 		awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
 			Title:         jsii.String("Last launch failures"),
