@@ -42,19 +42,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 const usage = `usage: fleetctl rollback --stack <fleet stack> [--to ami-…] [--region R] [--endpoint-url URL]
-       fleetctl status   --stack <fleet stack> [--require-golden] [--region R] [--endpoint-url URL]
+       fleetctl status   --stack <fleet stack> [--require-golden] [--findings] [--region R] [--endpoint-url URL]
        fleetctl resources --stack <any stack> [--region R] [--endpoint-url URL]
 
 rollback   point the fleet's golden AMI parameter back at an earlier AMI
            (default: the previous distinct value in the parameter's history)
 status     the golden AMI, the launch template versions and every instance of
-           the group with its AMI; --require-golden fails unless the group is
-           at its desired capacity and every instance runs the golden AMI
+           the group with its AMI, the golden AMI's vulnerability scan;
+           --require-golden fails unless the group is at its desired capacity
+           and every instance runs the golden AMI; --findings lists every
+           finding of the scan
 resources  the stack's resources
 `
 
@@ -73,12 +76,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (required)")
 	var to *string
-	var requireGolden *bool
+	var requireGolden, findings *bool
 	switch cmd {
 	case "rollback":
 		to = fs.String("to", "", "AMI to roll back to (default: the previous distinct golden AMI)")
 	case "status":
 		requireGolden = fs.Bool("require-golden", false, "fail unless the group is at its desired capacity and every instance runs the golden AMI")
+		findings = fs.Bool("findings", false, "list every vulnerability finding of the golden AMI's scan (fails when the scan cannot be read)")
 	}
 	region := fs.String("region", "", "AWS region (default: the SDK's, e.g. AWS_REGION)")
 	endpoint := fs.String("endpoint-url", "", "AWS endpoint URL (default: the SDK's, e.g. AWS_ENDPOINT_URL)")
@@ -102,7 +106,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	switch cmd {
 	case "status":
 		s := &status{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
-			asg: autoscaling.NewFromConfig(cfg), out: out}
+			asg: autoscaling.NewFromConfig(cfg), out: out,
+			scan: &scanReport{ec2: ec2.NewFromConfig(cfg), ib: imagebuilder.NewFromConfig(cfg), out: out, list: *findings}}
 		return s.run(ctx, *stack, *requireGolden)
 	case "resources":
 		return resources(ctx, cloudformation.NewFromConfig(cfg), *stack, out)

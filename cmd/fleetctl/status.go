@@ -65,6 +65,9 @@ type status struct {
 	ec2 ec2StatusAPI
 	asg asgAPI
 	out io.Writer
+	// scan reports the golden AMI's vulnerability scan (findings.go);
+	// nil skips it.
+	scan *scanReport
 }
 
 func (s *status) run(ctx context.Context, stack string, requireGolden bool) error {
@@ -78,6 +81,11 @@ func (s *status) run(ctx context.Context, stack string, requireGolden bool) erro
 	}
 	golden := aws.ToString(p.Parameter.Value)
 	fmt.Fprintf(s.out, "golden AMI parameter %s = %s (version %d)\n", outs.GoldenAmiParameter, golden, p.Parameter.Version)
+	if s.scan != nil {
+		if err := s.scan.report(ctx, golden); err != nil {
+			return err
+		}
+	}
 
 	tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(s.out, "launch template %s versions:\n", outs.LaunchTemplateID)
