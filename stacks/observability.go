@@ -51,7 +51,6 @@ func addFleetMonitoring(s *FleetStack, prefix string, env config.Environment) *o
 	retention, _ := network.RetentionFromDays(o.LogRetentionDays)
 	m := observability.NewFleetMonitoring(s.Stack, "Monitoring", observability.FleetMonitoringProps{
 		Names:             telemetry.NamesFor(prefix, env.Name),
-		Region:            env.Region,
 		Group:             s.Group.Resource,
 		InstanceRole:      s.LaunchTemplate.Role,
 		LogRetention:      retention,

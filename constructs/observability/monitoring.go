@@ -31,8 +31,6 @@ type FleetMonitoringProps struct {
 	// Names of the environment's log groups, namespace, parameter, alarms,
 	// rules and dashboard (telemetry.NamesFor).
 	Names telemetry.Names
-	// Region the instances publish to (the boot script's --region).
-	Region string
 	// Group is the fleet's Auto Scaling group. It is made to depend on the
 	// agent's configuration, log groups and permissions, so that no
 	// instance boots before it can report.
