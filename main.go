@@ -13,8 +13,15 @@ import (
 )
 
 func main() {
-	if err := stacks.Run(config.Default(), components.Embedded()); err != nil {
+	if err := stacks.Run(appConfiguration()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// appConfiguration is what `cdk synth` builds: the environments of
+// config/environments.go and the component documents embedded from
+// components/.
+func appConfiguration() (config.App, components.Source) {
+	return config.Default(), components.Embedded()
 }

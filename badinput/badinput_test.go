@@ -45,6 +45,12 @@ type synthResult struct {
 // a fresh output directory.
 func synth(t *testing.T, cfg any, componentsDir string) synthResult {
 	t.Helper()
+	return synthInto(t, filepath.Join(t.TempDir(), "cdk.out"), cfg, componentsDir)
+}
+
+// synthInto is synth writing to out, with extra environment variables.
+func synthInto(t *testing.T, out string, cfg any, componentsDir string, env ...string) synthResult {
+	t.Helper()
 	cdk := filepath.Join(root, "tools", "cdk", "node_modules", ".bin", "cdk")
 	if _, err := os.Stat(cdk); err != nil {
 		t.Fatalf("the pinned CDK CLI is missing (%v): run `cd tools/cdk && npm ci`", err)
@@ -64,7 +70,6 @@ func synth(t *testing.T, cfg any, componentsDir string) synthResult {
 	if err := os.WriteFile(configFile, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "cdk.out")
 	cmd := exec.Command(cdk, "synth", "--quiet", "--app", "go run ./internal/configapp", "-o", out)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
@@ -73,6 +78,7 @@ func synth(t *testing.T, cfg any, componentsDir string) synthResult {
 		"GOLDEN_FLEET_COMPONENTS="+componentsDir,
 		"CDK_DISABLE_VERSION_CHECK=1",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -239,5 +245,8 @@ func TestAMisspeltFieldFailsInsteadOfFallingBackToADefault(t *testing.T) {
 	if misspelt == string(data) {
 		t.Fatal("no MinCapacity field to misspell")
 	}
-	wantCleanFailure(t, synth(t, misspelt, ""), `json: unknown field "MinCapcity"`)
+	wantCleanFailure(t, synth(t, misspelt, ""),
+		`is not a JSON config.App (1 problem); nothing was synthesized`,
+		`Environments[0].Fleet: got unknown field "MinCapcity" at line 1, column`,
+		`want one of the fields of config.Fleet: InstanceType, MinCapacity,`)
 }

@@ -22,9 +22,10 @@ import (
 //go:embed *.yaml
 var embedded embed.FS
 
-// MaxDocumentBytes is the largest document CloudFormation accepts in
-// AWS::ImageBuilder::Component Data.
-const MaxDocumentBytes = 16000
+// MaxDocumentLength is the largest document CloudFormation accepts in
+// AWS::ImageBuilder::Component Data, in characters (the schema's
+// maxLength).
+const MaxDocumentLength = 16000
 
 // Kind says in which part of a recipe a component may appear.
 type Kind string
@@ -160,12 +161,12 @@ func Parse(name string, data []byte) (Document, []error) {
 		add("document: got an empty file: want a mapping with name, description, schemaVersion and phases")
 		return Document{}, problems
 	}
-	if len(data) > MaxDocumentBytes {
-		add("document: got %d bytes: want at most %d (CloudFormation's limit)", len(data), MaxDocumentBytes)
-	}
 	if bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data) {
 		add("document: got binary data (a NUL byte or invalid UTF-8): want UTF-8 text")
 		return Document{}, problems
+	}
+	if n := utf8.RuneCount(data); n > MaxDocumentLength {
+		add("document: got %d characters: want at most %d (CloudFormation's limit)", n, MaxDocumentLength)
 	}
 	var raw rawDocument
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -192,8 +193,8 @@ func Parse(name string, data []byte) (Document, []error) {
 	}
 	if strings.TrimSpace(raw.Description) == "" {
 		add("description: got none: want a sentence saying what the component does (it becomes the component's description)")
-	} else if len(raw.Description) > 1024 {
-		add("description: got %d characters: want at most 1024", len(raw.Description))
+	} else if n := utf8.RuneCountInString(raw.Description); n > 1024 {
+		add("description: got %d characters: want at most 1024", n)
 	}
 	switch v := raw.SchemaVersion.(type) {
 	case nil:

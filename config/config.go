@@ -1,6 +1,16 @@
 // Package config holds the typed, validated configuration of every
 // environment the app deploys. It is plain Go: no CDK types, no jsii, so it
 // can be validated (and table-tested) before any construct exists.
+//
+//	config.go         the types
+//	environments.go   Default: the environments `cdk synth` deploys
+//	defaults.go       the defaults of optional fields (WithDefaults)
+//	validate.go       Validate: every problem at once, before jsii starts
+//	cron.go           Image Builder cron expressions
+//	names.go          every name the app gives, spelled once
+//	awsfacts.go       regions, partitions, service limits, id shapes
+//	instancetypes.go  EC2's instance types and their architectures
+//	context.go        the CDK context (availability zones of created VPCs)
 package config
 
 import "time"
@@ -45,7 +55,7 @@ type Network struct {
 	// Existing and Create must be set.
 	Existing *ExistingVPC
 	// Create, when set, makes the app create a VPC in its own stack.
-	Create *NewVPC
+	Create *CreatedVPC
 }
 
 // ExistingVPC names a VPC and its private subnets by id. Nothing is looked
@@ -60,18 +70,21 @@ type ExistingVPC struct {
 	AvailabilityZones []string
 }
 
-// NewVPC describes the VPC the app creates: public subnets for NAT, private
-// subnets with egress for the fleet and the builds, and flow logs.
-type NewVPC struct {
+// CreatedVPC describes the VPC the app creates: public subnets for NAT,
+// private subnets with egress for the fleet and the builds, and flow logs.
+// Its availability zones come from the CDK context (cdk.json), never from
+// a lookup: see AvailabilityZonesKey.
+type CreatedVPC struct {
 	// Cidr of the VPC, a /16 to /24 IPv4 block. Default: 10.0.0.0/16.
 	Cidr string
-	// MaxAzs is how many availability zones to spread over (1 to 3).
-	// Default: 2.
+	// MaxAzs is how many availability zones to spread over (1 to 3), the
+	// first MaxAzs of the zones committed in cdk.json. Default: 2.
 	MaxAzs int
 	// NatGateways is how many NAT gateways to create (1 to MaxAzs).
 	// Default: 1.
 	NatGateways int
-	// FlowLogRetentionDays keeps VPC flow logs this many days. Default: 90.
+	// FlowLogRetentionDays keeps VPC flow logs this many days, one of
+	// CloudWatch Logs' periods (LogRetentionDays). Default: 90.
 	FlowLogRetentionDays int
 }
 

@@ -17,7 +17,7 @@ func Default() App {
 				Account: "111111111111",
 				Region:  "eu-west-1",
 				Tags:    map[string]string{"environment": "dev", "owner": "platform"},
-				Network: Network{Create: &NewVPC{Cidr: "10.10.0.0/16", MaxAzs: 2, NatGateways: 1, FlowLogRetentionDays: 30}},
+				Network: Network{Create: &CreatedVPC{Cidr: "10.10.0.0/16", MaxAzs: 2, NatGateways: 1, FlowLogRetentionDays: 30}},
 				Fleet: Fleet{
 					InstanceType:    "t3.micro",
 					MinCapacity:     1,
@@ -83,7 +83,7 @@ func Default() App {
 				Account: "123456789012",
 				Region:  "us-east-1",
 				Tags:    map[string]string{"environment": "local", "owner": "platform"},
-				Network: Network{Create: &NewVPC{Cidr: "10.20.0.0/16", MaxAzs: 2, NatGateways: 1, FlowLogRetentionDays: 7}},
+				Network: Network{Create: &CreatedVPC{Cidr: "10.20.0.0/16", MaxAzs: 2, NatGateways: 1, FlowLogRetentionDays: 7}},
 				Fleet: Fleet{
 					InstanceType:    "t3.micro",
 					MinCapacity:     2,

@@ -118,7 +118,7 @@ func FuzzValidate(f *testing.F) {
 		if existing {
 			env.Network.Existing = &ExistingVPC{VpcID: "vpc-0a1b2c3d4e5f60718", PrivateSubnetIDs: []string{subnet}, AvailabilityZones: []string{zone}}
 		} else {
-			env.Network.Create = &NewVPC{Cidr: cidr, MaxAzs: maxAzs, NatGateways: nat}
+			env.Network.Create = &CreatedVPC{Cidr: cidr, MaxAzs: maxAzs, NatGateways: nat}
 		}
 		fsys := fstest.MapFS{"fuzz.yaml": &fstest.MapFile{Data: doc}}
 		for n, file := range base {
@@ -126,7 +126,10 @@ func FuzzValidate(f *testing.F) {
 		}
 		app := App{Prefix: prefix, Environments: []Environment{env}}
 
-		err := Validate(app, components.FromFS(fsys))
+		// The context holds the zones of the fuzzed account and region, as
+		// cdk.json would.
+		ctx := Context{AvailabilityZonesKey(account, region): []any{region + "a", region + "b", region + "c"}}
+		valid, err := Validate(app, components.FromFS(fsys), ctx)
 		if err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				if !pathLine.MatchString(line) || !strings.Contains(line, "want") {
@@ -136,7 +139,7 @@ func FuzzValidate(f *testing.F) {
 			return
 		}
 		// Accepted: re-check the documented rules.
-		d := env.WithDefaults()
+		d := valid.Environments[0]
 		broken := func(rule string) { t.Fatalf("Validate accepted %+v, which breaks: %s", app, rule) }
 		if !regexp.MustCompile(`^[a-z][a-z0-9-]{0,23}$`).MatchString(prefix) {
 			broken("Prefix: lowercase letters, digits, '-', at most 24")
@@ -153,8 +156,8 @@ func FuzzValidate(f *testing.F) {
 		if minC < 0 || minC > maxC || desired < 1 || desired < minC || desired > maxC {
 			broken("0 <= MinCapacity <= DesiredCapacity <= MaxCapacity, DesiredCapacity >= 1")
 		}
-		if !strings.Contains(instanceType, ".") || strings.ToLower(instanceType) != instanceType {
-			broken("InstanceType: family.size, lowercase")
+		if !KnownInstanceType(instanceType) {
+			broken("InstanceType: an EC2 instance type")
 		}
 		if d.Fleet.RootVolumeGiB < 8 || d.Image.RootVolumeGiB < 8 || d.Image.RootVolumeGiB > d.Fleet.RootVolumeGiB {
 			broken("8 GiB <= Image.RootVolumeGiB <= Fleet.RootVolumeGiB")
@@ -189,8 +192,16 @@ func FuzzValidate(f *testing.F) {
 			(len(d.Fleet.SeedImage) > MaxSsmParameterNameLength || !strings.HasPrefix(d.Fleet.SeedImage, "/") || strings.Contains(d.Fleet.SeedImage, "//")) {
 			broken("SeedImage: an AMI id or an SSM parameter path of at most 1011 characters")
 		}
-		if strings.HasPrefix(strings.ToLower(tagKey), "aws:") || tagKey == "" || len(tagValue) > 256 {
-			broken("tags: key 1-128 not aws:, value at most 256")
+		if strings.HasPrefix(strings.ToLower(tagKey), "aws:") || tagKey == "" || utf8.RuneCountInString(tagKey) > 128 ||
+			strings.Trim(tagKey, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.:/=+-@") != "" ||
+			utf8.RuneCountInString(tagValue) > 256 {
+			broken("tags: key 1-128 of Image Builder's characters, not aws:, value at most 256 characters")
+		}
+		if d.Image.RootVolumeGiB > MaxImageBuilderVolumeGiB {
+			broken("Image.RootVolumeGiB at most 16000")
+		}
+		if a := ImageArchitecture(d.Fleet.SeedImage); a != "" && a != InstanceArchitecture(instanceType) {
+			broken("the seed image has the fleet's architecture")
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/immutable-server/golden-fleet/internal/telemetry"
 )
@@ -20,13 +21,14 @@ type Observability struct {
 	NotificationEmail string
 	// LogRetentionDays keeps the fleet's log groups (system log, web
 	// server access and error logs, build and launch events) this many
-	// days: one of CloudWatch Logs' retention periods. Default: 90.
+	// days: one of CloudWatch Logs' retention periods. Default: 90
+	// (DefaultLogRetentionDays).
 	LogRetentionDays int
 	// BelowDesiredMinutes is how long the group may have fewer instances
 	// in service than its desired capacity before the alarm fires (1 to
-	// 1440 minutes: CloudWatch evaluates at most one day of one-minute
-	// periods). It should cover a normal replacement, launch and boot
-	// included. Default: 15.
+	// 1440 minutes: a CloudWatch alarm evaluates at most one day). It
+	// should cover a normal replacement, launch and boot included.
+	// Default: 15 (DefaultBelowDesiredMinutes).
 	BelowDesiredMinutes int
 	// Scanning of every image the pipeline builds.
 	Scanning Scanning
@@ -37,18 +39,19 @@ type Observability struct {
 type Scanning struct {
 	// Disabled turns image scanning off. Default: every image is scanned.
 	Disabled bool
-	// Type is Image Builder's scan type: ON_DEMAND_AMI_CVE (Amazon
-	// Inspector scans the output AMI during the test phase; no account-wide
-	// Inspector activation needed) or TEST_INSTANCE_CVE (Inspector scans
-	// the test instance; needs Inspector's EC2 scanning activated in the
-	// account). Default: ON_DEMAND_AMI_CVE.
+	// Type is Image Builder's scan type (ScanTypes): ON_DEMAND_AMI_CVE
+	// (Amazon Inspector scans the output AMI during the test phase; no
+	// account-wide Inspector activation needed) or TEST_INSTANCE_CVE
+	// (Inspector scans the test instance; needs Inspector's EC2 scanning
+	// activated in the account). Default: ON_DEMAND_AMI_CVE
+	// (DefaultScanType).
 	Type string
 	// MaxSeverity fails the image when the on-demand AMI scan finds a
 	// vulnerability with a fix available above this severity
-	// (INFORMATIONAL, LOW, MEDIUM or HIGH; a counted CRITICAL finding
-	// always fails). Only with ON_DEMAND_AMI_CVE. Default: findings never
-	// fail a build; they are reported (fleetctl status) and gate
-	// promotion.
+	// (MaxSeverities: INFORMATIONAL, LOW, MEDIUM or HIGH; a counted
+	// CRITICAL finding always fails). Only with ON_DEMAND_AMI_CVE.
+	// Default: findings never fail a build; they are reported (fleetctl
+	// status) and gate promotion.
 	MaxSeverity string
 	// CountUnfixed makes findings without an available fix count toward
 	// MaxSeverity too. Default: only findings with a fix available count
@@ -57,93 +60,44 @@ type Scanning struct {
 	CountUnfixed bool
 }
 
-// Defaults of Observability, each documented on its field.
-const (
-	DefaultObservabilityLogRetentionDays = 90
-	DefaultBelowDesiredMinutes           = 15
-	DefaultScanType                      = ScanOnDemandAMI
-)
+// maxEmailLength is the longest e-mail address (RFC 5321's 256-character
+// path, less its angle brackets).
+const maxEmailLength = 254
 
-// Image Builder's AMI scan types, from the CloudFormation property
-// AWS::ImageBuilder::ImagePipeline ImageScanningConfiguration
-// ImageScanningTypes ("Specify a single value"):
-// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-imagescanningconfiguration.html
-const (
-	ScanOnDemandAMI    = "ON_DEMAND_AMI_CVE"
-	ScanTestInstance   = "TEST_INSTANCE_CVE"
-	maxBelowDesiredMin = 24 * 60
-	maxEmailLength     = 254
-)
-
-// ScanTypes are the scan types Image Builder offers for AMIs.
-var ScanTypes = []string{ScanOnDemandAMI, ScanTestInstance}
-
-// MaxSeverities are the values Image Builder accepts as a scan result
-// condition's MaximumSeverityLabel (ScanResultCondition: "Valid values are
-// INFORMATIONAL, LOW, MEDIUM, and HIGH. A CRITICAL finding that counts
-// always fails the image"), lowest first.
-var MaxSeverities = []string{"INFORMATIONAL", "LOW", "MEDIUM", "HIGH"}
-
-// LogRetentionPeriods returns the retention periods, in days, that
-// CloudWatch Logs accepts (AWS::Logs::LogGroup RetentionInDays).
-func LogRetentionPeriods() []int { return slices.Clone(logRetentionDays) }
-
-// WithDefaults returns a copy of o with every zero-valued optional field
-// set to its documented default.
-func (o Observability) WithDefaults() Observability {
-	if o.LogRetentionDays == 0 {
-		o.LogRetentionDays = DefaultObservabilityLogRetentionDays
-	}
-	if o.BelowDesiredMinutes == 0 {
-		o.BelowDesiredMinutes = DefaultBelowDesiredMinutes
-	}
-	if !o.Scanning.Disabled && o.Scanning.Type == "" {
-		o.Scanning.Type = DefaultScanType
-	}
-	return o
-}
-
-// validateObservability checks one environment's Observability, and that
-// its Fleet.UserData leaves room for the boot script that starts the
-// CloudWatch agent; path names the environment ("Environments[dev]").
-func validateObservability(p *problems, path, prefix string, env Environment) {
-	if ud := env.Fleet.UserData; len(ud) <= telemetry.MaxUserDataBytes {
-		boot := telemetry.BootScript(telemetry.NamesFor(prefix, env.Name), env.Region)
-		if _, err := telemetry.UserData(boot, ud); err != nil {
-			p.add(path+".Fleet.UserData", "got %d bytes: %v; the boot script that starts the CloudWatch agent takes %d bytes of it", len(ud), err, len(boot))
+// observability checks the environment's Observability. The room the boot
+// script that starts the CloudWatch agent takes in the user data is
+// checked with Fleet.UserData (userData).
+func (e *envCheck) observability() {
+	raw, o := e.raw.Observability, e.env.Observability
+	const path = "Observability"
+	if a := o.NotificationEmail; a != "" {
+		if msg := checkEmail(a); msg != "" {
+			e.add(path+".NotificationEmail", "got %s: want %s", q(a), msg)
 		}
 	}
-	raw := env.Observability
-	path += ".Observability"
-	o := raw.WithDefaults()
-	if e := o.NotificationEmail; e != "" {
-		if msg := checkEmail(e); msg != "" {
-			p.add(path+".NotificationEmail", "got %q: want %s", e, msg)
-		}
+	if !slices.Contains(LogRetentionDays, o.LogRetentionDays) {
+		e.add(path+".LogRetentionDays", "got %d: want one of CloudWatch Logs' retention periods %v", o.LogRetentionDays, LogRetentionDays)
 	}
-	if !slices.Contains(logRetentionDays, o.LogRetentionDays) {
-		p.add(path+".LogRetentionDays", "got %d: want one of CloudWatch Logs' retention periods %v", o.LogRetentionDays, logRetentionDays)
-	}
-	if o.BelowDesiredMinutes < 1 || o.BelowDesiredMinutes > maxBelowDesiredMin {
-		p.add(path+".BelowDesiredMinutes", "got %d: want 1 to %d minutes (one-minute periods, at most one day)", o.BelowDesiredMinutes, maxBelowDesiredMin)
+	if maxMinutes := int(MaxAlarmEvaluationTime / time.Minute); o.BelowDesiredMinutes < 1 || o.BelowDesiredMinutes > maxMinutes {
+		e.add(path+".BelowDesiredMinutes", "got %d: want 1 to %d minutes (one-minute periods; a CloudWatch alarm evaluates at most one day)", o.BelowDesiredMinutes, maxMinutes)
 	}
 	s := o.Scanning
 	sp := path + ".Scanning"
 	switch {
 	case s.Disabled && raw.Scanning.Type != "":
-		p.add(sp+".Type", "got %q with Disabled set: want no Type when scanning is disabled", raw.Scanning.Type)
+		e.add(sp+".Type", "got %s with Disabled set: want no Type when scanning is disabled", q(raw.Scanning.Type))
 	case !s.Disabled && !slices.Contains(ScanTypes, s.Type):
-		p.add(sp+".Type", "got %q: want one of %s (Image Builder's AMI scan types)", s.Type, strings.Join(ScanTypes, ", "))
+		e.add(sp+".Type", "got %s: want one of %s (Image Builder's AMI scan types)", q(s.Type), strings.Join(ScanTypes, ", "))
 	}
-	if s.MaxSeverity != "" {
-		switch {
-		case !slices.Contains(MaxSeverities, s.MaxSeverity):
-			p.add(sp+".MaxSeverity", "got %q: want one of %s (a counted CRITICAL finding always fails the image)", s.MaxSeverity, strings.Join(MaxSeverities, ", "))
-		case s.Disabled || s.Type != ScanOnDemandAMI:
-			p.add(sp+".MaxSeverity", "got %q with scan type %q: want it only with %s, the only scan type Image Builder checks against a scan result condition", s.MaxSeverity, scanTypeOrOff(s), ScanOnDemandAMI)
-		}
-	} else if s.CountUnfixed {
-		p.add(sp+".CountUnfixed", "got true without MaxSeverity: want MaxSeverity set, CountUnfixed only widens what it counts")
+	switch {
+	case s.MaxSeverity == "" && s.CountUnfixed:
+		e.add(sp+".CountUnfixed", "got true without MaxSeverity: want MaxSeverity set, CountUnfixed only widens what it counts")
+	case s.MaxSeverity == "":
+	case !slices.Contains(MaxSeverities, s.MaxSeverity):
+		e.add(sp+".MaxSeverity", "got %s: want one of %s (a counted CRITICAL finding always fails the image)", q(s.MaxSeverity), strings.Join(MaxSeverities, ", "))
+	case s.Disabled || s.Type != ScanOnDemandAMI:
+		e.add(sp+".MaxSeverity", "got %s with scan type %s: want it only with %s, the only scan type Image Builder checks against a scan result condition",
+			q(s.MaxSeverity), q(scanTypeOrOff(s)), ScanOnDemandAMI)
 	}
 }
 
@@ -167,4 +121,43 @@ func checkEmail(addr string) string {
 		return fmt.Sprintf(want, maxEmailLength)
 	}
 	return ""
+}
+
+// userData checks Fleet.UserData as the launch template carries it: after
+// the boot script that starts the CloudWatch agent (telemetry.UserData),
+// the whole within EC2's MaxUserDataBytes.
+func (e *envCheck) userData() {
+	const path = "Fleet.UserData"
+	ud := e.env.Fleet.UserData
+	if len(ud) > MaxUserDataBytes {
+		e.add(path, "got %d bytes: want at most %d (EC2's limit before base64)", len(ud), MaxUserDataBytes)
+		return
+	}
+	boot := BootScript(Names{Prefix: e.prefix, Env: e.env.Name}, e.env.Region)
+	all, err := telemetry.UserData(boot, ud)
+	switch {
+	case err != nil:
+		e.add(path, "got a script containing %s, the MIME boundary that separates it from the boot script that starts the CloudWatch agent: want a script without it",
+			q(telemetry.MIMEBoundary))
+	case len(all) > MaxUserDataBytes:
+		e.add(path, "got %d bytes: want at most %d; with the boot script that starts the CloudWatch agent (%d bytes), as MIME multi-part, the user data is %d bytes, and EC2 takes at most %d before base64",
+			len(ud), MaxUserDataBytes-(len(all)-len(ud)), len(boot), len(all), MaxUserDataBytes)
+	}
+}
+
+// BootScript is the boot script of the environment named n in region:
+// what every fleet instance runs first (telemetry.BootScript).
+func BootScript(n Names, region string) string {
+	return telemetry.BootScript(n.AgentParameter(), n.MetricNamespace(), region)
+}
+
+// AgentConfig is the CloudWatch agent's configuration of the environment
+// named n (telemetry.AgentConfig).
+func AgentConfig(n Names) string {
+	return telemetry.AgentConfig(telemetry.Destinations{
+		Namespace: n.MetricNamespace(),
+		SystemLog: n.SystemLogGroup(),
+		AccessLog: n.AccessLogGroup(),
+		ErrorLog:  n.ErrorLogGroup(),
+	})
 }

@@ -1,9 +1,12 @@
 package config
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/immutable-server/golden-fleet/internal/telemetry"
 )
 
 func TestValidateRejectsBadObservability(t *testing.T) {
@@ -39,7 +42,7 @@ func TestValidateRejectsBadObservability(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			app := validApp()
 			app.Environments[0].Observability = tc.o
-			err := Validate(app, nil)
+			_, err := Validate(app, nil, testContext())
 			if err == nil {
 				t.Fatal("Validate returned nil")
 			}
@@ -70,54 +73,74 @@ func TestValidateAcceptsEveryDocumentedObservabilitySetting(t *testing.T) {
 	} {
 		app := validApp()
 		app.Environments[0].Observability = o
-		if err := Validate(app, nil); err != nil {
+		if _, err := Validate(app, nil, testContext()); err != nil {
 			t.Errorf("%+v: %v", o, err)
 		}
 	}
 }
 
-func TestObservabilityWithDefaultsFillsEveryDefault(t *testing.T) {
-	got := Observability{}.WithDefaults()
+func TestWithDefaultsFillsEveryObservabilityDefault(t *testing.T) {
+	got := validApp().Environments[0].WithDefaults().Observability
 	want := Observability{LogRetentionDays: 90, BelowDesiredMinutes: 15, Scanning: Scanning{Type: "ON_DEMAND_AMI_CVE"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 	// Disabled scanning gets no type: the pipeline then has no scanning
 	// configuration at all.
-	if got := (Observability{Scanning: Scanning{Disabled: true}}).WithDefaults().Scanning.Type; got != "" {
+	env := validApp().Environments[0]
+	env.Observability.Scanning.Disabled = true
+	if got := env.WithDefaults().Observability.Scanning.Type; got != "" {
 		t.Errorf("disabled scanning defaulted its type to %q, want none", got)
 	}
 	// Set fields are kept.
 	set := Observability{NotificationEmail: "a@example.com", LogRetentionDays: 7, BelowDesiredMinutes: 30, Scanning: Scanning{Type: ScanTestInstance}}
-	if got := set.WithDefaults(); !reflect.DeepEqual(got, set) {
+	env.Observability = set
+	if got := env.WithDefaults().Observability; !reflect.DeepEqual(got, set) {
 		t.Errorf("WithDefaults changed set fields: got %+v, want %+v", got, set)
 	}
 }
 
-func TestLogRetentionPeriodsIsACopy(t *testing.T) {
-	p := LogRetentionPeriods()
-	p[0] = -1
-	if LogRetentionPeriods()[0] == -1 {
-		t.Error("LogRetentionPeriods returned the validator's own slice")
-	}
-}
-
+// EC2 takes at most MaxUserDataBytes of user data, and the launch template
+// carries the boot script that starts the CloudWatch agent before
+// Fleet.UserData: Validate counts both.
 func TestValidateLeavesRoomInTheUserDataForTheAgentBootScript(t *testing.T) {
 	app := validApp()
-	// Under EC2's 16384 bytes on its own, over it with the boot script.
-	app.Environments[0].Fleet.UserData = "#!/bin/bash\n" + strings.Repeat("#", 15000)
-	err := Validate(app, nil)
+	n := app.NamesOf(app.Environments[0])
+	boot := BootScript(n, app.Environments[0].Region)
+	// The largest script that fits with the boot script, found by its
+	// framed size; one byte more does not fit.
+	framed, err := telemetry.UserData(boot, "#!/bin/bash\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := MaxUserDataBytes - (len(framed) - len("#!/bin/bash\n"))
+	fits := "#!/bin/bash\n" + strings.Repeat("#", room-len("#!/bin/bash\n")-1) + "\n"
+	app.Environments[0].Fleet.UserData = fits
+	if _, err := Validate(app, nil, testContext()); err != nil {
+		t.Errorf("a script of %d bytes, exactly the room the boot script leaves: %v", len(fits), err)
+	}
+	app.Environments[0].Fleet.UserData = "#" + fits
+	_, err = Validate(app, nil, testContext())
 	if err == nil {
-		t.Fatal("Validate returned nil")
+		t.Fatalf("a script of %d bytes, one more than the room the boot script leaves: Validate returned nil", len(fits)+1)
 	}
 	lines := checkLines(t, err)
-	if len(lines) != 1 || !strings.HasPrefix(lines[0], "Environments[dev].Fleet.UserData: got 15012 bytes") ||
-		!strings.Contains(lines[0], "want at most 16384") || !strings.Contains(lines[0], "the boot script that starts the CloudWatch agent takes") {
-		t.Errorf("want one Fleet.UserData problem naming the boot script, got:\n%s", err)
+	want := fmt.Sprintf("Environments[dev].Fleet.UserData: got %d bytes: want at most %d;", len(fits)+1, room)
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], want) || !strings.Contains(lines[0], "the boot script that starts the CloudWatch agent") {
+		t.Errorf("want one problem starting %q and naming the boot script, got:\n%s", want, err)
 	}
-	// Over 16384 on its own: the fleet check alone reports it.
-	app.Environments[0].Fleet.UserData = strings.Repeat("#", 17000)
-	if lines := checkLines(t, Validate(app, nil)); len(lines) != 1 || !strings.Contains(lines[0], "EC2's limit before base64") {
-		t.Errorf("want only the fleet's own size problem, got %q", lines)
+	// Over EC2's limit on its own: said so, once.
+	app.Environments[0].Fleet.UserData = strings.Repeat("#", MaxUserDataBytes+1)
+	if _, err := Validate(app, nil, testContext()); err == nil {
+		t.Error("a script over EC2's limit on its own: Validate returned nil")
+	} else if lines := checkLines(t, err); len(lines) != 1 || !strings.Contains(lines[0], "want at most 16384 (EC2's limit before base64)") {
+		t.Errorf("want only the script's own size problem, got %q", lines)
+	}
+	// A script that holds the MIME boundary would break the framing.
+	app.Environments[0].Fleet.UserData = "#!/bin/bash\necho " + telemetry.MIMEBoundary + "\n"
+	if _, err := Validate(app, nil, testContext()); err == nil {
+		t.Error("a script holding the MIME boundary: Validate returned nil")
+	} else if lines := checkLines(t, err); len(lines) != 1 || !strings.Contains(lines[0], "Fleet.UserData: got a script containing") {
+		t.Errorf("want one Fleet.UserData problem naming the boundary, got %q", lines)
 	}
 }

@@ -9,162 +9,85 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/immutable-server/golden-fleet/components"
 )
 
-// Defaults used when a field is left at its zero value. Each is documented
-// on the field it fills.
-const (
-	DefaultSeedImage              = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-	DefaultStartCondition         = "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"
-	DefaultRootVolumeGiB          = 20
-	DefaultHealthCheckGracePeriod = 5 * time.Minute
-	DefaultWorkingDirectory       = "/tmp"
-	DefaultLogRetentionDays       = 90
-	DefaultTestTimeoutMinutes     = 60
-	DefaultVpcCidr                = "10.0.0.0/16"
-	DefaultMaxAzs                 = 2
-	DefaultNatGateways            = 1
-)
-
-// Limits of the services, checked by Validate.
-const (
-	// MaxNameLength is the longest Image Builder resource name.
-	MaxNameLength = 128
-	// MaxSsmParameterNameLength is the longest SSM parameter name, path
-	// included.
-	MaxSsmParameterNameLength = 1011
-	// MaxSsmParameterLevels is the deepest SSM parameter hierarchy.
-	MaxSsmParameterLevels = 15
-	// MaxTags is the most tags an AWS resource takes.
-	MaxTags = 50
-	// MaxRecipeComponents is the most components an image recipe takes,
-	// the CloudWatch agent included.
-	MaxRecipeComponents = 20
-)
-
-// Regions this app may deploy to.
-var Regions = []string{
-	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-	"ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-	"ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "cn-north-1", "cn-northwest-1",
-	"eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2",
-	"eu-west-3", "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1",
-	"us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
-}
-
-// Partition is the AWS partition of a region: "aws", "aws-cn" or
-// "aws-us-gov".
-func Partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	default:
-		return "aws"
-	}
-}
-
 var (
-	prefixRe        = regexp.MustCompile(`^[a-z][a-z0-9-]{0,23}$`)
-	envNameRe       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,15}$`)
-	accountRe       = regexp.MustCompile(`^[0-9]{12}$`)
-	instanceTypeRe  = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[1-9][0-9]{0,2}xlarge|metal(-[1-9][0-9]{0,2}xl)?)$`)
-	amiRe           = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	vpcRe           = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	subnetRe        = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	zoneRe          = regexp.MustCompile(`^([a-z]{2}(-gov)?-[a-z]+-[0-9])[a-z]$`)
-	ssmPathRe       = regexp.MustCompile(`^(/[a-zA-Z0-9_.\-]+)+$`)
-	managedImageRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,126}/(x|[0-9]+)\.(x|[0-9]+)\.(x|[0-9]+)$`)
-	kmsKeyArnRe     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):[0-9]{12}:key/[a-zA-Z0-9-]{1,128}$`)
-	tagRe           = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	componentNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	prefixRe          = regexp.MustCompile(`^[a-z][a-z0-9-]{0,23}$`)
+	envNameRe         = regexp.MustCompile(`^[a-z][a-z0-9-]{0,15}$`)
+	accountRe         = regexp.MustCompile(`^[0-9]{12}$`)
+	vpcRe             = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	subnetRe          = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	zoneRe            = regexp.MustCompile(`^([a-z]{2}(-gov)?-[a-z]+-[0-9])[a-z]$`)
+	ssmPathRe         = regexp.MustCompile(`^(/[a-zA-Z0-9_.\-]+)+$`)
+	managedImageRe    = regexp.MustCompile(`^([a-z0-9][a-z0-9-]{0,126})/(.*)$`)
+	versionRe         = regexp.MustCompile(ImageBuilderVersionPattern)
+	kmsKeyArnRe       = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):[0-9]{12}:key/[a-zA-Z0-9-]{1,128}$`)
+	iamTagRe          = regexp.MustCompile(IAMTagPattern)
+	imageBuilderKeyRe = regexp.MustCompile(ImageBuilderTagKeyPattern)
+	componentNameRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 )
 
-// WithDefaults returns a copy of env with every zero-valued optional field
-// set to its documented default. The receiver is not modified, and the
-// copy shares no slice, map or pointer with it.
-func (env Environment) WithDefaults() Environment {
-	out := env
-	out.Tags = cloneMap(env.Tags)
-	f := &out.Fleet
-	f.IngressPorts = slices.Clone(env.Fleet.IngressPorts)
-	if f.HealthCheckGracePeriod == 0 {
-		f.HealthCheckGracePeriod = DefaultHealthCheckGracePeriod
+// Validate checks the whole configuration, component documents included,
+// and returns it with every default applied (WithDefaults): what
+// stacks.Build takes. Every problem is reported at once (errors.Join);
+// each is one line "<field path>: got <value>: want <what is allowed>".
+// A zero optional field is never a problem: it means the default. A nil
+// docs means the embedded components.
+//
+// cdkContext is the CDK context the app is synthesized with (CLIContext,
+// or cdk.json's for a test that builds the app itself): a created VPC's
+// availability zones must be committed there, or CDK would look them up
+// or write placeholder zones.
+//
+// The returned configuration is meaningful only when the error is nil.
+// Validate never changes app.
+func Validate(app App, docs components.Source, cdkContext Context) (App, error) {
+	if docs == nil {
+		docs = components.Embedded()
 	}
-	if f.RootVolumeGiB == 0 {
-		f.RootVolumeGiB = DefaultRootVolumeGiB
+	valid := app.WithDefaults()
+	var p problems
+	prefixOK := prefixRe.MatchString(app.Prefix)
+	if !prefixOK {
+		p.add("Prefix", "got %s: want 1 to 24 lowercase letters, digits or '-', starting with a letter", q(app.Prefix))
+	} else if r := reservedBucketStart(app.Prefix + "-"); r != "" {
+		p.add("Prefix", "got %s: want a prefix that does not start with %s; it starts the image-factory stacks' names, "+
+			"from which CloudFormation names the build-log buckets, and S3 refuses bucket names starting with %s",
+			q(app.Prefix), r, strings.Join(S3ReservedPrefixes, ", "))
+		prefixOK = false
 	}
-	if f.SeedImage == "" {
-		f.SeedImage = DefaultSeedImage
+	if len(app.Environments) == 0 {
+		p.add("Environments", "got none: want at least one environment")
 	}
-	im := &out.Image
-	im.Components = slices.Clone(env.Image.Components)
-	im.TestComponents = slices.Clone(env.Image.TestComponents)
-	im.DistributionRegions = slices.Clone(env.Image.DistributionRegions)
-	if im.StartCondition == "" {
-		im.StartCondition = DefaultStartCondition
+	count := map[string]int{}
+	for _, env := range app.Environments {
+		count[env.Name]++
 	}
-	if len(im.BuildInstanceTypes) == 0 {
-		im.BuildInstanceTypes = []string{f.InstanceType}
-	} else {
-		im.BuildInstanceTypes = slices.Clone(env.Image.BuildInstanceTypes)
-	}
-	if im.RootVolumeGiB == 0 {
-		im.RootVolumeGiB = f.RootVolumeGiB
-	}
-	if im.WorkingDirectory == "" {
-		im.WorkingDirectory = DefaultWorkingDirectory
-	}
-	if im.LogRetentionDays == 0 {
-		im.LogRetentionDays = DefaultLogRetentionDays
-	}
-	if im.TestTimeoutMinutes == 0 {
-		im.TestTimeoutMinutes = DefaultTestTimeoutMinutes
-	}
-	if env.Network.Create != nil {
-		c := *env.Network.Create
-		if c.Cidr == "" {
-			c.Cidr = DefaultVpcCidr
+	names := firstSeen[string]{}
+	for i, raw := range app.Environments {
+		// A path names the environment when its name can: valid and
+		// unique. Otherwise it gives the index.
+		path := fmt.Sprintf("Environments[%d]", i)
+		if envNameRe.MatchString(raw.Name) && count[raw.Name] == 1 {
+			path = fmt.Sprintf("Environments[%s]", raw.Name)
 		}
-		if c.MaxAzs == 0 {
-			c.MaxAzs = DefaultMaxAzs
+		if before, dup := names.repeat(raw.Name, fmt.Sprintf("Environments[%d]", i)); dup {
+			p.add(path+".Name", "got %s, already the name of %s: want unique environment names", q(raw.Name), before)
 		}
-		if c.NatGateways == 0 {
-			c.NatGateways = DefaultNatGateways
-		}
-		if c.FlowLogRetentionDays == 0 {
-			c.FlowLogRetentionDays = DefaultLogRetentionDays
-		}
-		out.Network.Create = &c
+		e := envCheck{p: &p, path: path, prefix: app.Prefix, prefixOK: prefixOK, raw: raw, env: valid.Environments[i], docs: docs, cdkContext: cdkContext}
+		e.validate()
 	}
-	if env.Network.Existing != nil {
-		e := *env.Network.Existing
-		e.PrivateSubnetIDs = slices.Clone(e.PrivateSubnetIDs)
-		e.AvailabilityZones = slices.Clone(e.AvailabilityZones)
-		out.Network.Existing = &e
-	}
-	return out
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	return valid, errors.Join(p.errs...)
 }
 
 // problems collects validation errors, each naming a field path.
 type problems struct{ errs []error }
 
 // add records one problem of the field at path. The text must be one line:
-// user values go through %q.
+// user values go through q.
 func (p *problems) add(path, format string, args ...any) {
 	p.errs = append(p.errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
 }
@@ -180,216 +103,385 @@ func (p *problems) addErr(path, got string, err error) {
 	}
 }
 
-// Validate checks the whole configuration, component documents included,
-// and returns every problem at once (errors.Join), or nil. Each problem is
-// one line "<field path>: got <value>: want <what is allowed>". Defaults
-// are applied before checking, so a zero optional field is never an error.
-// A nil docs means the embedded components.
-func Validate(app App, docs components.Source) error {
-	if docs == nil {
-		docs = components.Embedded()
+// firstSeen remembers where each value of a list was seen first.
+type firstSeen[K comparable] map[K]string
+
+// repeat records that k is at where, unless it was seen before: then it
+// returns where, and dup is true.
+func (s firstSeen[K]) repeat(k K, where string) (before string, dup bool) {
+	if before, dup = s[k]; !dup {
+		s[k] = where
 	}
-	var p problems
-	if !prefixRe.MatchString(app.Prefix) {
-		p.add("Prefix", "got %q: want 1 to 24 lowercase letters, digits or '-', starting with a letter", app.Prefix)
-	}
-	if len(app.Environments) == 0 {
-		p.add("Environments", "got none: want at least one environment")
-	}
-	count := map[string]int{}
-	for _, env := range app.Environments {
-		count[env.Name]++
-	}
-	first := map[string]int{}
-	for i, env := range app.Environments {
-		// A path names the environment when its name can: valid and
-		// unique. Otherwise it gives the index.
-		path := fmt.Sprintf("Environments[%d]", i)
-		if envNameRe.MatchString(env.Name) && count[env.Name] == 1 {
-			path = fmt.Sprintf("Environments[%s]", env.Name)
-		}
-		if j, dup := first[env.Name]; dup {
-			p.add(path+".Name", "got %q, already the name of Environments[%d]: want unique environment names", env.Name, j)
-		} else {
-			first[env.Name] = i
-		}
-		validateEnvironment(&p, path, app.Prefix, env, docs)
-	}
-	return errors.Join(p.errs...)
+	return before, dup
 }
 
-// validateEnvironment checks one environment. raw is the environment as
-// configured: a default derived from another field (the build instance
-// types, the image's root volume) is not reported a second time.
-func validateEnvironment(p *problems, path, prefix string, raw Environment, docs components.Source) {
-	env := raw.WithDefaults()
-	if !envNameRe.MatchString(env.Name) {
-		p.add(path+".Name", "got %q: want 1 to 16 lowercase letters, digits or '-', starting with a letter", env.Name)
+// MaxShownLength is the longest value a message shows whole; a longer one
+// is shortened (QuoteShort).
+const MaxShownLength = 64
+
+// QuoteShort quotes a value received for a message (Go syntax, so a
+// newline cannot start a line of its own). A value longer than
+// MaxShownLength characters is cut, and its length given.
+func QuoteShort(s string) string {
+	n := utf8.RuneCountInString(s)
+	if n <= MaxShownLength {
+		return fmt.Sprintf("%q", s)
 	}
-	if !accountRe.MatchString(env.Account) {
-		p.add(path+".Account", "got %q: want a 12-digit AWS account id", env.Account)
-	}
-	regionOK := slices.Contains(Regions, env.Region)
-	if !regionOK {
-		p.add(path+".Region", "got %q: want a known AWS region such as eu-west-1 or us-east-1", env.Region)
-	}
-	validateTags(p, path+".Tags", env.Tags)
-	validateNetwork(p, path+".Network", env.Region, regionOK, env.Network)
-	validateFleet(p, path+".Fleet", env.Region, regionOK, env.Fleet)
-	validateImage(p, path+".Image", prefix, raw, env, docs)
-	validateObservability(p, path, prefix, raw)
+	runes := []rune(s)
+	return fmt.Sprintf("%q… (%d characters)", string(runes[:MaxShownLength-16]), n)
 }
 
-func validateTags(p *problems, path string, tags map[string]string) {
-	if len(tags) > MaxTags {
-		p.add(path, "got %d tags: want at most %d", len(tags), MaxTags)
+var q = QuoteShort
+
+// envCheck checks one environment. raw is the environment as configured,
+// env with its defaults applied: a default derived from another field
+// (the build instance types, the image's root volume) is reported only
+// where it breaks a rule its source does not.
+type envCheck struct {
+	p          *problems
+	path       string
+	prefix     string
+	prefixOK   bool
+	raw, env   Environment
+	docs       components.Source
+	cdkContext Context
+	regionOK   bool
+	accountOK  bool
+}
+
+func (e *envCheck) add(field, format string, args ...any) {
+	path := e.path
+	if field != "" {
+		path += "." + field
+	}
+	e.p.add(path, format, args...)
+}
+
+func (e *envCheck) validate() {
+	env := e.env
+	nameOK := envNameRe.MatchString(env.Name)
+	if !nameOK {
+		e.add("Name", "got %s: want 1 to 16 lowercase letters, digits or '-', starting with a letter", q(env.Name))
+	}
+	if nameOK && e.prefixOK {
+		stack := Names{Prefix: e.prefix, Env: env.Name}.Stack(ImageFactoryStack)
+		if r := reservedBucketStart(stack); r != "" {
+			e.add("Name", "got %s: with the prefix, the image-factory stack is %s, from which CloudFormation names the build-log bucket, "+
+				"and S3 refuses bucket names starting with %s: want a name that, after %s, does not make it start with %s",
+				q(env.Name), stack, r, q(e.prefix+"-"), strings.Join(S3ReservedPrefixes, ", "))
+		}
+	}
+	e.accountOK = accountRe.MatchString(env.Account)
+	if !e.accountOK {
+		e.add("Account", "got %s: want a 12-digit AWS account id", q(env.Account))
+	}
+	e.regionOK = slices.Contains(Regions, env.Region)
+	if !e.regionOK {
+		e.add("Region", "got %s: want a known AWS region such as eu-west-1 or us-east-1", q(env.Region))
+	}
+	e.tags()
+	e.network()
+	e.fleet()
+	e.image()
+	e.architectures()
+	e.observability()
+}
+
+// reservedBucketStart returns the S3 reserved prefix name starts with, or "".
+func reservedBucketStart(name string) string {
+	for _, r := range S3ReservedPrefixes {
+		if strings.HasPrefix(name, r) {
+			return r
+		}
+	}
+	return ""
+}
+
+func (e *envCheck) tags() {
+	tags := e.env.Tags
+	created := e.env.Network.Create != nil
+	limit, why := tagLimit(created)
+	if len(tags) > limit {
+		e.add("Tags", "got %d tags: want at most %d: %s", len(tags), limit, why)
+	}
+	reserved := map[string]string{}
+	for _, t := range addedTags {
+		if !t.CreatedVPCOnly || created {
+			for _, k := range t.Keys {
+				reserved[strings.ToLower(k)] = k
+			}
+		}
 	}
 	keys := make([]string, 0, len(tags))
 	for k := range tags {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	folded := firstSeen[string]{}
 	for _, k := range keys {
 		v := tags[k]
-		kp := fmt.Sprintf("%s[%q]", path, k)
-		if k == "" || len(k) > 128 || !tagRe.MatchString(k) || strings.HasPrefix(strings.ToLower(k), "aws:") {
-			p.add(kp, "got key %q: want 1 to 128 letters, digits, spaces or _.:/=+-@, not starting with aws:", k)
+		kp := fmt.Sprintf("Tags[%q]", k)
+		n := utf8.RuneCountInString(k)
+		switch {
+		case n == 0 || n > MaxTagKeyLength || !iamTagRe.MatchString(k) || !imageBuilderKeyRe.MatchString(k):
+			e.add(kp, "got key %s: want 1 to %d of a-z, A-Z, 0-9, space and _.:/=+-@ (Image Builder's tag key characters; "+
+				"every tag reaches Image Builder resources)", q(k), MaxTagKeyLength)
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			e.add(kp, "got key %s: want a key not starting with aws: (reserved for AWS)", q(k))
 		}
-		if len(v) > 256 || !tagRe.MatchString(v) {
-			p.add(kp, "got value %q (%d bytes): want at most 256 letters, digits, spaces or _.:/=+-@", v, len(v))
+		if added, ok := reserved[strings.ToLower(k)]; ok {
+			same := ""
+			if k != added {
+				same = fmt.Sprintf(" the same key to IAM as %s,", q(added))
+			}
+			e.add(kp, "got key %s,%s a key the app or CDK sets itself (config.AddedTags): want another key", q(k), same)
+		} else if before, dup := folded.repeat(strings.ToLower(k), k); dup {
+			e.add(kp, "got key %s, the same key to IAM as %s (IAM ignores case, and the tags reach IAM roles): want keys that differ in more than case",
+				q(k), q(before))
+		}
+		if utf8.RuneCountInString(v) > MaxTagValueLength || !iamTagRe.MatchString(v) {
+			e.add(kp, "got value %s: want at most %d letters, digits, spaces or _.:/=+-@ (IAM's tag value characters)", q(v), MaxTagValueLength)
 		}
 	}
 }
 
-func validateNetwork(p *problems, path, region string, regionOK bool, n Network) {
+// AddedTag lists the tags the app and CDK put on some resources of an
+// environment next to its Tags, and how many tags those resources take.
+type AddedTag struct {
+	// On says which resources.
+	On string
+	// Keys the app or CDK adds there.
+	Keys []string
+	// Limit is the most tags those resources take.
+	Limit int
+	// CreatedVPCOnly is true for resources that exist only when the app
+	// creates the VPC.
+	CreatedVPCOnly bool
+}
+
+// addedTags is what the stacks add, by resource. config's tests check it
+// against the golden templates, so a construct that starts adding a tag
+// fails them until it is listed here.
+var addedTags = []AddedTag{
+	{On: "the subnets of a created VPC", Keys: []string{"Name", "aws-cdk:subnet-name", "aws-cdk:subnet-type"}, Limit: MaxTags, CreatedVPCOnly: true},
+	{On: "the other network resources of a created VPC and its flow-log role", Keys: []string{"Name"}, Limit: MaxTags, CreatedVPCOnly: true},
+	{On: "the launch template, the fleet's instances and their volumes", Keys: []string{"Name", FleetTagKey}, Limit: MaxTags},
+	{On: "each golden AMI", Keys: []string{EnvironmentTagKey}, Limit: MaxTags},
+	{On: "the build instances (Image Builder's ResourceTags)", Limit: MaxImageBuilderResourceTags},
+	{On: "every other resource", Limit: MaxTags},
+}
+
+// AddedTags returns what the stacks add to an environment's tags, by
+// resource.
+func AddedTags() []AddedTag { return slices.Clone(addedTags) }
+
+// tagLimit is the most tags an environment may set: the tightest of the
+// limits its tags reach, less what the app and CDK add there.
+func tagLimit(createdVPC bool) (int, string) {
+	limit, why := -1, ""
+	for _, t := range addedTags {
+		if t.CreatedVPCOnly && !createdVPC {
+			continue
+		}
+		if n := t.Limit - len(t.Keys); limit < 0 || n < limit {
+			limit = n
+			why = fmt.Sprintf("%s take at most %d tags", t.On, t.Limit)
+			if len(t.Keys) > 0 {
+				why += fmt.Sprintf(" and the app and CDK add %d (%s)", len(t.Keys), strings.Join(t.Keys, ", "))
+			}
+		}
+	}
+	return limit, why
+}
+
+func (e *envCheck) network() {
+	n := e.env.Network
 	switch {
 	case n.Existing == nil && n.Create == nil:
-		p.add(path, "got neither Existing nor Create: want exactly one set")
+		e.add("Network", "got neither Existing nor Create: want exactly one set")
 	case n.Existing != nil && n.Create != nil:
-		p.add(path, "got both Existing and Create: want exactly one set")
+		e.add("Network", "got both Existing and Create: want exactly one set")
 	case n.Existing != nil:
-		e := n.Existing
-		ep := path + ".Existing"
-		if !vpcRe.MatchString(e.VpcID) {
-			p.add(ep+".VpcID", "got %q: want vpc- followed by 8 or 17 hex digits", e.VpcID)
-		}
-		if len(e.PrivateSubnetIDs) == 0 {
-			p.add(ep+".PrivateSubnetIDs", "got none with VpcID %q: want at least one private subnet id", e.VpcID)
-		}
-		seen := map[string]int{}
-		for i, s := range e.PrivateSubnetIDs {
-			sp := fmt.Sprintf("%s.PrivateSubnetIDs[%d]", ep, i)
-			if !subnetRe.MatchString(s) {
-				p.add(sp, "got %q: want subnet- followed by 8 or 17 hex digits", s)
-			}
-			if j, dup := seen[s]; dup {
-				p.add(sp, "got %q, already PrivateSubnetIDs[%d]: want unique subnet ids", s, j)
-			} else {
-				seen[s] = i
-			}
-		}
-		if len(e.AvailabilityZones) != len(e.PrivateSubnetIDs) {
-			p.add(ep+".AvailabilityZones", "got %d zones for %d subnets: want one zone per subnet, in the same order", len(e.AvailabilityZones), len(e.PrivateSubnetIDs))
-		}
-		for i, z := range e.AvailabilityZones {
-			m := zoneRe.FindStringSubmatch(z)
-			switch {
-			case m == nil:
-				example := "eu-west-1a"
-				if regionOK {
-					example = region + "a"
-				}
-				p.add(fmt.Sprintf("%s.AvailabilityZones[%d]", ep, i), "got %q: want an availability zone name such as %s", z, example)
-			case regionOK && m[1] != region:
-				p.add(fmt.Sprintf("%s.AvailabilityZones[%d]", ep, i), "got %q, outside the environment's region: want a zone of %s", z, region)
-			}
-		}
+		e.existingVPC(n.Existing)
 	case n.Create != nil:
-		c := n.Create
-		cp := path + ".Create"
-		prefix, err := netip.ParsePrefix(c.Cidr)
-		if err != nil || !prefix.Addr().Is4() || prefix.Bits() < 16 || prefix.Bits() > 24 || prefix.Masked() != prefix {
-			p.add(cp+".Cidr", "got %q: want an IPv4 network from /16 to /24, such as 10.0.0.0/16", c.Cidr)
+		e.createdVPC(n.Create)
+	}
+}
+
+func (e *envCheck) existingVPC(v *ExistingVPC) {
+	const path = "Network.Existing"
+	if !vpcRe.MatchString(v.VpcID) {
+		e.add(path+".VpcID", "got %s: want vpc- followed by 8 or 17 hex digits", q(v.VpcID))
+	}
+	if len(v.PrivateSubnetIDs) == 0 {
+		e.add(path+".PrivateSubnetIDs", "got none with VpcID %s: want at least one private subnet id", q(v.VpcID))
+	}
+	subnets := firstSeen[string]{}
+	for i, s := range v.PrivateSubnetIDs {
+		sp := fmt.Sprintf("%s.PrivateSubnetIDs[%d]", path, i)
+		if !subnetRe.MatchString(s) {
+			e.add(sp, "got %s: want subnet- followed by 8 or 17 hex digits", q(s))
 		}
-		if c.MaxAzs < 1 || c.MaxAzs > 3 {
-			p.add(cp+".MaxAzs", "got %d: want 1 to 3", c.MaxAzs)
+		if before, dup := subnets.repeat(s, fmt.Sprintf("PrivateSubnetIDs[%d]", i)); dup {
+			e.add(sp, "got %s, already %s: want unique subnet ids", q(s), before)
 		}
-		if c.NatGateways < 1 || c.NatGateways > max(c.MaxAzs, 1) {
-			p.add(cp+".NatGateways", "got %d: want 1 to MaxAzs (%d); the private subnets need egress for builds and updates", c.NatGateways, c.MaxAzs)
-		}
-		if !slices.Contains(logRetentionDays, c.FlowLogRetentionDays) {
-			p.add(cp+".FlowLogRetentionDays", "got %d: want one of CloudWatch Logs' retention periods %v", c.FlowLogRetentionDays, logRetentionDays)
+	}
+	if len(v.AvailabilityZones) != len(v.PrivateSubnetIDs) {
+		e.add(path+".AvailabilityZones", "got %d zones for %d subnets: want one zone per subnet, in the same order", len(v.AvailabilityZones), len(v.PrivateSubnetIDs))
+	}
+	for i, z := range v.AvailabilityZones {
+		if msg := e.zone(z); msg != "" {
+			e.add(fmt.Sprintf("%s.AvailabilityZones[%d]", path, i), "%s", msg)
 		}
 	}
 }
 
-// logRetentionDays are the retention periods CloudWatch Logs accepts.
-var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+// zone checks an availability zone name against the environment's
+// region: "" when it is one, else what is wrong and what is allowed.
+func (e *envCheck) zone(z string) string {
+	m := zoneRe.FindStringSubmatch(z)
+	switch {
+	case m == nil:
+		example := "eu-west-1a"
+		if e.regionOK {
+			example = e.env.Region + "a"
+		}
+		return fmt.Sprintf("got %s: want an availability zone name such as %s", q(z), example)
+	case e.regionOK && m[1] != e.env.Region:
+		return fmt.Sprintf("got %s, outside the environment's region: want a zone of %s", q(z), e.env.Region)
+	}
+	return ""
+}
 
-func validateFleet(p *problems, path, region string, regionOK bool, f Fleet) {
-	if !instanceTypeRe.MatchString(f.InstanceType) {
-		p.add(path+".InstanceType", "got %q: want an EC2 instance type such as t3.micro or m6i.large", f.InstanceType)
+func (e *envCheck) createdVPC(c *CreatedVPC) {
+	const path = "Network.Create"
+	prefix, err := netip.ParsePrefix(c.Cidr)
+	if err != nil || !prefix.Addr().Is4() || prefix.Bits() < 16 || prefix.Bits() > 24 || prefix.Masked() != prefix {
+		e.add(path+".Cidr", "got %s: want an IPv4 network from /16 to /24, such as 10.0.0.0/16", q(c.Cidr))
+	}
+	if c.MaxAzs < 1 || c.MaxAzs > 3 {
+		e.add(path+".MaxAzs", "got %d: want 1 to 3", c.MaxAzs)
+	}
+	if c.NatGateways < 1 || c.NatGateways > max(c.MaxAzs, 1) {
+		e.add(path+".NatGateways", "got %d: want 1 to MaxAzs (%d); the private subnets need egress for builds and updates", c.NatGateways, c.MaxAzs)
+	}
+	if !slices.Contains(LogRetentionDays, c.FlowLogRetentionDays) {
+		e.add(path+".FlowLogRetentionDays", "got %d: want one of CloudWatch Logs' retention periods %v", c.FlowLogRetentionDays, LogRetentionDays)
+	}
+	if !e.accountOK || !e.regionOK {
+		return
+	}
+	key := AvailabilityZonesKey(e.env.Account, e.env.Region)
+	zones, present := e.cdkContext.availabilityZones(e.env.Account, e.env.Region)
+	example := fmt.Sprintf(`%q: [%q, %q, %q]`, key, e.env.Region+"a", e.env.Region+"b", e.env.Region+"c")
+	switch {
+	case !present:
+		e.add(path, "got no availability zones of account %s in %s in the CDK context: want them committed in cdk.json, "+
+			`add %s to its "context" (the zones of %s: aws ec2 describe-availability-zones --region %s); the app makes no lookups`,
+			e.env.Account, e.env.Region, example, e.env.Region, e.env.Region)
+	case zones == nil:
+		e.add(path, "got a CDK context value %s that is not a list of zone names: want %s in cdk.json's \"context\"", key, example)
+	case len(zones) < c.MaxAzs && c.MaxAzs <= 3:
+		e.add(path, "got %d availability zones in the CDK context (%s) for MaxAzs %d: want at least MaxAzs zones there, or a smaller MaxAzs",
+			len(zones), key, c.MaxAzs)
+	default:
+		for i, z := range zones {
+			if msg := e.zone(z); msg != "" {
+				e.add(path, "%s (zone %d of %s in the CDK context)", msg, i, key)
+			}
+		}
+	}
+}
+
+func (e *envCheck) fleet() {
+	f := e.env.Fleet
+	const path = "Fleet"
+	if msg := checkInstanceType(f.InstanceType); msg != "" {
+		e.add(path+".InstanceType", "got %s: %s", q(f.InstanceType), msg)
+	}
+	for _, c := range []struct {
+		field string
+		n     int
+	}{{"MinCapacity", f.MinCapacity}, {"MaxCapacity", f.MaxCapacity}, {"DesiredCapacity", f.DesiredCapacity}} {
+		if c.n > MaxAutoScalingSize {
+			e.add(path+"."+c.field, "got %d: want at most %d (Auto Scaling takes 32-bit sizes)", c.n, MaxAutoScalingSize)
+		}
 	}
 	if f.MinCapacity < 0 {
-		p.add(path+".MinCapacity", "got %d: want 0 or more", f.MinCapacity)
+		e.add(path+".MinCapacity", "got %d: want 0 or more", f.MinCapacity)
 	}
 	if f.MaxCapacity < 1 {
-		p.add(path+".MaxCapacity", "got %d: want 1 or more", f.MaxCapacity)
+		e.add(path+".MaxCapacity", "got %d: want 1 or more", f.MaxCapacity)
 	}
 	if f.MinCapacity > f.MaxCapacity {
-		p.add(path+".MinCapacity", "got %d, more than MaxCapacity %d: want MinCapacity <= MaxCapacity", f.MinCapacity, f.MaxCapacity)
+		e.add(path+".MinCapacity", "got %d, more than MaxCapacity %d: want MinCapacity <= MaxCapacity", f.MinCapacity, f.MaxCapacity)
 	}
 	if f.DesiredCapacity < 1 || f.DesiredCapacity < f.MinCapacity || f.DesiredCapacity > f.MaxCapacity {
-		p.add(path+".DesiredCapacity", "got %d: want at least 1 and within [MinCapacity %d, MaxCapacity %d]", f.DesiredCapacity, f.MinCapacity, f.MaxCapacity)
+		e.add(path+".DesiredCapacity", "got %d: want at least 1 and within [MinCapacity %d, MaxCapacity %d]", f.DesiredCapacity, f.MinCapacity, f.MaxCapacity)
 	}
 	if l := f.MaxInstanceLifetime; l != 0 && (l < 24*time.Hour || l > 365*24*time.Hour || l%time.Second != 0) {
-		p.add(path+".MaxInstanceLifetime", "got %s: want 0 (off) or whole seconds from 24h0m0s to 8760h0m0s (1 to 365 days)", l)
+		e.add(path+".MaxInstanceLifetime", "got %s: want 0 (off) or whole seconds from 24h0m0s to 8760h0m0s (1 to 365 days)", l)
 	}
-	if f.HealthCheckGracePeriod < 0 || f.HealthCheckGracePeriod > 2*time.Hour || f.HealthCheckGracePeriod%time.Second != 0 {
-		p.add(path+".HealthCheckGracePeriod", "got %s: want whole seconds from 0s to 2h0m0s", f.HealthCheckGracePeriod)
+	if g := f.HealthCheckGracePeriod; g < time.Second || g > 2*time.Hour || g%time.Second != 0 {
+		e.add(path+".HealthCheckGracePeriod", "got %s: want 0 (the default, %s) or whole seconds from 1s to 2h0m0s",
+			e.raw.Fleet.HealthCheckGracePeriod, DefaultHealthCheckGracePeriod)
 	}
-	if f.RootVolumeGiB < 8 || f.RootVolumeGiB > 16384 {
-		p.add(path+".RootVolumeGiB", "got %d: want 8 to 16384 (gp3)", f.RootVolumeGiB)
+	if f.RootVolumeGiB < MinRootVolumeGiB || f.RootVolumeGiB > MaxGp3VolumeGiB {
+		e.add(path+".RootVolumeGiB", "got %d: want %d to %d (gp3)", f.RootVolumeGiB, MinRootVolumeGiB, MaxGp3VolumeGiB)
 	}
 	if f.KmsKeyArn != "" {
 		m := kmsKeyArnRe.FindStringSubmatch(f.KmsKeyArn)
 		switch {
 		case m == nil:
-			p.add(path+".KmsKeyArn", "got %q: want a KMS key ARN such as arn:aws:kms:eu-west-1:111111111111:key/<id>", f.KmsKeyArn)
-		case regionOK && (m[2] != region || m[1] != Partition(region)):
-			p.add(path+".KmsKeyArn", "got %q: want a key in the environment's region, arn:%s:kms:%s:…; EBS uses keys of its own region only", f.KmsKeyArn, Partition(region), region)
+			e.add(path+".KmsKeyArn", "got %s: want a KMS key ARN such as arn:aws:kms:eu-west-1:111111111111:key/<id>", q(f.KmsKeyArn))
+		case e.regionOK && (m[2] != e.env.Region || m[1] != Partition(e.env.Region)):
+			e.add(path+".KmsKeyArn", "got %s: want a key in the environment's region, arn:%s:kms:%s:…; EBS uses keys of its own region only",
+				q(f.KmsKeyArn), Partition(e.env.Region), e.env.Region)
 		}
 	}
-	if len(f.UserData) > 16*1024 {
-		p.add(path+".UserData", "got %d bytes: want at most 16384 (EC2's limit before base64)", len(f.UserData))
+	e.userData()
+	if len(f.IngressPorts) > MaxSecurityGroupRules {
+		e.add(path+".IngressPorts", "got %d ports: want at most %d, one inbound rule each (the default quota of inbound rules per security group)",
+			len(f.IngressPorts), MaxSecurityGroupRules)
 	}
-	seen := map[int]int{}
+	ports := firstSeen[int]{}
 	for i, port := range f.IngressPorts {
 		pp := fmt.Sprintf("%s.IngressPorts[%d]", path, i)
 		if port < 1 || port > 65535 {
-			p.add(pp, "got %d: want a TCP port from 1 to 65535", port)
+			e.add(pp, "got %d: want a TCP port from 1 to 65535", port)
 		}
-		if j, dup := seen[port]; dup {
-			p.add(pp, "got %d, already IngressPorts[%d]: want each port once", port, j)
-		} else {
-			seen[port] = i
+		if before, dup := ports.repeat(port, fmt.Sprintf("IngressPorts[%d]", i)); dup {
+			e.add(pp, "got %d, already %s: want each port once", port, before)
 		}
 	}
 	if len(f.IngressPorts) > 0 {
 		pr, err := netip.ParsePrefix(f.IngressCidr)
 		if err != nil || !pr.Addr().Is4() || pr.Masked() != pr {
-			p.add(path+".IngressCidr", "got %q with IngressPorts set: want an IPv4 network such as 10.0.0.0/8", f.IngressCidr)
+			e.add(path+".IngressCidr", "got %s with IngressPorts set: want an IPv4 network such as 10.0.0.0/8", q(f.IngressCidr))
 		} else if pr.Bits() == 0 {
-			p.add(path+".IngressCidr", "got %q: want a narrower network; opening the fleet to the whole internet is not allowed, put a load balancer in front", f.IngressCidr)
+			e.add(path+".IngressCidr", "got %s: want a narrower network; opening the fleet to the whole internet is not allowed, put a load balancer in front", q(f.IngressCidr))
 		}
 	} else if f.IngressCidr != "" {
-		p.add(path+".IngressCidr", "got %q with IngressPorts empty: want both set or neither", f.IngressCidr)
+		e.add(path+".IngressCidr", "got %s with IngressPorts empty: want both set or neither", q(f.IngressCidr))
 	}
-	if !amiRe.MatchString(f.SeedImage) {
+	if !IsAmiID(f.SeedImage) {
 		if msg := checkSsmName(f.SeedImage); msg != "" {
-			p.add(path+".SeedImage", "got %q: want an AMI id (ami- and 8 or 17 hex digits) or %s", f.SeedImage, msg)
+			e.add(path+".SeedImage", "got %s: want an AMI id (ami- and 8 or 17 hex digits) or %s", q(f.SeedImage), msg)
 		}
 	}
+}
+
+// checkInstanceType returns "" when EC2 has instance type t, else what is
+// allowed.
+func checkInstanceType(t string) string {
+	if KnownInstanceType(t) {
+		return ""
+	}
+	family, _, _ := strings.Cut(t, ".")
+	if sizes := familySizes(t); len(sizes) > 0 {
+		return fmt.Sprintf("want an EC2 instance type; %s comes in %s", family, strings.Join(sizes, ", "))
+	}
+	return "want an EC2 instance type (the AWS SDK for Go v2's list), such as t3.micro or m6i.large"
 }
 
 // checkSsmName returns "" when name is a valid SSM parameter name with a
@@ -404,8 +496,9 @@ func checkSsmName(name string) string {
 
 var startConditions = []string{"EXPRESSION_MATCH_ONLY", "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"}
 
-func validateImage(p *problems, path, prefix string, raw, env Environment, docs components.Source) {
-	im := env.Image
+func (e *envCheck) image() {
+	im, raw := e.env.Image, e.raw.Image
+	const path = "Image"
 	set := 0
 	for _, s := range []string{im.Parent.Managed, im.Parent.AmiID, im.Parent.SsmParameter} {
 		if s != "" {
@@ -413,114 +506,178 @@ func validateImage(p *problems, path, prefix string, raw, env Environment, docs 
 		}
 	}
 	if set != 1 {
-		p.add(path+".Parent", "got %d of Managed, AmiID and SsmParameter set: want exactly one", set)
+		e.add(path+".Parent", "got %d of Managed, AmiID and SsmParameter set: want exactly one", set)
 	}
-	if im.Parent.Managed != "" && !managedImageRe.MatchString(im.Parent.Managed) {
-		p.add(path+".Parent.Managed", "got %q: want an Amazon-managed image name and version such as amazon-linux-2023-x86/x.x.x", im.Parent.Managed)
+	if im.Parent.Managed != "" {
+		m := managedImageRe.FindStringSubmatch(im.Parent.Managed)
+		switch {
+		case m == nil:
+			e.add(path+".Parent.Managed", "got %s: want an Amazon-managed image name and version such as amazon-linux-2023-x86/x.x.x", q(im.Parent.Managed))
+		case !versionRe.MatchString(m[2]):
+			e.add(path+".Parent.Managed", "got %s with version %s: want a version of three numbers where x wildcards run to the right "+
+				"(1.2.3, 1.2.x, 1.x.x or x.x.x); Image Builder refuses others", q(im.Parent.Managed), q(m[2]))
+		}
 	}
-	if im.Parent.AmiID != "" && !amiRe.MatchString(im.Parent.AmiID) {
-		p.add(path+".Parent.AmiID", "got %q: want ami- followed by 8 or 17 hex digits", im.Parent.AmiID)
+	if im.Parent.AmiID != "" && !IsAmiID(im.Parent.AmiID) {
+		e.add(path+".Parent.AmiID", "got %s: want ami- followed by 8 or 17 hex digits", q(im.Parent.AmiID))
 	}
 	if im.Parent.SsmParameter != "" {
 		if msg := checkSsmName(im.Parent.SsmParameter); msg != "" {
-			p.add(path+".Parent.SsmParameter", "got %q: want %s", im.Parent.SsmParameter, msg)
+			e.add(path+".Parent.SsmParameter", "got %s: want %s", q(im.Parent.SsmParameter), msg)
 		}
 	}
 	if err := CheckCron(im.Schedule); err != nil {
-		p.add(path+".Schedule", "%v", err)
+		e.add(path+".Schedule", "%v", err)
 	}
 	if !slices.Contains(startConditions, im.StartCondition) {
-		p.add(path+".StartCondition", "got %q: want one of %s", im.StartCondition, strings.Join(startConditions, ", "))
+		e.add(path+".StartCondition", "got %s: want one of %s", q(im.StartCondition), strings.Join(startConditions, ", "))
 	}
-	if len(raw.Image.BuildInstanceTypes) > 0 {
-		seen := map[string]int{}
-		for i, t := range im.BuildInstanceTypes {
-			tp := fmt.Sprintf("%s.BuildInstanceTypes[%d]", path, i)
-			if !instanceTypeRe.MatchString(t) {
-				p.add(tp, "got %q: want an EC2 instance type such as t3.micro", t)
-			}
-			if j, dup := seen[t]; dup {
-				p.add(tp, "got %q, already BuildInstanceTypes[%d]: want each instance type once", t, j)
-			} else {
-				seen[t] = i
-			}
+	// The default build instance type is the fleet's, checked there.
+	types := firstSeen[string]{}
+	for i, t := range raw.BuildInstanceTypes {
+		tp := fmt.Sprintf("%s.BuildInstanceTypes[%d]", path, i)
+		if msg := checkInstanceType(t); msg != "" {
+			e.add(tp, "got %s: %s", q(t), msg)
+		}
+		if before, dup := types.repeat(t, fmt.Sprintf("BuildInstanceTypes[%d]", i)); dup {
+			e.add(tp, "got %s, already %s: want each instance type once", q(t), before)
 		}
 	}
-	if raw.Image.RootVolumeGiB != 0 {
-		if im.RootVolumeGiB < 8 || im.RootVolumeGiB > 16384 {
-			p.add(path+".RootVolumeGiB", "got %d: want 8 to 16384 (gp3)", im.RootVolumeGiB)
-		} else if im.RootVolumeGiB > env.Fleet.RootVolumeGiB {
-			p.add(path+".RootVolumeGiB", "got %d, larger than Fleet.RootVolumeGiB %d: want at most the fleet's root volume, or instances could not launch from the image", im.RootVolumeGiB, env.Fleet.RootVolumeGiB)
-		}
+	fleetGiB := e.env.Fleet.RootVolumeGiB
+	fleetGiBOK := fleetGiB >= MinRootVolumeGiB && fleetGiB <= MaxGp3VolumeGiB
+	switch {
+	case raw.RootVolumeGiB != 0 && (im.RootVolumeGiB < MinRootVolumeGiB || im.RootVolumeGiB > MaxImageBuilderVolumeGiB):
+		e.add(path+".RootVolumeGiB", "got %d: want %d to %d (the largest volume an Image Builder recipe takes)", im.RootVolumeGiB, MinRootVolumeGiB, MaxImageBuilderVolumeGiB)
+	case raw.RootVolumeGiB != 0 && im.RootVolumeGiB > fleetGiB:
+		e.add(path+".RootVolumeGiB", "got %d, larger than Fleet.RootVolumeGiB %d: want at most the fleet's root volume, or instances could not launch from the image", im.RootVolumeGiB, fleetGiB)
+	case raw.RootVolumeGiB == 0 && fleetGiBOK && fleetGiB > MaxImageBuilderVolumeGiB:
+		e.add(path+".RootVolumeGiB", "got 0, so the fleet's %d: want at most %d (the largest volume an Image Builder recipe takes): set it, or a smaller Fleet.RootVolumeGiB",
+			fleetGiB, MaxImageBuilderVolumeGiB)
 	}
-	if !strings.HasPrefix(im.WorkingDirectory, "/") || len(im.WorkingDirectory) > 1024 || strings.ContainsAny(im.WorkingDirectory, "\x00\n") {
-		p.add(path+".WorkingDirectory", "got %q: want an absolute path of at most 1024 characters", im.WorkingDirectory)
+	if n := utf8.RuneCountInString(im.WorkingDirectory); !strings.HasPrefix(im.WorkingDirectory, "/") || n > MaxWorkingDirectoryLength || strings.ContainsAny(im.WorkingDirectory, "\x00\n") {
+		e.add(path+".WorkingDirectory", "got %s: want an absolute path of at most %d characters", q(im.WorkingDirectory), MaxWorkingDirectoryLength)
 	}
 	if im.LogRetentionDays < 1 || im.LogRetentionDays > 3650 {
-		p.add(path+".LogRetentionDays", "got %d: want 1 to 3650", im.LogRetentionDays)
+		e.add(path+".LogRetentionDays", "got %d: want 1 to 3650", im.LogRetentionDays)
 	}
 	if im.TestTimeoutMinutes < 60 || im.TestTimeoutMinutes > 1440 {
-		p.add(path+".TestTimeoutMinutes", "got %d: want 60 to 1440 (Image Builder's limits)", im.TestTimeoutMinutes)
+		e.add(path+".TestTimeoutMinutes", "got %d: want 60 to 1440 (Image Builder's limits)", im.TestTimeoutMinutes)
 	}
-	regionOK := slices.Contains(Regions, env.Region)
-	seenRegion := map[string]int{}
+	regions := firstSeen[string]{}
 	for i, r := range im.DistributionRegions {
 		rp := fmt.Sprintf("%s.DistributionRegions[%d]", path, i)
-		j, dup := seenRegion[r]
+		before, dup := regions.repeat(r, fmt.Sprintf("DistributionRegions[%d]", i))
 		switch {
 		case !slices.Contains(Regions, r):
-			p.add(rp, "got %q: want a known AWS region such as eu-central-1", r)
-		case r == env.Region:
-			p.add(rp, "got %q, the environment's own region, which is always included: want only extra regions", r)
+			e.add(rp, "got %s: want a known AWS region such as eu-central-1", q(r))
+		case r == e.env.Region:
+			e.add(rp, "got %s, the environment's own region, which is always included: want only extra regions", q(r))
 		case dup:
-			p.add(rp, "got %q, already DistributionRegions[%d]: want each region once", r, j)
-		case regionOK && Partition(r) != Partition(env.Region):
-			p.add(rp, "got %q, in partition %s: want a region of the environment's partition %s; AMIs are not copied across partitions", r, Partition(r), Partition(env.Region))
-		}
-		if !dup {
-			seenRegion[r] = i
+			e.add(rp, "got %s, already %s: want each region once", q(r), before)
+		case e.regionOK && Partition(r) != Partition(e.env.Region):
+			e.add(rp, "got %s, in partition %s: want a region of the environment's partition %s; AMIs are not copied across partitions", q(r), Partition(r), Partition(e.env.Region))
 		}
 	}
 	if len(im.Components) == 0 {
-		p.add(path+".Components", "got none: want at least one of our components (the CloudWatch agent is always added first)")
+		e.add(path+".Components", "got none: want at least one of our components (the CloudWatch agent is always added first)")
 	}
 	// Every component becomes one resource, whichever list names it.
-	listed := map[string]string{}
-	checkComponents(p, path, "Components", prefix, env.Name, im.Components, components.Build, docs, listed)
-	checkComponents(p, path, "TestComponents", prefix, env.Name, im.TestComponents, components.Test, docs, listed)
+	listed := firstSeen[string]{}
+	e.components("Components", im.Components, components.Build, listed)
+	e.components("TestComponents", im.TestComponents, components.Test, listed)
 	if n := len(im.Components) + len(im.TestComponents) + 1; n > MaxRecipeComponents {
-		p.add(path, "got %d components in the recipe, the CloudWatch agent included: want at most %d (Image Builder's limit)", n, MaxRecipeComponents)
+		e.add(path, "got %d components in the recipe, the CloudWatch agent included: want at most %d (Image Builder's limit)", n, MaxRecipeComponents)
 	}
 }
 
-// checkComponents checks the component names of one list (field) and
-// loads their documents. listed maps each name seen so far, in either
-// list, to where it was seen.
-func checkComponents(p *problems, path, field, prefix, env string, names []string, want components.Kind, docs components.Source, listed map[string]string) {
+// components checks the component names of one list (field) and loads
+// their documents. listed remembers each name seen so far, in either list.
+func (e *envCheck) components(field string, names []string, want components.Kind, listed firstSeen[string]) {
 	for i, name := range names {
 		here := fmt.Sprintf("%s[%d]", field, i)
-		cp := path + "." + here
-		if where, dup := listed[name]; dup {
-			p.add(cp, "got %q, already %s: want each component once", name, where)
+		cp := "Image." + here
+		if before, dup := listed.repeat(name, here); dup {
+			e.add(cp, "got %s, already %s: want each component once", q(name), before)
 			continue
 		}
-		listed[name] = here
 		if !componentNameRe.MatchString(name) {
-			p.add(cp, "got %q: want a file name under components/ without .yaml: lowercase letters, digits, '-' or '_', no spaces", name)
+			e.add(cp, "got %s: want a file name under components/ without .yaml: lowercase letters, digits, '-' or '_', no spaces", q(name))
 			continue
 		}
-		// The physical name is <prefix>-<env>-<name>-<8 hex digits>.
-		if n := len(prefix) + len(env) + len(name) + 11; n > MaxNameLength {
-			p.add(cp, "got %q: the Image Builder name <prefix>-<env>-<name>-<hash> would be %d characters: want at most %d", name, n, MaxNameLength)
+		base := Names{Prefix: e.prefix, Env: e.env.Name}.Component(name)
+		if n := ContentNameLength(base); n > MaxNameLength {
+			e.add(cp, "got %s: the Image Builder name <prefix>-<env>-<name>-<%d hex digits> would be %d characters: want at most %d",
+				q(name), HashLength, n, MaxNameLength)
 			continue
 		}
-		doc, err := docs.Document(name)
+		doc, err := e.docs.Document(name)
 		if err != nil {
-			p.addErr(cp, fmt.Sprintf("got %q: ", name), err)
+			e.p.addErr(e.path+"."+cp, fmt.Sprintf("got %s: ", q(name)), err)
 			continue
 		}
 		if doc.Kind != want {
-			p.add(cp, "got %q, a %s component (judged by its phases): want a %s component", name, doc.Kind, want)
+			e.add(cp, "got %s, a %s component (judged by its phases): want a %s component", q(name), doc.Kind, want)
 		}
 	}
+}
+
+// architectures checks that the fleet's instance type, the build instance
+// types, the parent image and the seed image share one architecture, where
+// each is known: an instance launches only from an image of its own
+// architecture, and the golden AMI has the parent image's.
+func (e *envCheck) architectures() {
+	f, im := e.env.Fleet, e.env.Image
+	// "" for an instance type EC2 does not have, reported already.
+	fleetArch := InstanceArchitecture(f.InstanceType)
+	if seedArch := ImageArchitecture(f.SeedImage); fleetArch != "" && seedArch != "" && seedArch != fleetArch {
+		got := q(f.SeedImage)
+		if e.raw.Fleet.SeedImage == "" {
+			got = fmt.Sprintf(`"" (the default, %s)`, f.SeedImage)
+		}
+		e.add("Fleet.SeedImage", "got %s, an %s image, for Fleet.InstanceType %s (%s): want an %s image%s",
+			got, seedArch, q(f.InstanceType), fleetArch, fleetArch, example(ssmExamples, fleetArch))
+	}
+	var parentField, parent string
+	var examples map[string]string
+	switch {
+	case im.Parent.Managed != "":
+		parentField, parent, examples = "Image.Parent.Managed", im.Parent.Managed, managedExamples
+	case im.Parent.SsmParameter != "":
+		parentField, parent, examples = "Image.Parent.SsmParameter", im.Parent.SsmParameter, ssmExamples
+	}
+	parentArch := ImageArchitecture(parent)
+	if fleetArch != "" && parentArch != "" && parentArch != fleetArch {
+		e.add(parentField, "got %s, an %s image, for Fleet.InstanceType %s (%s): want an %s image%s; the golden AMI has the parent image's architecture",
+			q(parent), parentArch, q(f.InstanceType), fleetArch, fleetArch, example(examples, fleetArch))
+	}
+	for i, t := range e.raw.Image.BuildInstanceTypes {
+		a := InstanceArchitecture(t)
+		switch {
+		case a == "":
+		case parentArch != "" && a != parentArch:
+			e.add(fmt.Sprintf("Image.BuildInstanceTypes[%d]", i), "got %s (%s) for parent image %s (%s): want %s instance types; a build instance launches from the parent image",
+				q(t), a, q(parent), parentArch, parentArch)
+		case parentArch == "" && fleetArch != "" && a != fleetArch:
+			e.add(fmt.Sprintf("Image.BuildInstanceTypes[%d]", i), "got %s (%s) for Fleet.InstanceType %s (%s): want %s instance types; the image they build must run on the fleet",
+				q(t), a, q(f.InstanceType), fleetArch, fleetArch)
+		}
+	}
+}
+
+var (
+	ssmExamples = map[string]string{
+		X86_64: DefaultSeedImage,
+		Arm64:  "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+	}
+	managedExamples = map[string]string{
+		X86_64: "amazon-linux-2023-x86/x.x.x",
+		Arm64:  "amazon-linux-2023-arm64/x.x.x",
+	}
+)
+
+func example(examples map[string]string, arch string) string {
+	if ex, ok := examples[arch]; ok {
+		return ", such as " + ex
+	}
+	return ""
 }

@@ -2,12 +2,13 @@ package config
 
 import (
 	"encoding/json"
-	"reflect"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/immutable-server/golden-fleet/components"
 )
@@ -22,7 +23,7 @@ func validApp() App {
 			Account: "111111111111",
 			Region:  "eu-west-1",
 			Tags:    map[string]string{"owner": "platform"},
-			Network: Network{Create: &NewVPC{Cidr: "10.10.0.0/16", MaxAzs: 2, NatGateways: 1, FlowLogRetentionDays: 30}},
+			Network: Network{Create: &CreatedVPC{Cidr: "10.10.0.0/16", MaxAzs: 2, NatGateways: 1, FlowLogRetentionDays: 30}},
 			Fleet:   Fleet{InstanceType: "t3.micro", MinCapacity: 1, MaxCapacity: 3, DesiredCapacity: 2},
 			Image: Image{
 				Parent:         ParentImage{Managed: "amazon-linux-2023-x86/x.x.x"},
@@ -31,6 +32,16 @@ func validApp() App {
 				Schedule:       "cron(0 3 ? * MON *)",
 			},
 		}},
+	}
+}
+
+// testContext is the CDK context of the tests: the availability zones of
+// account 111111111111 in eu-west-1 and us-east-1, as cdk.json would hold
+// them (JSON arrays decode to []any).
+func testContext() Context {
+	return Context{
+		AvailabilityZonesKey("111111111111", "eu-west-1"): []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
+		AvailabilityZonesKey("111111111111", "us-east-1"): []any{"us-east-1a", "us-east-1b", "us-east-1c"},
 	}
 }
 
@@ -86,6 +97,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		name   string
 		break_ func(a *App)
 		docs   map[string]string // extra component files
+		ctx    Context           // the CDK context, when not testContext()
 		// The problem line: its field path, the value received, and
 		// what is allowed.
 		path, got, want string
@@ -111,7 +123,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		{name: "test timeout too short", break_: func(a *App) { a.Environments[0].Image.TestTimeoutMinutes = 30 },
 			path: "Environments[dev].Image.TestTimeoutMinutes", got: "got 30", want: "want 60 to 1440"},
 		{name: "fractional grace period", break_: func(a *App) { a.Environments[0].Fleet.HealthCheckGracePeriod = 1500 * time.Millisecond },
-			path: "Environments[dev].Fleet.HealthCheckGracePeriod", got: "got 1.5s", want: "want whole seconds from 0s to 2h0m0s"},
+			path: "Environments[dev].Fleet.HealthCheckGracePeriod", got: "got 1.5s", want: "want 0 (the default, 5m0s) or whole seconds from 1s to 2h0m0s"},
 		{name: "instance lifetime under a day", break_: func(a *App) { a.Environments[0].Fleet.MaxInstanceLifetime = 12 * time.Hour },
 			path: "Environments[dev].Fleet.MaxInstanceLifetime", got: "got 12h0m0s", want: "want 0 (off) or whole seconds from 24h0m0s to 8760h0m0s"},
 		{name: "instance lifetime over a year", break_: func(a *App) { a.Environments[0].Fleet.MaxInstanceLifetime = 400 * 24 * time.Hour },
@@ -125,7 +137,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		{name: "VPC CIDR too large", break_: func(a *App) { a.Environments[0].Network.Create.Cidr = "10.0.0.0/8" },
 			path: "Environments[dev].Network.Create.Cidr", got: `got "10.0.0.0/8"`, want: "want an IPv4 network from /16 to /24"},
 		{name: "instance type without size", break_: func(a *App) { a.Environments[0].Fleet.InstanceType = "t3micro" },
-			path: "Environments[dev].Fleet.InstanceType", got: `got "t3micro"`, want: "want an EC2 instance type such as t3.micro"},
+			path: "Environments[dev].Fleet.InstanceType", got: `got "t3micro"`, want: "want an EC2 instance type (the AWS SDK for Go v2's list), such as t3.micro"},
 		{name: "instance type in capitals", break_: func(a *App) { a.Environments[0].Fleet.InstanceType = "T3.MICRO" },
 			path: "Environments[dev].Fleet.InstanceType", got: `got "T3.MICRO"`, want: "want an EC2 instance type"},
 		{name: "build instance type with unknown size", break_: func(a *App) { a.Environments[0].Image.BuildInstanceTypes = []string{"m5.large", "m5.huge"} },
@@ -183,7 +195,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		{name: "tag key starting with aws:", break_: func(a *App) { a.Environments[0].Tags["aws:team"] = "x" },
 			path: `Environments[dev].Tags["aws:team"]`, got: `got key "aws:team"`, want: "not starting with aws:"},
 		{name: "tag value too long", break_: func(a *App) { a.Environments[0].Tags["note"] = strings.Repeat("v", 257) },
-			path: `Environments[dev].Tags["note"]`, got: "(257 bytes)", want: "want at most 256"},
+			path: `Environments[dev].Tags["note"]`, got: "(257 characters)", want: "want at most 256"},
 		{name: "component file that is not YAML", break_: func(a *App) { a.Environments[0].Image.Components = []string{"broken"} },
 			docs: map[string]string{"broken.yaml": "name: broken\nphases: [\n"},
 			path: "Environments[dev].Image.Components[0]", got: `got "broken": components/broken.yaml: document is not valid YAML (line 2: did not find expected node content)`, want: "want a YAML mapping"},
@@ -254,6 +266,135 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		}, path: "Environments[dev].Fleet.IngressPorts[1]", got: "got 80, already IngressPorts[0]", want: "want each port once"},
 		{name: "relative working directory", break_: func(a *App) { a.Environments[0].Image.WorkingDirectory = "tmp" },
 			path: "Environments[dev].Image.WorkingDirectory", got: `got "tmp"`, want: "want an absolute path"},
+
+		// Instance types: EC2's catalog (the AWS SDK for Go v2's enum), not
+		// the shape of a name.
+		{name: "instance type of a family EC2 does not have", break_: func(a *App) { a.Environments[0].Fleet.InstanceType = "q9.large" },
+			path: "Environments[dev].Fleet.InstanceType", got: `got "q9.large"`, want: "want an EC2 instance type (the AWS SDK for Go v2's list)"},
+		{name: "well-formed size the family does not come in", break_: func(a *App) { a.Environments[0].Fleet.InstanceType = "t3.8xlarge" },
+			path: "Environments[dev].Fleet.InstanceType", got: `got "t3.8xlarge"`, want: "want an EC2 instance type; t3 comes in nano, micro, small, medium, large, xlarge, 2xlarge"},
+		{name: "build instance type of a family EC2 does not have", break_: func(a *App) { a.Environments[0].Image.BuildInstanceTypes = []string{"m5.large", "m99.large"} },
+			path: "Environments[dev].Image.BuildInstanceTypes[1]", got: `got "m99.large"`, want: "want an EC2 instance type"},
+
+		// Architectures: instance types against the parent and seed images.
+		{name: "Graviton fleet with the default x86_64 seed", break_: func(a *App) {
+			a.Environments[0].Fleet.InstanceType = "t4g.micro"
+			a.Environments[0].Image.Parent = ParentImage{Managed: "amazon-linux-2023-arm64/x.x.x"}
+		}, path: "Environments[dev].Fleet.SeedImage", got: `got "" (the default, ` + DefaultSeedImage + `), an x86_64 image, for Fleet.InstanceType "t4g.micro" (arm64)`,
+			want: "want an arm64 image, such as /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"},
+		{name: "x86_64 fleet with an arm64 managed parent image", break_: func(a *App) { a.Environments[0].Image.Parent = ParentImage{Managed: "amazon-linux-2023-arm64/x.x.x"} },
+			path: "Environments[dev].Image.Parent.Managed", got: `got "amazon-linux-2023-arm64/x.x.x", an arm64 image, for Fleet.InstanceType "t3.micro" (x86_64)`,
+			want: "want an x86_64 image, such as amazon-linux-2023-x86/x.x.x; the golden AMI has the parent image's architecture"},
+		{name: "Graviton fleet with an x86_64 SSM parent image", break_: func(a *App) {
+			a.Environments[0].Fleet.InstanceType = "m7g.large"
+			a.Environments[0].Fleet.SeedImage = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+			a.Environments[0].Image.Parent = ParentImage{SsmParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"}
+		}, path: "Environments[dev].Image.Parent.SsmParameter", got: `an x86_64 image, for Fleet.InstanceType "m7g.large" (arm64)`,
+			want: "want an arm64 image, such as /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"},
+		{name: "x86_64 fleet with an arm64 seed", break_: func(a *App) {
+			a.Environments[0].Fleet.SeedImage = "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id"
+		}, path: "Environments[dev].Fleet.SeedImage", got: `an arm64 image, for Fleet.InstanceType "t3.micro" (x86_64)`, want: "want an x86_64 image"},
+		{name: "Graviton build instance for an x86_64 parent", break_: func(a *App) { a.Environments[0].Image.BuildInstanceTypes = []string{"t3.large", "c7g.large"} },
+			path: "Environments[dev].Image.BuildInstanceTypes[1]", got: `got "c7g.large" (arm64) for parent image "amazon-linux-2023-x86/x.x.x" (x86_64)`,
+			want: "want x86_64 instance types; a build instance launches from the parent image"},
+		{name: "Graviton build instance for an x86_64 fleet and a parent AMI", break_: func(a *App) {
+			a.Environments[0].Image.Parent = ParentImage{AmiID: "ami-0a1b2c3d4e5f60718"}
+			a.Environments[0].Image.BuildInstanceTypes = []string{"r7g.large"}
+		}, path: "Environments[dev].Image.BuildInstanceTypes[0]", got: `got "r7g.large" (arm64) for Fleet.InstanceType "t3.micro" (x86_64)`,
+			want: "want x86_64 instance types; the image they build must run on the fleet"},
+		{name: "Graviton build instance for an x86_64 parent, next to an unknown fleet type", break_: func(a *App) {
+			a.Environments[0].Fleet.InstanceType = "q9.large"
+			a.Environments[0].Image.BuildInstanceTypes = []string{"a1.large"}
+		}, path: "Environments[dev].Image.BuildInstanceTypes[0]", got: `got "a1.large" (arm64) for parent image`, want: "want x86_64 instance types"},
+		{name: "Mac instance for a Linux image", break_: func(a *App) { a.Environments[0].Fleet.InstanceType = "mac2.metal" },
+			path: "Environments[dev].Fleet.SeedImage", got: `for Fleet.InstanceType "mac2.metal" (arm64_mac)`, want: "want an arm64_mac image"},
+
+		// Tags: what the app and CDK add counts, every service's
+		// character set, IAM's case-insensitive keys, characters not bytes.
+		{name: "more tags than the build instances take", break_: func(a *App) {
+			for i := range 30 {
+				a.Environments[0].Tags[fmt.Sprintf("key%02d", i)] = "v"
+			}
+		}, path: "Environments[dev].Tags", got: "got 31 tags",
+			want: "want at most 30: the build instances (Image Builder's ResourceTags) take at most 30 tags"},
+		{name: "tag key with a letter Image Builder refuses", break_: func(a *App) { a.Environments[0].Tags["équipe"] = "platform" },
+			path: `Environments[dev].Tags["équipe"]`, got: `got key "équipe"`, want: "want 1 to 128 of a-z, A-Z, 0-9, space and _.:/=+-@ (Image Builder's tag key characters"},
+		{name: "tag key with a character no service takes", break_: func(a *App) { a.Environments[0].Tags["cost#center"] = "1" },
+			path: `Environments[dev].Tags["cost#center"]`, got: `got key "cost#center"`, want: "want 1 to 128 of a-z, A-Z, 0-9, space and _.:/=+-@"},
+		{name: "tag key longer than 128 characters", break_: func(a *App) { a.Environments[0].Tags[strings.Repeat("k", 129)] = "v" },
+			path: `Environments[dev].Tags["` + strings.Repeat("k", 129) + `"]`, got: "(129 characters)", want: "want 1 to 128"},
+		{name: "tag keys that differ only in case", break_: func(a *App) { a.Environments[0].Tags["Owner"] = "someone" },
+			path: `Environments[dev].Tags["owner"]`, got: `got key "owner", the same key to IAM as "Owner"`, want: "want keys that differ in more than case"},
+		{name: "tag key the app sets", break_: func(a *App) { a.Environments[0].Tags[FleetTagKey] = "mine" },
+			path: `Environments[dev].Tags["golden-fleet:fleet"]`, got: `got key "golden-fleet:fleet", a key the app or CDK sets itself`, want: "want another key"},
+		{name: "tag key CDK sets, in other case", break_: func(a *App) { a.Environments[0].Tags["name"] = "web" },
+			path: `Environments[dev].Tags["name"]`, got: `got key "name", the same key to IAM as "Name", a key the app or CDK sets itself`, want: "want another key"},
+		{name: "tag value of 257 characters in 514 bytes", break_: func(a *App) { a.Environments[0].Tags["note"] = strings.Repeat("é", 257) },
+			path: `Environments[dev].Tags["note"]`, got: `got value "éééé`, want: "want at most 256 letters"},
+
+		// Security group rules: one per ingress port, 60 per group.
+		{name: "more ingress ports than a security group takes rules", break_: func(a *App) {
+			a.Environments[0].Fleet.IngressCidr = "10.0.0.0/8"
+			for p := range 61 {
+				a.Environments[0].Fleet.IngressPorts = append(a.Environments[0].Fleet.IngressPorts, 8000+p)
+			}
+		}, path: "Environments[dev].Fleet.IngressPorts", got: "got 61 ports", want: "want at most 60, one inbound rule each"},
+
+		// The largest Image Builder volume.
+		{name: "image volume larger than Image Builder takes", break_: func(a *App) {
+			a.Environments[0].Fleet.RootVolumeGiB, a.Environments[0].Image.RootVolumeGiB = 16384, 16001
+		}, path: "Environments[dev].Image.RootVolumeGiB", got: "got 16001", want: "want 8 to 16000 (the largest volume an Image Builder recipe takes)"},
+		{name: "image volume defaulting to a fleet volume Image Builder refuses", break_: func(a *App) { a.Environments[0].Fleet.RootVolumeGiB = 16384 },
+			path: "Environments[dev].Image.RootVolumeGiB", got: "got 0, so the fleet's 16384", want: "want at most 16000 (the largest volume an Image Builder recipe takes)"},
+
+		// Auto Scaling's 32-bit sizes.
+		{name: "maximum capacity beyond 32 bits", break_: func(a *App) { a.Environments[0].Fleet.MaxCapacity = 1 << 31 },
+			path: "Environments[dev].Fleet.MaxCapacity", got: "got 2147483648", want: "want at most 2147483647 (Auto Scaling takes 32-bit sizes)"},
+
+		// Image Builder versions: x wildcards run to the right.
+		{name: "wildcard left of a number", break_: func(a *App) { a.Environments[0].Image.Parent.Managed = "amazon-linux-2023-x86/x.1.x" },
+			path: "Environments[dev].Image.Parent.Managed", got: `with version "x.1.x"`, want: "want a version of three numbers where x wildcards run to the right"},
+		{name: "wildcard in the middle", break_: func(a *App) { a.Environments[0].Image.Parent.Managed = "amazon-linux-2023-x86/1.x.3" },
+			path: "Environments[dev].Image.Parent.Managed", got: `with version "1.x.3"`, want: "(1.2.3, 1.2.x, 1.x.x or x.x.x)"},
+		{name: "two-part version", break_: func(a *App) { a.Environments[0].Image.Parent.Managed = "amazon-linux-2023-x86/1.x" },
+			path: "Environments[dev].Image.Parent.Managed", got: `with version "1.x"`, want: "want a version of three numbers"},
+
+		// Bucket names S3 refuses: CloudFormation names the build-log
+		// bucket after the image-factory stack.
+		{name: "prefix S3 reserves", break_: func(a *App) { a.Prefix = "sthree-fleet" },
+			path: "Prefix", got: `got "sthree-fleet"`, want: "want a prefix that does not start with sthree-"},
+		{name: "prefix ending in a hyphen that makes xn--", break_: func(a *App) { a.Prefix = "xn-" },
+			path: "Prefix", got: `got "xn-"`, want: "want a prefix that does not start with xn--"},
+		{name: "prefix and name that together start a reserved bucket name", break_: func(a *App) {
+			a.Prefix = "amzn-s3"
+			a.Environments[0].Name = "demo"
+		}, path: "Environments[demo].Name", got: `got "demo": with the prefix, the image-factory stack is amzn-s3-demo-image-factory`,
+			want: `want a name that, after "amzn-s3-", does not make it start with xn--, sthree-, amzn-s3-demo-`},
+
+		// The availability zones of a created VPC: from the CDK context
+		// (cdk.json), never looked up, never placeholders.
+		{name: "created VPC without its zones in the context", break_: func(a *App) {}, ctx: Context{},
+			path: "Environments[dev].Network.Create", got: "got no availability zones of account 111111111111 in eu-west-1 in the CDK context",
+			want: `want them committed in cdk.json, add "availability-zones:account=111111111111:region=eu-west-1": ["eu-west-1a", "eu-west-1b", "eu-west-1c"] to its "context"`},
+		{name: "zones in the context that are no list", break_: func(a *App) {},
+			ctx:  Context{AvailabilityZonesKey("111111111111", "eu-west-1"): "eu-west-1a"},
+			path: "Environments[dev].Network.Create", got: "got a CDK context value availability-zones:account=111111111111:region=eu-west-1 that is not a list of zone names",
+			want: `want "availability-zones:account=111111111111:region=eu-west-1": [`},
+		{name: "fewer zones in the context than MaxAzs", break_: func(a *App) {},
+			ctx:  Context{AvailabilityZonesKey("111111111111", "eu-west-1"): []any{"eu-west-1a"}},
+			path: "Environments[dev].Network.Create", got: "got 1 availability zones in the CDK context", want: "want at least MaxAzs zones there"},
+		{name: "zones of another region in the context", break_: func(a *App) {},
+			ctx:  Context{AvailabilityZonesKey("111111111111", "eu-west-1"): []any{"eu-west-1a", "us-east-1b"}},
+			path: "Environments[dev].Network.Create", got: `got "us-east-1b", outside the environment's region`, want: "want a zone of eu-west-1 (zone 1 of availability-zones:account=111111111111:region=eu-west-1 in the CDK context)"},
+
+		// Component documents: CloudFormation counts characters.
+		{name: "component document of 16001 characters", break_: func(a *App) { a.Environments[0].Image.Components = []string{"big"} },
+			docs: map[string]string{"big.yaml": sizedDocument("big", 16001)},
+			path: "Environments[dev].Image.Components[0]", got: "components/big.yaml: document: got 16001 characters", want: "want at most 16000"},
+
+		// Every message true: zero means the default.
+		{name: "negative grace period", break_: func(a *App) { a.Environments[0].Fleet.HealthCheckGracePeriod = -time.Second },
+			path: "Environments[dev].Fleet.HealthCheckGracePeriod", got: "got -1s", want: "want 0 (the default, 5m0s) or whole seconds from 1s to 2h0m0s"},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {
@@ -268,7 +409,11 @@ func TestValidateRejectsBadInput(t *testing.T) {
 			if tc.docs != nil {
 				docs = withDocs(t, tc.docs)
 			}
-			err := Validate(app, docs)
+			ctx := testContext()
+			if tc.ctx != nil {
+				ctx = tc.ctx
+			}
+			_, err := Validate(app, docs, ctx)
 			if err == nil {
 				t.Fatal("Validate returned nil")
 			}
@@ -291,7 +436,7 @@ func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
 	env.Fleet.MinCapacity = 4
 	env.Image.Schedule = "cron(0 3 * * *)"
 	env.Image.Components = []string{"os-hardening", "missing"}
-	err := Validate(app, components.Embedded())
+	_, err := Validate(app, components.Embedded(), testContext())
 	if err == nil {
 		t.Fatal("Validate returned nil")
 	}
@@ -321,7 +466,7 @@ func TestValidateReportsEachComponentProblemOnItsOwnLine(t *testing.T) {
 	app := validApp()
 	app.Environments[0].Image.Components = []string{"bad"}
 	docs := withDocs(t, map[string]string{"bad.yaml": "name: other\nschemaVersion: 2.0\nphases:\n  - name: build\n    steps: []\n"})
-	err := Validate(app, docs)
+	_, err := Validate(app, docs, testContext())
 	if err == nil {
 		t.Fatal("Validate returned nil")
 	}
@@ -342,8 +487,14 @@ func TestValidateReportsEachComponentProblemOnItsOwnLine(t *testing.T) {
 	}
 }
 
+// The default configuration is valid with the context cdk.json commits:
+// what `cdk synth` sees.
 func TestDefaultIsValid(t *testing.T) {
-	if err := Validate(Default(), components.Embedded()); err != nil {
+	ctx, err := CDKJSONContext("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Validate(Default(), components.Embedded(), ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -355,7 +506,7 @@ func TestValidAppIsValid(t *testing.T) {
 	app.Environments[1].Network = existingNetwork()
 	app.Environments[1].Fleet.KmsKeyArn = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	app.Environments[1].Image.DistributionRegions = []string{"eu-central-1", "us-east-1"}
-	if err := Validate(app, components.Embedded()); err != nil {
+	if _, err := Validate(app, components.Embedded(), testContext()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -388,66 +539,16 @@ phases:
         inputs:
           commands: ["echo {{ Greeting }} {{ loop.value }}"]
 `})
-	if err := Validate(app, docs); err != nil {
+	if _, err := Validate(app, docs, testContext()); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestWithDefaultsFillsEveryDefault(t *testing.T) {
-	env := validApp().Environments[0].WithDefaults()
-	got := []any{env.Fleet.HealthCheckGracePeriod, env.Fleet.RootVolumeGiB, env.Fleet.SeedImage, env.Image.StartCondition,
-		env.Image.BuildInstanceTypes, env.Image.RootVolumeGiB, env.Image.WorkingDirectory, env.Image.LogRetentionDays,
-		env.Image.TestTimeoutMinutes}
-	want := []any{5 * time.Minute, 20, DefaultSeedImage, DefaultStartCondition, []string{"t3.micro"}, 20, "/tmp", 90, 60}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
-	}
-}
-
-func TestWithDefaultsNeverChangesTheCallersConfig(t *testing.T) {
-	for _, network := range []Network{validApp().Environments[0].Network, existingNetwork()} {
-		env := validApp().Environments[0]
-		env.Network = network
-		env.Network.Create = nil
-		if network.Create != nil {
-			env.Network.Create = &NewVPC{} // every field defaulted
-		}
-		env.Fleet.IngressPorts = []int{80}
-		env.Fleet.IngressCidr = "10.0.0.0/8"
-		env.Image.BuildInstanceTypes = []string{"m5.large"}
-		env.Image.DistributionRegions = []string{"eu-central-1"}
-		before := snapshot(t, env)
-
-		out := env.WithDefaults()
-		if snapshot(t, env) != before {
-			t.Fatalf("WithDefaults changed its receiver:\nbefore %s\nafter  %s", before, snapshot(t, env))
-		}
-		// The copy shares nothing: writing through it leaves env alone.
-		out.Tags["owner"] = "changed"
-		out.Fleet.IngressPorts[0] = 1
-		out.Image.Components[0] = "changed"
-		out.Image.TestComponents[0] = "changed"
-		out.Image.BuildInstanceTypes[0] = "changed"
-		out.Image.DistributionRegions[0] = "changed"
-		if out.Network.Create != nil {
-			out.Network.Create.Cidr = "changed"
-		}
-		if out.Network.Existing != nil {
-			out.Network.Existing.VpcID = "changed"
-			out.Network.Existing.PrivateSubnetIDs[0] = "changed"
-			out.Network.Existing.AvailabilityZones[0] = "changed"
-		}
-		if after := snapshot(t, env); after != before {
-			t.Errorf("writing to WithDefaults' result changed the original:\nbefore %s\nafter  %s", before, after)
-		}
 	}
 }
 
 func TestValidateNeverChangesTheCallersConfig(t *testing.T) {
 	app := validApp()
-	app.Environments[0].Network.Create = &NewVPC{}
+	app.Environments[0].Network.Create = &CreatedVPC{}
 	before := snapshot(t, app)
-	if err := Validate(app, components.Embedded()); err != nil {
+	if _, err := Validate(app, components.Embedded(), testContext()); err != nil {
 		t.Fatal(err)
 	}
 	if after := snapshot(t, app); after != before {
@@ -465,18 +566,18 @@ func snapshot(t *testing.T, v any) string {
 }
 
 func TestValidateWithoutDocsUsesTheEmbeddedComponents(t *testing.T) {
-	if err := Validate(validApp(), nil); err != nil {
+	if _, err := Validate(validApp(), nil, testContext()); err != nil {
 		t.Fatal(err)
 	}
 	app := validApp()
 	app.Environments[0].Image.Components = []string{"missing"}
-	if err := Validate(app, nil); err == nil || !strings.Contains(err.Error(), "no file components/missing.yaml") {
+	if _, err := Validate(app, nil, testContext()); err == nil || !strings.Contains(err.Error(), "no file components/missing.yaml") {
 		t.Errorf("got %v, want a missing file problem", err)
 	}
 }
 
 func TestValidateRejectsAnAppWithoutEnvironments(t *testing.T) {
-	err := Validate(App{Prefix: "gf"}, nil)
+	_, err := Validate(App{Prefix: "gf"}, nil, testContext())
 	if err == nil || err.Error() != "Environments: got none: want at least one environment" {
 		t.Errorf("got %v", err)
 	}
@@ -496,16 +597,154 @@ func TestEveryProblemLineStartsWithAFieldPathWhateverTheValues(t *testing.T) {
 	env.Fleet.KmsKeyArn = "arn\n"
 	env.Image.Schedule = "cron(\n)"
 	env.Image.Components = []string{"\n"}
-	err := Validate(app, withDocs(t, map[string]string{"multi.yaml": "name: [a,\n b]\n"}))
+	_, err := Validate(app, withDocs(t, map[string]string{"multi.yaml": "name: [a,\n b]\n"}), testContext())
 	if err == nil {
 		t.Fatal("Validate returned nil")
 	}
 	checkLines(t, err)
 	app = validApp()
 	app.Environments[0].Image.Components = []string{"multi"}
-	err = Validate(app, withDocs(t, map[string]string{"multi.yaml": "name: |\n  two\n  lines\nphases: {a: b}\n"}))
+	_, err = Validate(app, withDocs(t, map[string]string{"multi.yaml": "name: |\n  two\n  lines\nphases: {a: b}\n"}), testContext())
 	if err == nil {
 		t.Fatal("Validate returned nil")
 	}
 	checkLines(t, err)
+}
+
+// What AWS accepts, Validate accepts: the limits are counted as AWS counts
+// them (characters, not bytes), at their edges.
+func TestValidateAcceptsWhatAWSAccepts(t *testing.T) {
+	arm64Seed := "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+	cases := []struct {
+		name   string
+		change func(a *App)
+	}{
+		{"a tag value of 256 characters in 512 bytes", func(a *App) { a.Environments[0].Tags["note"] = strings.Repeat("é", 256) }},
+		{"a tag key of 128 characters", func(a *App) { a.Environments[0].Tags[strings.Repeat("k", 128)] = "v" }},
+		{"every character every service takes in a tag key", func(a *App) { a.Environments[0].Tags["Cost center:a/b=c+d-e@f_g.h"] = "x" }},
+		{"30 tags", func(a *App) {
+			for i := range 29 {
+				a.Environments[0].Tags[fmt.Sprintf("key%02d", i)] = "v"
+			}
+		}},
+		{"Graviton throughout", func(a *App) {
+			e := &a.Environments[0]
+			e.Fleet.InstanceType, e.Fleet.SeedImage = "t4g.micro", arm64Seed
+			e.Image.Parent = ParentImage{Managed: "amazon-linux-2023-arm64/x.x.x"}
+			e.Image.BuildInstanceTypes = []string{"c7g.large", "m8g.large"}
+		}},
+		{"Graviton with an SSM parent", func(a *App) {
+			e := &a.Environments[0]
+			e.Fleet.InstanceType, e.Fleet.SeedImage = "m7g.large", arm64Seed
+			e.Image.Parent = ParentImage{SsmParameter: arm64Seed}
+		}},
+		{"a parent AMI, whose architecture is unknown", func(a *App) {
+			e := &a.Environments[0]
+			e.Fleet.InstanceType, e.Fleet.SeedImage = "t4g.micro", "ami-0a1b2c3d4e5f60718"
+			e.Image.Parent = ParentImage{AmiID: "ami-0a1b2c3d4e5f60718"}
+		}},
+		{"a custom parameter, whose architecture is unknown", func(a *App) {
+			e := &a.Environments[0]
+			e.Fleet.InstanceType = "t4g.micro"
+			e.Fleet.SeedImage = "/my-team/golden/arm64"
+			e.Image.Parent = ParentImage{SsmParameter: "/my-team/base-ami"}
+		}},
+		{"60 ingress ports", func(a *App) {
+			a.Environments[0].Fleet.IngressCidr = "10.0.0.0/8"
+			for p := range 60 {
+				a.Environments[0].Fleet.IngressPorts = append(a.Environments[0].Fleet.IngressPorts, 8000+p)
+			}
+		}},
+		{"the largest gp3 fleet volume with the largest Image Builder volume", func(a *App) {
+			a.Environments[0].Fleet.RootVolumeGiB, a.Environments[0].Image.RootVolumeGiB = 16384, 16000
+		}},
+		{"a version with one wildcard", func(a *App) { a.Environments[0].Image.Parent.Managed = "amazon-linux-2023-x86/2023.6.x" }},
+		{"a version with two wildcards", func(a *App) { a.Environments[0].Image.Parent.Managed = "amazon-linux-2023-x86/1.x.x" }},
+		{"an exact version", func(a *App) { a.Environments[0].Image.Parent.Managed = "amazon-linux-2023-x86/2023.6.20250115" }},
+		{"the largest Auto Scaling sizes", func(a *App) {
+			f := &a.Environments[0].Fleet
+			f.MinCapacity, f.MaxCapacity, f.DesiredCapacity = 1, 2147483647, 2147483647
+		}},
+		{"a working directory of 1024 characters in 2047 bytes", func(a *App) {
+			a.Environments[0].Image.WorkingDirectory = "/" + strings.Repeat("é", 1023)
+		}},
+		{"a component document of 16000 characters in more bytes", func(a *App) {
+			a.Environments[0].Image.Components = []string{"big"}
+		}},
+		{"a grace period of one second", func(a *App) { a.Environments[0].Fleet.HealthCheckGracePeriod = time.Second }},
+		{"a prefix that starts like a reserved one", func(a *App) { a.Prefix = "xn-a" }},
+		{"three zones, all committed", func(a *App) { a.Environments[0].Network.Create.MaxAzs = 3 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			app := validApp()
+			tc.change(&app)
+			docs := withDocs(t, map[string]string{"big.yaml": sizedDocument("big", 16000)})
+			if _, err := Validate(app, docs, testContext()); err != nil {
+				t.Errorf("Validate refused it:\n%s", err)
+			}
+		})
+	}
+}
+
+// Validate returns the configuration with every default applied, which
+// is what stacks.Build takes.
+func TestValidateReturnsTheConfigurationWithItsDefaults(t *testing.T) {
+	app := validApp()
+	app.Environments[0].Network.Create = &CreatedVPC{}
+	valid, err := Validate(app, components.Embedded(), testContext())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := App{Prefix: app.Prefix, Environments: []Environment{app.Environments[0].WithDefaults()}}
+	if snapshot(t, valid) != snapshot(t, want) {
+		t.Errorf("got %s\nwant %s", snapshot(t, valid), snapshot(t, want))
+	}
+	if c := valid.Environments[0].Network.Create; c.Cidr != DefaultVpcCidr || c.MaxAzs != DefaultMaxAzs || c.FlowLogRetentionDays != DefaultLogRetentionDays {
+		t.Errorf("the created VPC was not defaulted: %+v", *c)
+	}
+}
+
+// QuoteShort shows short values whole and cuts long ones, saying how
+// long they were.
+func TestLongValuesAreShortenedInMessages(t *testing.T) {
+	if got := QuoteShort("a\nb"); got != `"a\nb"` {
+		t.Errorf("QuoteShort(a newline b) = %s", got)
+	}
+	long := strings.Repeat("é", MaxShownLength+1)
+	got := QuoteShort(long)
+	if !strings.HasSuffix(got, fmt.Sprintf("… (%d characters)", MaxShownLength+1)) || utf8.RuneCountInString(got) > MaxShownLength+20 {
+		t.Errorf("QuoteShort(%d characters) = %s", MaxShownLength+1, got)
+	}
+	if got := QuoteShort(strings.Repeat("é", MaxShownLength)); strings.Contains(got, "…") {
+		t.Errorf("QuoteShort cut a value of %d characters: %s", MaxShownLength, got)
+	}
+	app := validApp()
+	app.Environments[0].Image.Parent = ParentImage{SsmParameter: "/" + strings.Repeat("p", 2000)}
+	_, err := Validate(app, components.Embedded(), testContext())
+	if err == nil || len(err.Error()) > 500 || !strings.Contains(err.Error(), "(2001 characters)") {
+		t.Errorf("a 2001-character value: got %v", err)
+	}
+}
+
+// sizedDocument is a valid build component of exactly n characters, most
+// of them two-byte é in a comment, with a description of 1024 of them.
+func sizedDocument(name string, n int) string {
+	doc := "name: " + name + "\ndescription: " + strings.Repeat("é", 1024) + "\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n" +
+		"      - name: Run\n        action: ExecuteBash\n        inputs:\n          commands: [true]\n# "
+	return doc + strings.Repeat("é", n-utf8.RuneCountInString(doc))
+}
+
+// BenchmarkValidateDefault is what validation adds to every synth, before
+// jsii starts (the instance type catalog is built on the first call).
+func BenchmarkValidateDefault(b *testing.B) {
+	ctx, err := CDKJSONContext("../cdk.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Validate(Default(), components.Embedded(), ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

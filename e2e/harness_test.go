@@ -15,6 +15,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -37,10 +39,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/stacks"
 )
 
 const (
@@ -58,9 +58,10 @@ var (
 	workDir   string
 	aws_      awsClients
 	prefix    = config.Default().Prefix
-	fleetName = stacks.StackName(config.Default().Prefix, envName, "fleet")
-	netName   = stacks.StackName(config.Default().Prefix, envName, "network")
-	golden    = stacks.GoldenParameterName(config.Default().Prefix, envName)
+	names     = config.Names{Prefix: config.Default().Prefix, Env: envName}
+	fleetName = names.Stack(config.FleetStack)
+	netName   = names.Stack(config.NetworkStack)
+	golden    = names.GoldenParameter()
 	logMu     sync.Mutex
 )
 
@@ -85,6 +86,30 @@ func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
 
+// emulator holds the behaviours AWS leaves undocumented, one value each
+// per run; `make e2e` runs the package under each value
+// (E2E_DYNAMIC_REFERENCES, E2E_SOURCE_VERSION).
+var emulator = struct {
+	// dynamicReferences: when does CloudFormation resolve a
+	// {{resolve:ssm:…}} reference again? property-change, resource-update
+	// or every-update (moto_server.py --dynamic-references).
+	dynamicReferences string
+	// sourceVersion: which launch template version Image Builder bases the
+	// version it adds on: default or latest.
+	sourceVersion string
+}{envOr("E2E_DYNAMIC_REFERENCES", "property-change"), envOr("E2E_SOURCE_VERSION", "default")}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// failFile arms the emulator's fault injector: a resource type written
+// there fails its next create or update (see moto_server.py).
+func failFile() string { return filepath.Join(workDir, "emulator-fail") }
+
 func testMain(m *testing.M) int {
 	var err error
 	if root, err = filepath.Abs(".."); err != nil {
@@ -96,6 +121,7 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(workDir)
+	logf("undocumented behaviours in this run: dynamic references resolved %s; Image Builder copies the %s launch template version", emulator.dynamicReferences, emulator.sourceVersion)
 
 	stop, err := startMoto()
 	if err != nil {
@@ -133,7 +159,9 @@ func startMoto() (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("python3", filepath.Join(root, "e2e", "moto_server.py"), "--port", fmt.Sprint(port))
+	cmd := exec.Command("python3", filepath.Join(root, "e2e", "moto_server.py"), "--port", fmt.Sprint(port),
+		"--dynamic-references", emulator.dynamicReferences)
+	cmd.Env = append(os.Environ(), "GOLDEN_FLEET_EMULATOR_FAIL="+failFile())
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -257,6 +285,18 @@ var (
 // deploy runs the real `cdk deploy` of the local network and fleet stacks,
 // with the app reading cfg from a JSON file.
 func deploy(cfg config.App, update bool) error {
+	return deployWith(cfg, update, nil)
+}
+
+// deployWith is deploy with extra CLI arguments (for example --tags).
+func deployWith(cfg config.App, update bool, extra []string) error {
+	return deployEdited(cfg, update, extra, nil)
+}
+
+// deployEdited deploys cfg; when edit is not nil, it first synthesizes,
+// lets edit change the fleet stack's template (what another version of the
+// app would synthesize), and deploys that assembly.
+func deployEdited(cfg config.App, update bool, extra []string, edit func([]byte) []byte) error {
 	deploys++
 	data, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -266,21 +306,74 @@ func deploy(cfg config.App, update bool) error {
 	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
 		return err
 	}
+	out := filepath.Join(workDir, fmt.Sprintf("cdk.out-%d", deploys))
+	cfgEnv := []string{"GOLDEN_FLEET_CONFIG=" + cfgPath}
+	app := "go run ./internal/configapp"
+	if edit != nil {
+		if o, err := runIn(root, cfgEnv, cdk, "synth", "--app", app, "--output", out, "--quiet", "--no-notices"); err != nil {
+			return fmt.Errorf("cdk synth (config %s): %v\n%s", cfgPath, err, o)
+		}
+		if err := editTemplate(out, fleetName, edit); err != nil {
+			return err
+		}
+		app = out
+	}
 	args := []string{"deploy", netName, fleetName,
-		"--app", "go run ./internal/configapp",
-		"--output", filepath.Join(workDir, fmt.Sprintf("cdk.out-%d", deploys)),
+		"--app", app,
+		"--output", out,
 		"--method=direct", "--require-approval", "never", "--progress", "events", "--no-notices",
 	}
 	if update {
 		args = append(args, "--no-previous-parameters")
 	}
-	out, err := runIn(root, []string{"GOLDEN_FLEET_CONFIG=" + cfgPath}, cdk, args...)
+	args = append(args, extra...)
+	o, err := runIn(root, cfgEnv, cdk, args...)
 	if err != nil {
-		return fmt.Errorf("cdk deploy (config %s): %v\n%s", cfgPath, err, out)
+		return fmt.Errorf("cdk deploy (config %s): %v\n%s", cfgPath, err, o)
 	}
 	deployed = cfg
+	assembly = out
 	return nil
 }
+
+// editTemplate rewrites stack's template in the assembly at dir, and the
+// hash that names it in the asset and cloud assembly manifests (the CLI
+// uploads the template under that name, and skips an upload whose name
+// the bucket already has).
+func editTemplate(dir, stack string, edit func([]byte) []byte) error {
+	path := filepath.Join(dir, stack+".template.json")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	after := edit(before)
+	if bytes.Equal(before, after) {
+		return fmt.Errorf("the edit of %s changed nothing", path)
+	}
+	if err := os.WriteFile(path, after, 0o644); err != nil {
+		return err
+	}
+	oldSum, newSum := sha256.Sum256(before), sha256.Sum256(after)
+	oldHash, newHash := hex.EncodeToString(oldSum[:]), hex.EncodeToString(newSum[:])
+	for _, name := range []string{stack + ".assets.json", "manifest.json"} {
+		p := filepath.Join(dir, name)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(b, []byte(oldHash)) {
+			return fmt.Errorf("%s does not name the template by its hash %s", p, oldHash)
+		}
+		if err := os.WriteFile(p, bytes.ReplaceAll(b, []byte(oldHash), []byte(newHash)), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assembly is the cloud assembly of the last successful deploy: what is
+// deployed, and what the image factory's pipeline would use.
+var assembly string
 
 // fleet is what the fleet stack's outputs name.
 type fleet struct {
@@ -449,63 +542,4 @@ func defaultVersion(t *testing.T, lt string) ltVersion {
 	}
 	t.Fatalf("launch template %s has no default version", lt)
 	return ltVersion{}
-}
-
-var builds int
-
-// build does what an Image Builder build's distribution does to the
-// fleet (see stacks/fleet.go and the DistributionConfiguration it
-// deploys): a new AMI; a launch template version based on the default
-// version with that AMI, made the default (SetDefaultVersion); the AMI id
-// written into the golden parameter. It returns the AMI and the version.
-func build(t *testing.T) (ami string, version int64) {
-	t.Helper()
-	ctx := context.Background()
-	f := outputs(t)
-	builds++
-	ids, _ := groupInstances(t, f.group)
-	if len(ids) == 0 {
-		t.Fatalf("no instance to make an image from")
-	}
-	img, err := aws_.ec2.CreateImage(ctx, &ec2.CreateImageInput{
-		InstanceId: aws.String(ids[0]), Name: aws.String(fmt.Sprintf("%s-%s-e2e-build-%d", prefix, envName, builds)),
-	})
-	if err != nil {
-		t.Fatalf("create image: %v", err)
-	}
-	ami = aws.ToString(img.ImageId)
-
-	base := defaultVersion(t, f.launchTemplate)
-	// moto ignores SourceVersion, so the data is passed in full, as a copy
-	// of the default version's (the response and request shapes share
-	// their JSON field names).
-	var data ec2types.RequestLaunchTemplateData
-	b, _ := json.Marshal(base.data)
-	if err := json.Unmarshal(b, &data); err != nil {
-		t.Fatalf("copying launch template data: %v", err)
-	}
-	data.ImageId = aws.String(ami)
-	v, err := aws_.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
-		LaunchTemplateId:   aws.String(f.launchTemplate),
-		SourceVersion:      aws.String(fmt.Sprint(base.number)),
-		VersionDescription: aws.String("e2e: Image Builder distribution of " + ami),
-		LaunchTemplateData: &data,
-	})
-	if err != nil {
-		t.Fatalf("create launch template version: %v", err)
-	}
-	version = aws.ToInt64(v.LaunchTemplateVersion.VersionNumber)
-	if _, err := aws_.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
-		LaunchTemplateId: aws.String(f.launchTemplate), DefaultVersion: aws.String(fmt.Sprint(version)),
-	}); err != nil {
-		t.Fatalf("set default version: %v", err)
-	}
-	if _, err := aws_.ssm.PutParameter(ctx, &ssm.PutParameterInput{
-		Name: aws.String(golden), Value: aws.String(ami), Type: ssmtypes.ParameterTypeString,
-		DataType: aws.String("aws:ec2:image"), Overwrite: aws.Bool(true),
-	}); err != nil {
-		t.Fatalf("put %s: %v", golden, err)
-	}
-	logf("build %d: %s distributed; launch template %s version %d (from default %d) is the default", builds, ami, f.launchTemplate, version, base.number)
-	return ami, version
 }

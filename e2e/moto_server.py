@@ -1,60 +1,88 @@
 #!/usr/bin/env python3
-"""moto's server on 127.0.0.1, with seven AWS behaviours the golden-fleet
-rollout relies on and moto 5.2.1 lacks or gets wrong.
+"""moto's server on 127.0.0.1, made to do what AWS does where moto 5.2.1
+does something else and the golden-fleet tests depend on it.
 
-    python3 e2e/moto_server.py --port N
+    python3 e2e/moto_server.py --port N [--dynamic-references MODE]
 
-Each patch does what AWS documents, nothing more; none of them changes what
-the app synthesizes. Used by the e2e tests (go test -tags e2e ./e2e/) and by
-scripts/local-deploy.
+Every patch reproduces documented AWS behaviour, or the resource provider's
+own code, and cites it; none of them does what the app's design needs
+unless AWS does it too. Where AWS leaves a behaviour undocumented the
+launcher takes a switch and the tests run under each value (see
+--dynamic-references). Used by the e2e tests (go test -tags e2e ./e2e/) and
+by scripts/local-deploy.
 
-1. EC2: an image id "resolve:ssm:NAME[:VERSION|:LABEL]" is resolved from the
-   SSM parameter at every instance launch (run_instances, Auto Scaling).
-   moto stores the literal text as the instance's image id.
-   https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html
-2. CloudFormation: "{{resolve:ssm:NAME[:VERSION]}}" dynamic references in
-   resource properties are resolved when the resource is created or
-   updated. moto passes the literal text through (so the golden parameter
-   would hold "{{resolve:ssm:…/seed}}").
+Sources (S1…S9 in the comments below):
+S1 EC2: a launch template image id "resolve:ssm:NAME" is resolved at every
+   launch. https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html
+S2 CloudFormation dynamic references "{{resolve:ssm:NAME[:VERSION]}}" are
+   resolved when the resource is created or updated.
    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-ssm.html
-3. CloudFormation: changing AWS::EC2::LaunchTemplate LaunchTemplateName (a
-   create-only property) replaces the template: a new template, whose
-   version 1 is its default, and the old one deleted. moto adds a version to
-   the old template instead and keeps its name.
-4. CloudFormation: a resource whose template text is unchanged is updated
-   when a Ref / Fn::GetAtt in it resolves to a new value (the id of a
-   replaced launch template), after the resource it references. moto
-   updates only resources whose text changed, in template order.
-5. CloudFormation: AWS::SSM::Parameter Tags is a JSON object
-   ({"key": "value"}). moto expects a list of {Key, Value} and fails the
-   create with a TypeError (HTTP 500).
-   https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html
-6. CloudFormation: AWS::KMS::Key Tags are [{Key, Value}] like every other
-   resource's. moto hands them to its KMS tagger, which wants
-   [{TagKey, TagValue}], and fails the create with a KeyError (HTTP 500).
-7. CloudFormation: an AWS::AutoScaling::AutoScalingGroup whose
-   AutoScalingGroupName does not change is updated in place: same name,
-   running instances kept, new launches from the new launch template. moto
-   deletes the group (terminating every instance) and creates another one
-   under a new name.
+   The page recommends a stack update after the parameter changes so that
+   "CloudFormation fetches the latest version"; when exactly it resolves a
+   reference again is not documented: --dynamic-references
+     property-change   only when the text of the property holding it changes;
+     resource-update   whenever the resource is updated, for any reason;
+     every-update      on every stack update, updating the resource when the
+                       resolved value differs.
+S3 Resource replacement: "CloudFormation creates the new resource, changes
+   references to it, then deletes the old one" in the cleanup phase after
+   the update succeeded; a failed update rolls back to the old one.
+   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html
+   Update requires: Replacement for AWS::EC2::LaunchTemplate
+   LaunchTemplateName (createOnlyProperties in the resource schema).
+S4 A resource is updated when a Ref or Fn::GetAtt in it resolves to a new
+   value (S3, "changes references to it").
+S5 The AWS::SSM::Parameter provider: aws-cloudformation/
+   aws-cloudformation-resource-providers-ssm, aws-ssm-parameter/src/main/
+   java/com/amazonaws/ssm/parameter/UpdateHandler.java (commit 5e900fd,
+   2023-10-17; the comparison came in c32608a, 2023-06-27): it adds and
+   removes tags as they differ (TagHelper), and calls PutParameter
+   (Overwrite true, Translator.updatePutParameterRequest) only when the
+   desired model, tags set aside, differs from the previous one. Tags is a
+   JSON object (the schema's "type": "object").
+S6 Tags of AWS::KMS::Key are [{Key, Value}] like every other resource's
+   (AWS::KMS::Key resource reference).
+S7 AWS::AutoScaling::AutoScalingGroup: a change of LaunchTemplate,
+   capacities or Tags is an update with no interruption; the group keeps
+   its name and instances (resource reference, "Update requires").
+S8 Stack-level tags: "CloudFormation propagates these tags to resources
+   that support tagging", also on a stack update that changes them
+   (UpdateStack, Tags). Which types take tags, and whether a tag change is
+   an in-place update, is each type's resource schema ("tagging":
+   "taggable", "tagUpdatable", "tagProperty"), read from cfn-lint's copy.
+   https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStack.html
+S9 CDK's AwsCustomResource: its handler makes the SDK call of the request
+   type's property (Create, Update, Delete) and no call when that property
+   is absent; the physical id is the call's physicalResourceId, else on
+   Update and Delete the previous one; an error whose name matches
+   ignoreErrorCodesMatching is ignored. aws/aws-cdk packages/@aws-cdk/
+   custom-resource-handlers/lib/custom-resources/aws-custom-resource-
+   handler/aws-sdk-v3-handler.ts; the AwsCustomResource API reference
+   ("onUpdate … Default: no call", "onDelete … Default: no call").
+S10 A stack update that fails rolls back: CloudFormation returns every
+   resource to its previous configuration (UPDATE_ROLLBACK_COMPLETE);
+   resources it created for replacement are deleted, the old ones kept.
+   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-update-rollback-failed
 
-Left as moto has them (known, not needed by the tests, or not verifiable
-without AWS):
-- Fn::GetAtt LaunchTemplate.LatestVersionNumber is read live: a group
-  update that does not replace the launch template picks up the newest
-  version, also one Image Builder added. What CloudFormation returns there
-  is not documented; see the e2e report.
+Test hook (not AWS behaviour, a fault injector): when the file named by
+GOLDEN_FLEET_EMULATOR_FAIL exists and holds a resource type, the next create
+or update of a resource of that type fails, once, and the file is removed.
+The e2e tests use it for "a deploy that fails part-way".
+
+Left as moto has them (not needed, or not verifiable without AWS):
 - Launching from a launch template version created through the EC2 API
-  fails (its UserData is stored as str; moto asserts Base64EncodedString).
-  The group always launches the CloudFormation-written version.
-- No CloudFormation delete for RouteTable, Route, SubnetRouteTableAssociation,
-  NatGateway, EIP, InternetGateway, VPCGatewayAttachment, FlowLog: deleting
-  the network stack fails at the VPC (scripts/local-deploy reports it).
-- Resource types moto does not know (AWS::ImageBuilder::*, SNS TopicPolicy)
-  are skipped: `fleetctl resources` lists them as NOT IN THE STACK.
+  fails in moto (UserData stored as str); the group launches version 1.
+- No CloudFormation delete for RouteTable, Route, NatGateway, EIP, ...:
+  deleting the network stack fails at the VPC (scripts/local-deploy says so).
+- Resource types moto does not know (AWS::ImageBuilder::*, SNS
+  TopicPolicy) are skipped; `fleetctl resources` lists them.
+- aws:cloudformation:* system tags are not propagated.
 """
 
 import argparse
+import copy
+import json
+import os
 import re
 import sys
 
@@ -63,6 +91,12 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.ec2.models import instances as ec2_instances
 from moto.ec2.models import launch_templates as ec2_launch_templates
 from moto.ssm.models import ssm_backends
+
+OPTIONS = {"dynamic_references": "property-change", "port": None}
+
+
+def log(msg):
+    print(f"moto_server: {msg}", file=sys.stderr, flush=True)
 
 
 def ssm_value(account_id, region, ref):
@@ -74,7 +108,72 @@ def ssm_value(account_id, region, ref):
     return param.value
 
 
-# 1. EC2 resolve:ssm image ids --------------------------------------------
+# Resource schemas (S8) ------------------------------------------------------
+
+_schemas = {}
+
+
+def schema(resource_type):
+    """The CloudFormation resource schema cfn-lint ships, or {}."""
+    if resource_type not in _schemas:
+        try:
+            import cfnlint
+            from cfnlint.data.schemas.providers import us_east_1
+
+            path = os.path.join(os.path.dirname(cfnlint.__file__), "data", "schemas", "resources",
+                                us_east_1.types[resource_type] + ".json")
+            with open(path) as f:
+                _schemas[resource_type] = json.load(f)
+        except (KeyError, OSError, ImportError):
+            _schemas[resource_type] = {}
+    return _schemas[resource_type]
+
+
+def tagging(resource_type):
+    """(taggable, tag updatable in place, "array"|"object") from the schema."""
+    s = schema(resource_type)
+    t = s.get("tagging", {})
+    prop = s.get("properties", {}).get("Tags", {})
+    taggable = bool(t.get("taggable")) and t.get("tagProperty") == "/properties/Tags" and prop.get("type") in ("array", "object")
+    return taggable, bool(t.get("tagUpdatable", taggable)), prop.get("type")
+
+
+def tags_as_dict(tags):
+    if isinstance(tags, dict):
+        return dict(tags)
+    out = {}
+    for t in tags or []:
+        if isinstance(t, dict):
+            k = t.get("Key", t.get("TagKey"))
+            out[k] = t.get("Value", t.get("TagValue"))
+    return out
+
+
+def without_tags(props):
+    return {k: v for k, v in (props or {}).items() if k != "Tags"}
+
+
+# Fault injection (test hook) -----------------------------------------------
+
+_failing = {"type": None}
+
+
+def maybe_fail(resource_type, what):
+    """Fails every create or update of the armed type until the stack
+    operation in progress ends (moto retries a failed resource)."""
+    path = os.environ.get("GOLDEN_FLEET_EMULATOR_FAIL")
+    if _failing["type"] is None and path and os.path.exists(path):
+        with open(path) as f:
+            wanted = f.read().strip()
+        if wanted == resource_type:
+            os.remove(path)
+            _failing["type"] = wanted
+    if _failing["type"] == resource_type:
+        log(f"injected failure: {what} of {resource_type}")
+        raise ValidationError(message=f"injected failure (e2e): {what} of {resource_type}")
+
+
+# S1. EC2 resolve:ssm image ids ---------------------------------------------
 
 _instance_init = ec2_instances.Instance.__init__
 
@@ -89,13 +188,16 @@ def _instance_init_resolving(self, ec2_backend, image_id, *args, **kwargs):
             from moto.ec2.exceptions import InvalidAMIIdError
 
             raise InvalidAMIIdError(f"resolve:ssm:{ref} ({e})")
-        print(f"moto_server: launch {self.id}: resolve:ssm:{ref} -> {self.image_id}", file=sys.stderr, flush=True)
+        log(f"launch {self.id}: resolve:ssm:{ref} -> {self.image_id}")
 
 
 ec2_instances.Instance.__init__ = _instance_init_resolving
 
 
-# 2. CloudFormation {{resolve:ssm:…}} --------------------------------------
+# S2 + S8. Properties as CloudFormation hands them to the provider ----------
+#
+# Dynamic references resolved; stack-level tags merged into Tags for every
+# type whose schema says it is taggable (the resource's own tags win).
 
 DYNAMIC_SSM = re.compile(r"\{\{resolve:ssm:([a-zA-Z0-9_.\-/]+(?::[a-zA-Z0-9_.\-]+)?)\}\}")
 
@@ -116,27 +218,210 @@ def _resolve_dynamic(value, account_id, region):
     return value
 
 
+def has_dynamic_reference(node):
+    return bool(DYNAMIC_SSM.search(json.dumps(node)))
+
+
+def stack_tags(resources_map):
+    return {k: v for k, v in (getattr(resources_map, "tags", None) or {}).items() if not k.startswith("aws:")}
+
+
+def _merge_stack_tags(resource_type, props, tags):
+    taggable, _, shape = tagging(resource_type)
+    if not taggable or not tags:
+        return props
+    own = props.get("Tags")
+    merged = dict(tags)
+    merged.update(tags_as_dict(own))
+    if shape == "object":
+        props["Tags"] = merged
+        return props
+    if resource_type == "AWS::AutoScaling::AutoScalingGroup":
+        have = {t["Key"] for t in own or []}
+        props["Tags"] = list(own or []) + [{"Key": k, "Value": v, "PropagateAtLaunch": "true"} for k, v in tags.items() if k not in have]
+    else:
+        props["Tags"] = [{"Key": k, "Value": v} for k, v in merged.items()]
+    return props
+
+
 _parse_resource = parsing.parse_resource
 
 
-def _parse_resource_resolving(resource_json, resources_map):
+def _parse_resource_as_cfn_hands_it(resource_json, resources_map):
     result = _parse_resource(resource_json, resources_map)
     if not result:
         return result
     cls, cleaned, rtype = result
-    props = cleaned.get("Properties")
-    if props:
-        cleaned["Properties"] = _resolve_dynamic(props, resources_map._account_id, resources_map._region_name)
+    props = cleaned.get("Properties") or {}
+    props = _resolve_dynamic(props, resources_map._account_id, resources_map._region_name)
+    cleaned["Properties"] = _merge_stack_tags(rtype, props, stack_tags(resources_map))
+    if is_aws_custom_resource(resource_json):
+        cls = AwsSdkCallResource
     return cls, cleaned, rtype
 
 
-parsing.parse_resource = _parse_resource_resolving
+parsing.parse_resource = _parse_resource_as_cfn_hands_it
 
 
-# 3. Launch template replacement on a new name ------------------------------
+def applied(resources_map):
+    """logical id -> properties last handed to the provider (CloudFormation's
+    "previous resource state")."""
+    if not hasattr(resources_map, "_gf_applied"):
+        resources_map._gf_applied = {}
+    return resources_map._gf_applied
+
+
+def handed_properties(logical_id, resource_json, resources_map):
+    try:
+        result = parsing.parse_resource(copy.deepcopy(resource_json), resources_map)
+    except Exception:
+        return None
+    return result[1].get("Properties") if result else None
+
+
+_parse_and_create = parsing.parse_and_create_resource
+
+
+def _parse_and_create_recording(logical_id, resource_json, resources_map, account_id, region_name):
+    maybe_fail(resource_json.get("Type"), "create")
+    resource = _parse_and_create(logical_id, resource_json, resources_map, account_id, region_name)
+    if resource is not None:
+        applied(resources_map)[logical_id] = handed_properties(logical_id, resource_json, resources_map)
+    return resource
+
+
+parsing.parse_and_create_resource = _parse_and_create_recording
+
+
+# S8. Tag changes are updates in place ---------------------------------------
+
+def _sync_tags(resource, resource_type, old, new, account_id, region):
+    """Applies a tag change to the resource as the service's tagging API
+    would. Returns False where the emulator has no tagging call for the type
+    (the resource is still kept: on AWS a tag change never replaces it)."""
+    add = {k: v for k, v in new.items() if old.get(k) != v}
+    remove = [k for k in old if k not in new]
+    if not add and not remove:
+        return True
+    if resource_type == "AWS::KMS::Key":
+        from moto.kms.models import kms_backends
+
+        b = kms_backends[account_id][region]
+        if add:
+            b.tag_resource(resource.id, [{"TagKey": k, "TagValue": v} for k, v in add.items()])
+        if remove:
+            b.untag_resource(resource.id, remove)
+    elif resource_type == "AWS::SNS::Topic":
+        from moto.sns.models import sns_backends
+
+        b = sns_backends[account_id][region]
+        if add:
+            b.tag_resource(resource.arn, add)
+        if remove:
+            b.untag_resource(resource.arn, remove)
+    elif resource_type == "AWS::IAM::Role":
+        from moto.iam.models import iam_backends
+
+        b = iam_backends[account_id]["global"]
+        if add:
+            b.tag_role(resource.name, [{"Key": k, "Value": v} for k, v in add.items()])
+        if remove:
+            b.untag_role(resource.name, remove)
+    elif resource_type == "AWS::SSM::Parameter":
+        b = ssm_backends[account_id][region]
+        if add:
+            b.add_tags_to_resource("Parameter", resource.name, add)
+        if remove:
+            b.remove_tags_from_resource("Parameter", resource.name, remove)
+    elif resource_type == "AWS::AutoScaling::AutoScalingGroup":
+        from moto.autoscaling.models import autoscaling_backends
+
+        b = autoscaling_backends[account_id][region]
+        rid = {"ResourceId": resource.name, "ResourceType": "auto-scaling-group"}
+        if add:
+            b.create_or_update_tags([dict(rid, Key=k, Value=v, PropagateAtLaunch="true") for k, v in add.items()])
+        if remove:
+            b.delete_tags([dict(rid, Key=k) for k in remove])
+    elif resource_type.startswith("AWS::EC2::") and hasattr(resource, "physical_resource_id"):
+        from moto.ec2.models import ec2_backends
+
+        b = ec2_backends[account_id][region]
+        if add:
+            b.create_tags([resource.physical_resource_id], add)
+        if remove:
+            b.delete_tags([resource.physical_resource_id], {k: None for k in remove})
+    elif resource_type == "AWS::Logs::LogGroup":
+        from moto.logs.models import logs_backends
+
+        b = logs_backends[account_id][region]
+        if add:
+            b.tag_resource(resource.arn, add)
+        if remove:
+            b.untag_resource(resource.arn, remove)
+    elif resource_type == "AWS::Lambda::Function":
+        from moto.awslambda.models import lambda_backends
+
+        b = lambda_backends[account_id][region]
+        if add:
+            b.tag_resource(resource.function_arn, add)
+        if remove:
+            b.untag_resource(resource.function_arn, remove)
+    else:
+        return False
+    return True
+
+
+_parse_and_update = parsing.parse_and_update_resource
+
+
+def _keep_unchanged_references(logical_id, resource_json, resources_map):
+    """property-change: a property whose text did not change keeps the value
+    its dynamic references resolved to before (S2)."""
+    old = getattr(resources_map, "_gf_old_json", {}).get(logical_id, {}).get("Properties", {})
+    previous = applied(resources_map).get(logical_id) or {}
+    props = resource_json.get("Properties", {})
+    kept = dict(props)
+    for k, v in props.items():
+        if has_dynamic_reference(v) and old.get(k) == v and k in previous:
+            kept[k] = previous[k]
+    return {**resource_json, "Properties": kept}
+
+
+def _parse_and_update_as_cfn(logical_id, resource_json, resources_map, account_id, region_name):
+    rtype = resource_json.get("Type")
+    maybe_fail(rtype, "update")
+    if OPTIONS["dynamic_references"] == "property-change":
+        resource_json = _keep_unchanged_references(logical_id, resource_json, resources_map)
+    previous = applied(resources_map).get(logical_id)
+    desired = handed_properties(logical_id, resource_json, resources_map)
+    original = resources_map._parsed_resources.get(logical_id)
+    _, tag_updatable, _ = tagging(rtype)
+    if previous is not None and desired is not None and original is not None and tag_updatable \
+            and without_tags(previous) == without_tags(desired) and rtype != "AWS::SSM::Parameter":
+        # Only the tags differ: an update in place, with no interruption.
+        if not _sync_tags(original, rtype, tags_as_dict(previous.get("Tags")), tags_as_dict(desired.get("Tags")), account_id, region_name):
+            log(f"update {logical_id} ({rtype}): tags only, kept in place (the emulator does not store tags of this type)")
+        else:
+            log(f"update {logical_id} ({rtype}): tags only, in place")
+        applied(resources_map)[logical_id] = desired
+        return original
+    resource = _parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
+    if resource is not None:
+        applied(resources_map)[logical_id] = desired
+    return resource
+
+
+parsing.parse_and_update_resource = _parse_and_update_as_cfn
+
+
+# S3. Launch template replacement on a new name -----------------------------
 
 LaunchTemplate = ec2_launch_templates.LaunchTemplate
 _lt_update = LaunchTemplate.update_from_cloudformation_json.__func__
+
+# Templates replaced during the update in progress, deleted when it
+# succeeds (cleanup), kept when it rolls back.
+_replaced_launch_templates = []
 
 
 @classmethod
@@ -145,9 +430,14 @@ def _lt_update_replacing(cls, original_resource, new_resource_name, cloudformati
     if new_name and new_name != original_resource.name:
         from moto.ec2.models import ec2_backends
 
-        created = cls.create_from_cloudformation_json(new_name, cloudformation_json, account_id, region_name)
-        ec2_backends[account_id][region_name].delete_launch_template(original_resource.name, None)
-        print(f"moto_server: launch template {original_resource.name} replaced by {new_name}", file=sys.stderr, flush=True)
+        backend = ec2_backends[account_id][region_name]
+        existing = backend.launch_template_name_to_ids.get(new_name)
+        if existing:  # a rollback to the template the failed update replaced
+            created = backend.get_launch_template(existing)
+        else:
+            created = cls.create_from_cloudformation_json(new_name, cloudformation_json, account_id, region_name)
+        _replaced_launch_templates.append((account_id, region_name, original_resource.name))
+        log(f"launch template {original_resource.name} replaced by {new_name}")
         return created
     return _lt_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
 
@@ -155,14 +445,21 @@ def _lt_update_replacing(cls, original_resource, new_resource_name, cloudformati
 LaunchTemplate.update_from_cloudformation_json = _lt_update_replacing
 
 
-# 4. Update the dependants of updated resources, after them ----------------
-#
-# CloudFormation updates a resource whose template text is unchanged when a
-# value it references (Ref, Fn::GetAtt) resolves differently after the
-# update, for example the Ref (id) of a replaced launch template. A Ref
-# that resolves as before (the name of an SSM parameter whose value
-# changed) does not update it, and its {{resolve:…}} references are not
-# resolved again.
+def _cleanup_replaced(keep_names):
+    from moto.ec2.models import ec2_backends
+
+    while _replaced_launch_templates:
+        account_id, region, name = _replaced_launch_templates.pop()
+        if name in keep_names:
+            continue
+        try:
+            ec2_backends[account_id][region].delete_launch_template(name, None)
+            log(f"cleanup: launch template {name} deleted")
+        except Exception as e:
+            log(f"cleanup: launch template {name}: {e}")
+
+
+# S4. Update the dependants of updated resources, after them -----------------
 
 def _references(node):
     out = set()
@@ -187,7 +484,7 @@ def _build_resource_diff_ordered(self, other_template, parameters=None):
     """Updates in dependency order: moto updates in list order."""
     actions = _build_resource_diff(self, other_template, parameters)
     new = other_template["Resources"]
-    modify = set(actions["Modify"])
+    modify = set(actions["Modify"]) | set(getattr(self, "_gf_extra_modify", set()))
     ordered, seen = [], set()
 
     def visit(name):
@@ -198,7 +495,7 @@ def _build_resource_diff_ordered(self, other_template, parameters=None):
             visit(dep)
         ordered.append(name)
 
-    for name in actions["Modify"]:
+    for name in sorted(modify, key=lambda n: list(new).index(n) if n in new else 0):
         visit(name)
     actions["Modify"] = ordered
     return actions
@@ -209,21 +506,43 @@ parsing.ResourceMap.build_resource_diff = _build_resource_diff_ordered
 _update = parsing.ResourceMap.update
 
 
-def _resolved(self, body):
-    try:
-        return parsing.clean_json(body.get("Properties", {}), self)
-    except Exception:
-        return None
-
-
-def _update_with_dependants(self, template, parameters=None):
+def _update_as_cfn(self, template, parameters=None):
+    """One stack update: the resources whose text changed, those whose
+    handed properties changed (stack tags, S8; dynamic references under
+    every-update, S2), then those whose references resolve anew (S4)."""
     new = template["Resources"]
+    old = dict(self._resource_json_map)
     textual = _build_resource_diff(self, template, parameters)
     touched = set(textual["Add"]) | set(textual["Modify"]) | set(textual["Remove"])
-    candidates = [n for n in new if n in self._resource_json_map and n not in touched
+    extra = set()
+    for n in new:
+        if n in touched or n not in old or n not in self._parsed_resources:
+            continue
+        props = new[n].get("Properties", {})
+        before = applied(self).get(n)
+        if before is None:
+            continue
+        if OPTIONS["dynamic_references"] != "every-update" and has_dynamic_reference(props):
+            # A changed resolution alone does not update the resource:
+            # compare the rest.
+            now = handed_properties(n, {**new[n], "Properties": {k: v for k, v in props.items() if not has_dynamic_reference(v)}}, self)
+            if now is not None and {k: v for k, v in before.items() if k in now} != now:
+                extra.add(n)
+            continue
+        now = handed_properties(n, new[n], self)
+        if now is not None and now != before:
+            extra.add(n)
+    for n in sorted(extra):
+        log(f"update {n}: what CloudFormation hands the provider changed (stack tags or a dynamic reference), not its text")
+    self._gf_extra_modify = extra
+    self._gf_old_json = old
+    candidates = [n for n in new if n in self._resource_json_map and n not in touched and n not in extra
                   and _references(new[n].get("Properties", {}))]
     before = {n: _resolved(self, new[n]) for n in candidates}
-    _update(self, template, parameters)
+    try:
+        _update(self, template, parameters)
+    finally:
+        self._gf_extra_modify = set()
     changed = True
     while changed:
         changed = False
@@ -235,15 +554,72 @@ def _update_with_dependants(self, template, parameters=None):
                 continue
             before[n] = now
             changed = True
-            print(f"moto_server: update {n}: a value it references changed", file=sys.stderr, flush=True)
+            log(f"update {n}: a value it references changed")
             self._parsed_resources[n] = parsing.parse_and_update_resource(
                 n, new[n], self, account_id=self._account_id, region_name=self._region_name)
+    return old
 
 
-parsing.ResourceMap.update = _update_with_dependants
+def _resolved(self, body):
+    try:
+        return parsing.clean_json(body.get("Properties", {}), self)
+    except Exception:
+        return None
 
 
-# 5. AWS::SSM::Parameter Tags as an object -----------------------------------
+parsing.ResourceMap.update = _update_as_cfn
+
+
+# S10. A failed update rolls back ---------------------------------------------
+
+from moto.cloudformation.models import Stack as FakeStack  # noqa: E402
+
+_stack_update = FakeStack.update
+
+
+def _stack_update_rolling_back(self, template, role_arn=None, parameters=None, tags=None):
+    old_template, old_params = self.template, copy.deepcopy(self.resource_map.input_parameters)
+    old_tags = dict(self.resource_map.tags)
+    if tags is not None:  # S8: the new stack tags reach the resources in this update
+        self.resource_map.tags = {**{k: v for k, v in old_tags.items() if k.startswith("aws:")}, **tags}
+    try:
+        _stack_update(self, template, role_arn, parameters, tags)
+    except Exception as e:
+        _failing["type"] = None
+        log(f"stack {self.name}: update failed ({e}); rolling back")
+        self._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=str(e))
+        self.resource_map.tags = old_tags
+        self.template = old_template
+        self._parse_template()
+        names_now = {r.name for r in self.resource_map._parsed_resources.values() if isinstance(r, LaunchTemplate)}
+        self.resource_map.update(self.template_dict, old_params)
+        self.output_map = self._create_output_map()
+        # Keep the templates the stack uses again; delete the replacements.
+        kept = {r.name for r in self.resource_map._parsed_resources.values() if isinstance(r, LaunchTemplate)}
+        _cleanup_rollback(names_now - kept, self.account_id, self.region_name)
+        _replaced_launch_templates.clear()
+        self._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+        self.status = "UPDATE_ROLLBACK_COMPLETE"
+        return
+    _cleanup_replaced(keep_names={r.name for r in self.resource_map._parsed_resources.values() if isinstance(r, LaunchTemplate)})
+
+
+def _cleanup_rollback(names, account_id, region):
+    """The replacements the failed update created are deleted (S10)."""
+    from moto.ec2.models import ec2_backends
+
+    for name in names:
+        try:
+            ec2_backends[account_id][region].delete_launch_template(name, None)
+            log(f"rollback: launch template {name} deleted")
+        except Exception as e:
+            log(f"rollback: launch template {name}: {e}")
+
+
+FakeStack.update = _stack_update_rolling_back
+
+
+# S5. AWS::SSM::Parameter as its provider does it ------------------------------
 
 from moto.ssm.models import Parameter as SsmParameter  # noqa: E402
 
@@ -261,7 +637,59 @@ def _ssm_create_tag_map(cls, resource_name, cloudformation_json, account_id, reg
 SsmParameter.create_from_cloudformation_json = _ssm_create_tag_map
 
 
-# 6. AWS::KMS::Key Tags -----------------------------------------------------
+@classmethod
+def _ssm_update_as_provider(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    """UpdateHandler: tags added and removed as they differ; PutParameter
+    (Overwrite) only when the model, tags set aside, differs from the
+    previous one. moto deletes the parameter (and its history) and creates
+    it again instead."""
+    props = cloudformation_json.get("Properties", {})
+    name = props.get("Name") or original_resource.name
+    if name != original_resource.name:  # Name is create-only: a replacement
+        created = _ssm_create_tag_map.__func__(cls, new_resource_name, cloudformation_json, account_id, region_name)
+        ssm_backends[account_id][region_name].delete_parameter(original_resource.name)
+        return created
+    backend = ssm_backends[account_id][region_name]
+    previous = getattr(original_resource, "_gf_model", None)
+    desired = without_tags(props)
+    new_tags = tags_as_dict(props.get("Tags"))
+    old_tags = backend.list_tags_for_resource("Parameter", name)
+    add = {k: v for k, v in new_tags.items() if old_tags.get(k) != v}
+    remove = [k for k in old_tags if k not in new_tags]
+    if add:
+        backend.add_tags_to_resource("Parameter", name, add)
+    if remove:
+        backend.remove_tags_from_resource("Parameter", name, remove)
+    if previous == desired:
+        log(f"SSM parameter {name}: model unchanged but for tags: no PutParameter (S5)")
+        return original_resource
+    param = backend.put_parameter(
+        name=name, description=props.get("Description"), value=props.get("Value"),
+        parameter_type=props.get("Type"), allowed_pattern=props.get("AllowedPattern"), keyid=None,
+        overwrite=True, tags=None, data_type=props.get("DataType", "text"), tier=props.get("Tier"),
+        policies=props.get("Policies"),
+    )
+    param._gf_model = desired
+    log(f"SSM parameter {name}: model changed: PutParameter, version {param.version} (S5)")
+    return param
+
+
+SsmParameter.update_from_cloudformation_json = _ssm_update_as_provider
+
+def _remember_ssm_model(create):
+    @classmethod
+    def wrapped(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        param = create.__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        param._gf_model = without_tags(cloudformation_json.get("Properties", {}))
+        return param
+
+    return wrapped
+
+
+SsmParameter.create_from_cloudformation_json = _remember_ssm_model(SsmParameter.create_from_cloudformation_json)
+
+
+# S6. AWS::KMS::Key Tags -------------------------------------------------------
 
 from moto.kms.models import Key as KmsKey  # noqa: E402
 
@@ -279,7 +707,7 @@ def _kms_create_tags(cls, resource_name, cloudformation_json, account_id, region
 KmsKey.create_from_cloudformation_json = _kms_create_tags
 
 
-# 7. Auto Scaling group updates in place ------------------------------------
+# S7. Auto Scaling group updates in place ------------------------------------
 
 from moto.autoscaling.models import FakeAutoScalingGroup  # noqa: E402
 
@@ -308,17 +736,133 @@ def _asg_update_in_place(cls, original_resource, new_resource_name, cloudformati
         health_check_type=props.get("HealthCheckType"),
         mixed_instances_policy=props.get("MixedInstancesPolicy") or None,
     )
-    print(f"moto_server: group {original_resource.name} updated in place", file=sys.stderr, flush=True)
+    old_tags = {t["key"] if "key" in t else t.get("Key"): t.get("value", t.get("Value")) for t in original_resource.tags or []}
+    _sync_tags(original_resource, "AWS::AutoScaling::AutoScalingGroup", old_tags, tags_as_dict(props.get("Tags")), account_id, region_name)
+    log(f"group {original_resource.name} updated in place")
     return original_resource
 
 
 FakeAutoScalingGroup.update_from_cloudformation_json = _asg_update_in_place
 
 
+# S9. CDK's AwsCustomResource --------------------------------------------------
+#
+# moto invokes a custom resource's Lambda only in Docker, and only for
+# Create. The handler of AwsCustomResource is documented and small: this
+# makes its SDK call against this emulator, for Create, Update and Delete.
+
+# The singleton function of AwsCustomResource (uuid
+# 679f53fa-c002-430c-b0da-5b7982bd2287 in aws-cdk-lib).
+AWS_CUSTOM_RESOURCE_FUNCTION = "AWS679f53fac002430cb0da5b7982bd2287"
+
+
+def is_aws_custom_resource(resource_json):
+    token = resource_json.get("Properties", {}).get("ServiceToken")
+    att = token.get("Fn::GetAtt") if isinstance(token, dict) else None
+    return bool(att) and str(att[0]).startswith(AWS_CUSTOM_RESOURCE_FUNCTION)
+
+
+def _snake(name):
+    name = name[0].lower() + name[1:]
+    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
+def _decode_special(value, physical_id):
+    if value == "PHYSICAL:RESOURCEID:":
+        return physical_id
+    if isinstance(value, list):
+        return [_decode_special(v, physical_id) for v in value]
+    if isinstance(value, dict):
+        return {k: _decode_special(v, physical_id) for k, v in value.items()}
+    return value
+
+
+def sdk_call(call, physical_id, account_id, region):
+    """Makes the call through boto3 against this server (on 127.0.0.1)."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    service = call["service"].lower().replace("@aws-sdk/client-", "")
+    client = boto3.client(service, region_name=call.get("region") or region,
+                          endpoint_url=f"http://127.0.0.1:{OPTIONS['port']}",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.meta.events.register("before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account_id))
+    method = getattr(client, _snake(call["action"]))
+    try:
+        response = method(**_decode_special(call.get("parameters") or {}, physical_id))
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code", "")
+        ignore = call.get("ignoreErrorCodesMatching")
+        if ignore and re.search(ignore, code):
+            log(f"custom resource: {call['service']}.{call['action']}: {code} ignored (ignoreErrorCodesMatching)")
+            return {}
+        raise ValidationError(message=f"custom resource: {call['service']}.{call['action']}: {e}")
+    log(f"custom resource: {call['service']}.{call['action']} done")
+    return response
+
+
+def _call_of(props, kind):
+    raw = props.get(kind)
+    return json.loads(raw) if isinstance(raw, str) and raw else None
+
+
+class AwsSdkCallResource:
+    """What AwsCustomResource's handler does, per request type (S9)."""
+
+    def __init__(self, physical_id, props):
+        self.physical_id = physical_id
+        self.props = props
+
+    @property
+    def physical_resource_id(self):
+        return self.physical_id
+
+    def is_created(self):
+        return True
+
+    def get_cfn_attribute(self, name):
+        raise ValidationError(message=f"the emulator keeps no response data of custom resources ({name})")
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        create, update, delete = (_call_of(props, k) for k in ("Create", "Update", "Delete"))
+        physical = next((c["physicalResourceId"]["id"] for c in (create, update, delete)
+                         if c and c.get("physicalResourceId", {}).get("id")), kwargs.get("LogicalId"))
+        if create:
+            sdk_call(create, physical, account_id, region_name)
+        return cls(physical, props)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json["Properties"]
+        call = _call_of(props, "Update")
+        if call is None:
+            log(f"custom resource {original_resource.physical_id}: Update with no Update call: nothing done (S9)")
+            original_resource.props = props
+            return original_resource
+        physical = call.get("physicalResourceId", {}).get("id") or original_resource.physical_id
+        sdk_call(call, physical, account_id, region_name)
+        return cls(physical, props)
+
+    def delete(self, account_id, region_name):
+        call = _call_of(self.props, "Delete")
+        if call is None:
+            log(f"custom resource {self.physical_id}: Delete with no Delete call: nothing done (S9)")
+            return
+        sdk_call(call, call.get("physicalResourceId", {}).get("id") or self.physical_id, account_id, region_name)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--dynamic-references", choices=("property-change", "resource-update", "every-update"),
+                   default="property-change",
+                   help="when CloudFormation resolves a {{resolve:ssm:…}} reference again (undocumented, S2)")
     args = p.parse_args()
+    OPTIONS["port"] = args.port
+    OPTIONS["dynamic_references"] = args.dynamic_references
+    log(f"dynamic references: {args.dynamic_references}")
     from moto.server import main as moto_main
 
     moto_main(["-H", "127.0.0.1", "-p", str(args.port)])

@@ -14,8 +14,8 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 )
 
-// Environment is the set of stacks of one environment.
-type Environment struct {
+// EnvironmentStacks are the stacks of one environment (config.Environment).
+type EnvironmentStacks struct {
 	// Network holds the VPC when the app creates one; nil otherwise.
 	Network *NetworkStack
 	// Fleet holds what serves: golden AMI parameter, launch template, Auto
@@ -28,7 +28,7 @@ type Environment struct {
 }
 
 // Stacks lists the environment's stacks in deployment order.
-func (e Environment) Stacks() []awscdk.Stack {
+func (e EnvironmentStacks) Stacks() []awscdk.Stack {
 	var out []awscdk.Stack
 	if e.Network != nil {
 		out = append(out, e.Network.Stack)
@@ -36,56 +36,56 @@ func (e Environment) Stacks() []awscdk.Stack {
 	return append(out, e.Fleet.Stack, e.ImageFactory.Stack)
 }
 
-// StackName is the name (and construct id) of an environment's stack.
-func StackName(prefix, env, role string) string {
-	return fmt.Sprintf("%s-%s-%s", prefix, env, role)
-}
-
-// GoldenParameterName is the golden AMI parameter of an environment.
-func GoldenParameterName(prefix, env string) string {
-	return fmt.Sprintf("/imagebuilder/%s/%s/golden-ami", prefix, env)
-}
-
-// Build adds every environment's stacks to scope (normally the App). The
-// configuration must have passed config.Validate: Build does not check it
-// again. It returns the environments in configuration order.
-func Build(scope constructs.Construct, cfg config.App, docs components.Source) []Environment {
-	out := make([]Environment, 0, len(cfg.Environments))
+// Build adds every environment's stacks to scope (normally the App). cfg
+// must be what config.Validate returned: valid, with its defaults applied.
+// Build neither checks it nor applies a default again, and fails only when
+// a component has no document in docs. It returns the environments in
+// configuration order.
+func Build(scope constructs.Construct, cfg config.App, docs components.Source) ([]EnvironmentStacks, error) {
+	out := make([]EnvironmentStacks, 0, len(cfg.Environments))
 	for _, env := range cfg.Environments {
-		out = append(out, buildEnvironment(scope, cfg.Prefix, env.WithDefaults(), docs))
+		built, err := buildEnvironment(scope, cfg.NamesOf(env), env, docs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, built)
 	}
-	return out
+	return out, nil
 }
 
-func buildEnvironment(scope constructs.Construct, prefix string, env config.Environment, docs components.Source) Environment {
+func buildEnvironment(scope constructs.Construct, names config.Names, env config.Environment, docs components.Source) (EnvironmentStacks, error) {
 	awsEnv := &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)}
-	var result Environment
+	var result EnvironmentStacks
 	var vpc *NetworkStack
 	if env.Network.Create != nil {
-		vpc = NewNetworkStack(scope, StackName(prefix, env.Name, "network"), NetworkStackProps{
+		vpc = NewNetworkStack(scope, names.Stack(config.NetworkStack), NetworkStackProps{
 			StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: VPC with flow logs", env.Name))},
 			Network:    *env.Network.Create,
 		})
 		result.Network = vpc
 	}
-	result.Fleet = NewFleetStack(scope, StackName(prefix, env.Name, "fleet"), FleetStackProps{
+	result.Fleet = NewFleetStack(scope, names.Stack(config.FleetStack), FleetStackProps{
 		StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: golden AMI parameter, launch template, Auto Scaling group, distribution", env.Name))},
-		Prefix:     prefix,
-		Env:        env,
+		Names:      names,
+		Config:     env,
 		Network:    vpc,
 	})
-	result.ImageFactory = NewImageFactoryStack(scope, StackName(prefix, env.Name, "image-factory"), ImageFactoryStackProps{
+	factory, err := NewImageFactoryStack(scope, names.Stack(config.ImageFactoryStack), ImageFactoryStackProps{
 		StackProps: awscdk.StackProps{Env: awsEnv, Description: jsii.String(fmt.Sprintf("Golden fleet %s: Image Builder components, recipe, infrastructure and pipeline", env.Name))},
-		Prefix:     prefix,
-		Env:        env,
+		Names:      names,
+		Config:     env,
 		Network:    vpc,
 		Fleet:      result.Fleet,
 		Components: docs,
 	})
+	if err != nil {
+		return EnvironmentStacks{}, err
+	}
+	result.ImageFactory = factory
 	for _, s := range result.Stacks() {
 		for k, v := range env.Tags {
 			awscdk.Tags_Of(s).Add(jsii.String(k), jsii.String(v), nil)
 		}
 	}
-	return result
+	return result, nil
 }

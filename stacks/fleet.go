@@ -19,8 +19,10 @@ import (
 // FleetStackProps configures FleetStack.
 type FleetStackProps struct {
 	awscdk.StackProps
-	Prefix string
-	Env    config.Environment
+	// Names of the environment's resources.
+	Names config.Names
+	// Config is the environment's configuration, defaults applied.
+	Config config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
 }
@@ -41,54 +43,41 @@ type FleetStack struct {
 	Monitoring *observability.FleetMonitoring
 }
 
-// FleetTagKey tags the fleet's launch template (and, through it, the
-// instances and volumes) with "<prefix>-<env>"; the pipeline's execution
-// role may add versions only to a launch template carrying it.
-const FleetTagKey = "golden-fleet:fleet"
-
-// DistributionName is the distribution configuration of an environment.
-func DistributionName(prefix, env string) string { return prefix + "-" + env + "-fleet" }
-
 // NewFleetStack creates the stack.
 func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps) *FleetStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	env := props.Env
+	env := props.Config
 	s := &FleetStack{Stack: stack}
 
+	// The fleet and the builds run in the private subnets.
+	s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	if props.Network != nil {
-		s.Vpc = props.Network.Vpc.Resource
-		s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+		s.Vpc = props.Network.Vpc.Vpc
 	} else {
 		e := env.Network.Existing
 		s.Vpc = network.ExistingVpc(stack, "Vpc", e.VpcID, e.PrivateSubnetIDs, e.AvailabilityZones)
-		s.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 		// Nothing here reads the subnets' route tables.
 		awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
 			jsii.String("the imported subnets' route tables are never read"))
 	}
 
-	var volumeKey awskms.IKey
-	if env.Fleet.KmsKeyArn != "" {
-		volumeKey = awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(env.Fleet.KmsKeyArn))
-	}
-
 	s.Golden = fleet.NewGoldenImage(stack, "GoldenImage", fleet.GoldenImageProps{
-		ParameterName: GoldenParameterName(props.Prefix, env.Name),
+		ParameterName: props.Names.GoldenParameter(),
 		SeedImage:     env.Fleet.SeedImage,
+		Tags:          env.Tags,
 	})
 	s.LaunchTemplate = fleet.NewLaunchTemplate(stack, "LaunchTemplate", fleet.LaunchTemplateProps{
-		NamePrefix:    props.Prefix + "-" + env.Name,
+		NamePrefix:    props.Names.Base(),
 		Vpc:           s.Vpc,
 		Image:         s.Golden,
 		InstanceType:  env.Fleet.InstanceType,
 		RootVolumeGiB: env.Fleet.RootVolumeGiB,
-		EncryptionKey: volumeKey,
-		UserData:      fleetUserData(props.Prefix, env),
+		EncryptionKey: volumeKey(stack, env.Fleet.KmsKeyArn),
+		UserData:      fleetUserData(stack, props.Names, env),
 		IngressPorts:  env.Fleet.IngressPorts,
 		IngressCidr:   env.Fleet.IngressCidr,
+		FleetTag:      fleet.Tag{Key: config.FleetTagKey, Value: props.Names.Base()},
 	})
-
-	awscdk.Tags_Of(s.LaunchTemplate.Resource).Add(jsii.String(FleetTagKey), jsii.String(props.Prefix+"-"+env.Name), nil)
 
 	s.Notifications, _ = notify.EncryptedTopic(stack, notify.TopicProps{
 		KeyID:             "NotificationsKey",
@@ -109,25 +98,34 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		MaxInstanceLifetime:    env.Fleet.MaxInstanceLifetime,
 		Notifications:          s.Notifications,
 	})
-	s.Monitoring = addFleetMonitoring(s, props.Prefix, env)
+	s.Monitoring = addFleetMonitoring(s, props.Names, env)
 
-	amiTags := map[string]string{"golden-fleet:environment": env.Name}
+	amiTags := map[string]string{config.EnvironmentTagKey: env.Name}
 	for k, v := range env.Tags {
 		amiTags[k] = v
 	}
 	s.Distribution = imagebuilder.NewDistributionConfiguration(stack, "Distribution", imagebuilder.DistributionConfigurationProps{
-		Name:           DistributionName(props.Prefix, env.Name),
-		AmiName:        props.Prefix + "-" + env.Name,
+		Name:           props.Names.Distribution(),
+		AmiName:        props.Names.AMI(),
 		AmiTags:        amiTags,
-		LaunchTemplate: s.LaunchTemplate.Resource,
-		ParameterName:  s.Golden.ParameterName(),
+		LaunchTemplate: s.LaunchTemplate,
+		Parameter:      s.Golden,
 		ExtraRegions:   env.Image.DistributionRegions,
 	})
 
 	output(stack, "GoldenAmiParameter", jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
-	output(stack, "LaunchTemplateId", s.LaunchTemplate.Resource.LaunchTemplateId(), "Launch template the group launches from")
-	output(stack, "AutoScalingGroupName", s.Group.Resource.AutoScalingGroupName(), "The fleet's Auto Scaling group")
+	output(stack, "LaunchTemplateId", s.LaunchTemplate.LaunchTemplateId(), "Launch template the group launches from")
+	output(stack, "AutoScalingGroupName", s.Group.Name(), "The fleet's Auto Scaling group")
 	return s
+}
+
+// volumeKey is the customer-managed key of arn, imported into stack, or
+// nil (the account's default EBS key) when arn is empty.
+func volumeKey(stack awscdk.Stack, arn string) awskms.IKey {
+	if arn == "" {
+		return nil
+	}
+	return awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(arn))
 }
 
 func output(stack awscdk.Stack, id string, value *string, description string) {

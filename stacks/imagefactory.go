@@ -2,10 +2,10 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -18,8 +18,10 @@ import (
 // ImageFactoryStackProps configures ImageFactoryStack.
 type ImageFactoryStackProps struct {
 	awscdk.StackProps
-	Prefix string
-	Env    config.Environment
+	// Names of the environment's resources.
+	Names config.Names
+	// Config is the environment's configuration, defaults applied.
+	Config config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
 	// Fleet is the stack whose launch template and golden AMI parameter
@@ -38,37 +40,32 @@ type ImageFactoryStack struct {
 	Pipeline       *imagebuilder.ImagePipeline
 }
 
-// NewImageFactoryStack creates the stack.
-func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFactoryStackProps) *ImageFactoryStack {
+// NewImageFactoryStack creates the stack. It fails when a component named
+// in the configuration has no document in props.Components.
+func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFactoryStackProps) (*ImageFactoryStack, error) {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	// The pipeline refers to the fleet's distribution by ARN, built from
 	// its name, not through an export: deploy the fleet first.
 	stack.AddStackDependency(props.Fleet.Stack, jsii.String("the pipeline distributes to the fleet's launch template and parameter"))
-	env := props.Env
-	base := props.Prefix + "-" + env.Name
+	env, names := props.Config, props.Names
 	s := &ImageFactoryStack{Stack: stack}
 
-	refs := []imagebuilder.ComponentRef{imagebuilder.CloudWatchAgent(stack)}
-	add := func(name string) {
-		doc, err := props.Components.Document(name)
+	recipeComponents := []imagebuilder.IComponent{imagebuilder.CloudWatchAgent(stack)}
+	for _, name := range append(slices.Clone(env.Image.Components), env.Image.TestComponents...) {
+		document, err := props.Components.Document(name)
 		if err != nil {
-			// config.Validate has loaded every document already.
-			panic(fmt.Sprintf("component %s: %v", name, err))
+			// config.Validate loads every document: this is a source that
+			// changed since, or a configuration that skipped validation.
+			return nil, fmt.Errorf("environment %s: component %s: %w", env.Name, name, err)
 		}
 		c := imagebuilder.NewComponent(stack, "Component-"+name, imagebuilder.ComponentProps{
-			Name:        base + "-" + name,
-			Description: doc.Description,
-			Data:        doc.Data,
+			Name:        names.Component(name),
+			Description: document.Description,
+			Data:        document.Data,
 			Tags:        env.Tags,
 		})
 		s.Components = append(s.Components, c)
-		refs = append(refs, c.Ref())
-	}
-	for _, name := range env.Image.Components {
-		add(name)
-	}
-	for _, name := range env.Image.TestComponents {
-		add(name)
+		recipeComponents = append(recipeComponents, c)
 	}
 
 	var parent imagebuilder.ParentImage
@@ -80,44 +77,38 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	default:
 		parent = imagebuilder.SsmParameterImage(p.SsmParameter)
 	}
-	var volumeKey awskms.IKey
-	if env.Fleet.KmsKeyArn != "" {
-		volumeKey = awskms.Key_FromKeyArn(stack, jsii.String("VolumeKey"), jsii.String(env.Fleet.KmsKeyArn))
-	}
 	s.Recipe = imagebuilder.NewImageRecipe(stack, "Recipe", imagebuilder.ImageRecipeProps{
-		Name:             base + "-golden-ami",
-		Description:      "Golden AMI of " + base,
+		Name:             names.Recipe(),
+		Description:      "Golden AMI of " + names.Base(),
 		Parent:           parent,
-		Components:       refs,
+		Components:       recipeComponents,
 		RootDeviceName:   fleet.RootDeviceName,
 		RootVolumeGiB:    env.Image.RootVolumeGiB,
-		EncryptionKey:    volumeKey,
+		EncryptionKey:    volumeKey(stack, env.Fleet.KmsKeyArn),
 		WorkingDirectory: env.Image.WorkingDirectory,
 		Tags:             env.Tags,
 	})
 
 	s.Infrastructure = imagebuilder.NewInfrastructureConfiguration(stack, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{
-		Name:          base + "-builds",
+		Name:          names.Infrastructure(),
 		InstanceTypes: env.Image.BuildInstanceTypes,
 		Vpc:           props.Fleet.Vpc,
-		Subnets:       &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
-		LogRetention:  awscdk.Duration_Days(jsii.Number(float64(env.Image.LogRetentionDays))),
+		Subnets:       props.Fleet.Subnets,
+		LogRetention:  time.Duration(env.Image.LogRetentionDays) * 24 * time.Hour,
 		Tags:          env.Tags,
 	})
 	s.Pipeline = imagebuilder.NewImagePipeline(stack, "Pipeline", imagebuilder.ImagePipelineProps{
-		Name:                         base + "-golden-ami",
-		Recipe:                       s.Recipe,
-		Infrastructure:               s.Infrastructure,
-		DistributionConfigurationArn: imagebuilder.DistributionConfigurationArn(stack, DistributionName(props.Prefix, env.Name)),
-		OutputParameterArn:           fleet.ParameterArn(stack, GoldenParameterName(props.Prefix, env.Name)),
-		LaunchTemplateTag:            [2]string{FleetTagKey, base},
-		Schedule:                     env.Image.Schedule,
-		StartCondition:               env.Image.StartCondition,
-		TestTimeoutMinutes:           env.Image.TestTimeoutMinutes,
-		Tags:                         env.Tags,
+		Name:           names.Pipeline(),
+		Recipe:         s.Recipe,
+		Infrastructure: s.Infrastructure,
+		Distribution:   props.Fleet.Distribution,
+		Schedule:       env.Image.Schedule,
+		StartCondition: env.Image.StartCondition,
+		TestTimeout:    time.Duration(env.Image.TestTimeoutMinutes) * time.Minute,
+		Tags:           env.Tags,
 	})
 	observeBuilds(s, env)
-	output(stack, "PipelineArn", s.Pipeline.Resource.AttrArn(), "Image pipeline baking the golden AMI")
-	output(stack, "RecipeName", jsii.String(s.Recipe.Name()), "Current image recipe (name carries a content hash)")
-	return s
+	output(stack, "PipelineArn", s.Pipeline.Arn(), "Image pipeline baking the golden AMI")
+	output(stack, "RecipeName", s.Recipe.Name(), "Current image recipe (name carries a content hash)")
+	return s, nil
 }

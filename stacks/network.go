@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -12,7 +14,7 @@ import (
 // NetworkStackProps configures NetworkStack.
 type NetworkStackProps struct {
 	awscdk.StackProps
-	Network config.NewVPC
+	Network config.CreatedVPC
 }
 
 // NetworkStack holds the VPC the app creates for an environment.
@@ -24,12 +26,11 @@ type NetworkStack struct {
 // NewNetworkStack creates the stack.
 func NewNetworkStack(scope constructs.Construct, id string, props NetworkStackProps) *NetworkStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	retention, _ := network.RetentionFromDays(props.Network.FlowLogRetentionDays)
 	vpc := network.NewVpc(stack, "Vpc", network.VpcProps{
 		Cidr:             props.Network.Cidr,
 		MaxAzs:           props.Network.MaxAzs,
 		NatGateways:      props.Network.NatGateways,
-		FlowLogRetention: retention,
+		FlowLogRetention: time.Duration(props.Network.FlowLogRetentionDays) * 24 * time.Hour,
 	})
 	return &NetworkStack{Stack: stack, Vpc: vpc}
 }

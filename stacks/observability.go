@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -11,8 +10,8 @@ import (
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
-	"github.com/immutable-server/golden-fleet/constructs/network"
 	"github.com/immutable-server/golden-fleet/constructs/observability"
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/telemetry"
 )
 
@@ -23,45 +22,50 @@ const FleetAlarmNamesOutput = "FleetAlarmNames"
 
 // fleetUserData is the launch template's user data: the boot script that
 // starts the CloudWatch agent with the environment's configuration, then
-// the configured Fleet.UserData, if any.
-func fleetUserData(prefix string, env config.Environment) string {
-	boot := telemetry.BootScript(telemetry.NamesFor(prefix, env.Name), env.Region)
+// the configured Fleet.UserData, if any. config.Validate has checked that
+// the two fit EC2's limit and frame; a configuration that skipped it fails
+// the stack's validation instead.
+func fleetUserData(stack awscdk.Stack, names config.Names, env config.Environment) string {
+	boot := config.BootScript(names, env.Region)
 	ud, err := telemetry.UserData(boot, env.Fleet.UserData)
 	if err != nil {
-		// config.Validate has checked the room the boot script takes.
-		panic(fmt.Sprintf("environment %s: %v", env.Name, err))
+		constructcheck.Fail(stack, "environment %s: Fleet.UserData: %v", env.Name, err)
+		return boot
+	}
+	if len(ud) > config.MaxUserDataBytes {
+		constructcheck.Fail(stack, "environment %s: Fleet.UserData: with the boot script the user data is %d bytes: want at most %d (EC2's limit before base64)",
+			env.Name, len(ud), config.MaxUserDataBytes)
 	}
 	return ud
 }
 
 // imageArnPrefix selects every image of the environment's pipeline,
-// whatever its recipe's content hash: "arn:…:image/<prefix>-<env>-golden-ami-".
-func imageArnPrefix(stack awscdk.Stack, prefix, env string) *string {
+// whatever its recipe's content hash: "arn:…:image/<recipe name>-".
+func imageArnPrefix(stack awscdk.Stack, names config.Names) *string {
 	return stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("imagebuilder"),
 		Resource:     jsii.String("image"),
-		ResourceName: jsii.String(prefix + "-" + env + "-golden-ami-"),
+		ResourceName: jsii.String(names.Recipe() + "-"),
 	})
 }
 
 // addFleetMonitoring adds the fleet's telemetry, alarms and dashboard to
 // the fleet stack, and outputs the alarm names.
-func addFleetMonitoring(s *FleetStack, prefix string, env config.Environment) *observability.FleetMonitoring {
-	o := env.Observability.WithDefaults()
-	retention, _ := network.RetentionFromDays(o.LogRetentionDays)
+func addFleetMonitoring(s *FleetStack, names config.Names, env config.Environment) *observability.FleetMonitoring {
+	o := env.Observability
 	m := observability.NewFleetMonitoring(s.Stack, "Monitoring", observability.FleetMonitoringProps{
-		Names:             telemetry.NamesFor(prefix, env.Name),
-		Group:             s.Group.Resource,
+		Names:             names,
+		Group:             s.Group.AutoScalingGroup,
 		InstanceRole:      s.LaunchTemplate.Role,
-		LogRetention:      retention,
+		LogRetention:      time.Duration(o.LogRetentionDays) * 24 * time.Hour,
 		BelowDesiredFor:   time.Duration(o.BelowDesiredMinutes) * time.Minute,
-		ImageArnPrefix:    imageArnPrefix(s.Stack, prefix, env.Name),
+		ImageArnPrefix:    imageArnPrefix(s.Stack, names),
 		NotificationEmail: o.NotificationEmail,
 	})
 	output(s.Stack, FleetAlarmNamesOutput, jsii.String(strings.Join(m.AlarmNames(), ",")),
 		"The fleet's CloudWatch alarms, comma-separated: a rollout stops when one fires")
 	output(s.Stack, "AlarmTopicArn", m.AlarmTopic.TopicArn(), "SNS topic of the fleet's alarms")
-	output(s.Stack, "DashboardName", jsii.String(telemetry.NamesFor(prefix, env.Name).Dashboard()), "CloudWatch dashboard of the environment")
+	output(s.Stack, "DashboardName", jsii.String(names.Dashboard()), "CloudWatch dashboard of the environment")
 	return m
 }
 
@@ -70,7 +74,7 @@ func addFleetMonitoring(s *FleetStack, prefix string, env config.Environment) *o
 // which Image Builder publishes every image that becomes AVAILABLE or
 // FAILED (https://docs.aws.amazon.com/imagebuilder/latest/userguide/integ-sns.html).
 func observeBuilds(s *ImageFactoryStack, env config.Environment) {
-	o := env.Observability.WithDefaults()
+	o := env.Observability
 	if !o.Scanning.Disabled {
 		s.Pipeline.ScanImages(imagebuilder.ImageScanningProps{
 			Type:         o.Scanning.Type,

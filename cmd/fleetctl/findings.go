@@ -23,9 +23,9 @@ import (
 // --findings every finding. See internal/scan for which scan type fills
 // which source.
 
-// ImageBuilderArnTag is the tag Image Builder puts on every AMI it
+// imageBuilderArnTag is the tag Image Builder puts on every AMI it
 // creates, holding the image's build version ARN.
-const ImageBuilderArnTag = "Ec2ImageBuilderArn"
+const imageBuilderArnTag = "Ec2ImageBuilderArn"
 
 type ec2ScanAPI interface {
 	DescribeImages(context.Context, *ec2.DescribeImagesInput, ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error)
@@ -47,8 +47,8 @@ type scanReport struct {
 	list bool
 }
 
-// Finding is one vulnerability finding, from either source.
-type Finding struct {
+// finding is one vulnerability finding, from either source.
+type finding struct {
 	Severity scan.Severity
 	ID       string
 	Title    string
@@ -74,7 +74,7 @@ func (r *scanReport) report(ctx context.Context, ami string) error {
 	}
 	image := img.Images[0]
 	var highest []scan.Severity
-	var findings []Finding
+	var findings []finding
 
 	// The AMI's own scan results (on-demand AMI scan).
 	var ec2Findings []ec2types.ImageFinding
@@ -100,7 +100,7 @@ func (r *scanReport) report(ctx context.Context, ami string) error {
 			if aws.ToBool(f.FixAvailable) {
 				fix = "fix available"
 			}
-			findings = append(findings, Finding{Severity: sev, Title: aws.ToString(f.Title), Fix: fix})
+			findings = append(findings, finding{Severity: sev, Title: aws.ToString(f.Title), Fix: fix})
 		}
 	}
 
@@ -108,12 +108,12 @@ func (r *scanReport) report(ctx context.Context, ami string) error {
 	// through the tag Image Builder puts on its AMIs.
 	arn := ""
 	for _, t := range image.Tags {
-		if aws.ToString(t.Key) == ImageBuilderArnTag {
+		if aws.ToString(t.Key) == imageBuilderArnTag {
 			arn = aws.ToString(t.Value)
 		}
 	}
 	if arn == "" {
-		fmt.Fprintf(r.out, "  Image Builder: the AMI has no %s tag: Image Builder did not build it (the seed image?)\n", ImageBuilderArnTag)
+		fmt.Fprintf(r.out, "  Image Builder: the AMI has no %s tag: Image Builder did not build it (the seed image?)\n", imageBuilderArnTag)
 	} else if s, fs, err := r.imageBuilder(ctx, arn); err != nil {
 		if e := fail("Image Builder: image %s: %v", arn, err); e != nil {
 			return e
@@ -135,7 +135,7 @@ func (r *scanReport) report(ctx context.Context, ami string) error {
 }
 
 // imageBuilder reads the scan Image Builder saved with image arn.
-func (r *scanReport) imageBuilder(ctx context.Context, arn string) (scan.Severity, []Finding, error) {
+func (r *scanReport) imageBuilder(ctx context.Context, arn string) (scan.Severity, []finding, error) {
 	img, err := r.ib.GetImage(ctx, &imagebuilder.GetImageInput{ImageBuildVersionArn: &arn})
 	if err != nil {
 		return scan.None, nil, err
@@ -177,7 +177,7 @@ func (r *scanReport) imageBuilder(ctx context.Context, arn string) (scan.Severit
 		return scan.None, nil, err
 	}
 	fmt.Fprintf(r.out, "  Image Builder: scan of %s completed: highest severity %s%s\n", arn, s, countsText(counts))
-	var out []Finding
+	var out []finding
 	for _, f := range raw {
 		sev, _ := scan.ParseSeverity(aws.ToString(f.Severity))
 		id := ""
@@ -185,7 +185,7 @@ func (r *scanReport) imageBuilder(ctx context.Context, arn string) (scan.Severit
 			id = aws.ToString(f.PackageVulnerabilityDetails.VulnerabilityId)
 		}
 		fix := aws.ToString(f.FixAvailable)
-		out = append(out, Finding{Severity: sev, ID: id, Title: aws.ToString(f.Title), Fix: fix})
+		out = append(out, finding{Severity: sev, ID: id, Title: aws.ToString(f.Title), Fix: fix})
 	}
 	return s, out, nil
 }
@@ -199,12 +199,12 @@ func countsText(c *ibtypes.SeverityCounts) string {
 }
 
 // printFindings prints findings worst first.
-func printFindings(out io.Writer, findings []Finding) {
+func printFindings(out io.Writer, findings []finding) {
 	if len(findings) == 0 {
 		fmt.Fprintln(out, "  no findings listed")
 		return
 	}
-	slices.SortStableFunc(findings, func(a, b Finding) int {
+	slices.SortStableFunc(findings, func(a, b finding) int {
 		if a.Severity != b.Severity {
 			return int(b.Severity - a.Severity)
 		}

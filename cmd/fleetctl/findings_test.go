@@ -74,7 +74,7 @@ func (f *fakeImageBuilder) ListImageScanFindings(_ context.Context, in *imagebui
 
 func builtImage(results *ec2types.ScanResults) *ec2types.Image {
 	return &ec2types.Image{ImageId: aws.String(x), ScanResults: results,
-		Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("golden")}, {Key: aws.String(ImageBuilderArnTag), Value: aws.String(imageArn)}}}
+		Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("golden")}, {Key: aws.String(imageBuilderArnTag), Value: aws.String(imageArn)}}}
 }
 
 func scanned(label ec2types.SeverityLabel) *ec2types.ScanResults {

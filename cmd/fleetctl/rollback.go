@@ -1,69 +1,191 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
-	"regexp"
+	"io"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/immutable-server/golden-fleet/config"
 )
 
-// Pure rollback logic: no AWS calls, unit-tested in rollback_test.go.
-
-// Outputs are the fleet stack's outputs fleetctl needs.
-type Outputs struct {
-	GoldenAmiParameter   string
-	LaunchTemplateID     string
-	AutoScalingGroupName string
+// rollbackCommand points the fleet back at an earlier golden AMI. It
+// reads the fleet stack's outputs (GoldenAmiParameter, LaunchTemplateId,
+// AutoScalingGroupName), then
+//
+//  1. picks the target: --to, or the previous distinct value in the golden
+//     parameter's history (ssm:GetParameterHistory);
+//  2. checks that the target AMI exists and is available, and that the
+//     group launches a launch template version whose image is
+//     resolve:ssm:<golden parameter> (else the rollback would not reach
+//     it), changing nothing when a check fails;
+//  3. writes it into the golden parameter: every instance the group
+//     launches from now on (replacements, scale-outs) runs it;
+//  4. makes the newest launch template version carrying that AMI the
+//     default version, if there is one, so the next Image Builder build
+//     starts from the launch template data of that time.
+//
+// Running instances are left alone. The image pipeline's next scheduled
+// run writes a new AMI into the parameter and rolls the fleet forward
+// again, unless the pipeline is disabled.
+var rollbackCommand = command{
+	name:     "rollback",
+	synopsis: "--stack <fleet stack> [--to ami-…]",
+	summary: "point the fleet's golden AMI parameter back at an earlier AMI\n" +
+		"(default: the previous distinct value in the parameter's history)",
+	required: []string{"stack"},
+	declare: func(fs *flag.FlagSet) runFunc {
+		stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (required)")
+		to := fs.String("to", "", "AMI to roll back to (default: the previous distinct golden AMI)")
+		return func(ctx context.Context, cfg aws.Config, out io.Writer) error {
+			r := &rollback{
+				cfn: cloudformation.NewFromConfig(cfg),
+				ssm: ssm.NewFromConfig(cfg),
+				ec2: ec2.NewFromConfig(cfg),
+				asg: autoscaling.NewFromConfig(cfg),
+				out: out,
+			}
+			return r.run(ctx, *stack, *to)
+		}
+	},
 }
 
-// ParseOutputs picks the fleet stack's outputs out of key/value pairs.
-func ParseOutputs(stack string, kv map[string]string) (Outputs, error) {
-	o := Outputs{
-		GoldenAmiParameter:   kv["GoldenAmiParameter"],
-		LaunchTemplateID:     kv["LaunchTemplateId"],
-		AutoScalingGroupName: kv["AutoScalingGroupName"],
-	}
-	var missing []string
-	if o.GoldenAmiParameter == "" {
-		missing = append(missing, "GoldenAmiParameter")
-	}
-	if o.LaunchTemplateID == "" {
-		missing = append(missing, "LaunchTemplateId")
-	}
-	if o.AutoScalingGroupName == "" {
-		missing = append(missing, "AutoScalingGroupName")
-	}
-	if len(missing) > 0 {
-		return o, fmt.Errorf("stack %s has no output %s: is it a golden-fleet fleet stack (golden-fleet-<env>-fleet)?",
-			stack, strings.Join(missing, ", "))
-	}
-	return o, nil
+type ssmAPI interface {
+	ssm.GetParameterHistoryAPIClient
+	PutParameter(context.Context, *ssm.PutParameterInput, ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
 }
 
-// ParamVersion is one entry of an SSM parameter's history.
-type ParamVersion struct {
-	Version int64
-	Value   string
+type ec2API interface {
+	ec2.DescribeLaunchTemplateVersionsAPIClient
+	DescribeImages(context.Context, *ec2.DescribeImagesInput, ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error)
+	ModifyLaunchTemplate(context.Context, *ec2.ModifyLaunchTemplateInput, ...func(*ec2.Options)) (*ec2.ModifyLaunchTemplateOutput, error)
 }
 
-var amiRe = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+type rollback struct {
+	cfn cfnAPI
+	ssm ssmAPI
+	ec2 ec2API
+	asg asgAPI
+	out io.Writer
+}
 
-// ValidAMI reports whether s looks like an AMI id.
-func ValidAMI(s string) bool { return amiRe.MatchString(s) }
+func (r *rollback) run(ctx context.Context, stack, to string) error {
+	outs, err := stackOutputs(ctx, r.cfn, stack)
+	if err != nil {
+		return err
+	}
 
-// RollbackTarget returns the parameter's current value and the AMI to roll
+	var history []parameterVersion
+	p := ssm.NewGetParameterHistoryPaginator(r.ssm, &ssm.GetParameterHistoryInput{Name: &outs.goldenAmiParameter})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("history of %s: %w", outs.goldenAmiParameter, err)
+		}
+		for _, h := range page.Parameters {
+			history = append(history, parameterVersion{version: h.Version, value: aws.ToString(h.Value)})
+		}
+	}
+	current, target, err := rollbackTarget(history, to)
+	if err != nil {
+		return fmt.Errorf("%s: %w", outs.goldenAmiParameter, err)
+	}
+
+	img, err := r.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{target}})
+	if err != nil {
+		return fmt.Errorf("AMI %s: %w", target, err)
+	}
+	if len(img.Images) != 1 || img.Images[0].State != ec2types.ImageStateAvailable {
+		state := "not found"
+		if len(img.Images) == 1 {
+			state = string(img.Images[0].State)
+		}
+		return fmt.Errorf("AMI %s is %s: instances could not launch from it; nothing changed", target, state)
+	}
+
+	versions, err := launchTemplateVersions(ctx, r.ec2, outs.launchTemplateID)
+	if err != nil {
+		return fmt.Errorf("%w; nothing changed", err)
+	}
+	group, err := describeGroup(ctx, r.asg, outs.autoScalingGroupName)
+	if err != nil {
+		return fmt.Errorf("%w; nothing changed", err)
+	}
+	if group.LaunchTemplate == nil {
+		return fmt.Errorf("group %s launches from no launch template: a rollback through the parameter would not reach it; nothing changed", outs.autoScalingGroupName)
+	}
+	if w := groupVersionWarning(aws.ToString(group.LaunchTemplate.Version), versions, outs.goldenAmiParameter); w != "" {
+		return fmt.Errorf("%s; a rollback through the parameter would not reach group %s: nothing changed", w, outs.autoScalingGroupName)
+	}
+	put, err := r.ssm.PutParameter(ctx, &ssm.PutParameterInput{
+		Name:      &outs.goldenAmiParameter,
+		Value:     &target,
+		Type:      ssmtypes.ParameterTypeString,
+		DataType:  aws.String("aws:ec2:image"),
+		Overwrite: aws.Bool(true),
+	})
+	if err != nil {
+		return fmt.Errorf("writing %s into %s: %w", target, outs.goldenAmiParameter, err)
+	}
+	fmt.Fprintf(r.out, "golden AMI parameter %s: %s -> %s (version %d)\n", outs.goldenAmiParameter, current, target, put.Version)
+
+	if n, ok := defaultVersionFor(versions, target); ok {
+		if _, err := r.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
+			LaunchTemplateId: &outs.launchTemplateID,
+			DefaultVersion:   aws.String(strconv.FormatInt(n, 10)),
+		}); err != nil {
+			return fmt.Errorf("the parameter now holds %s, but setting the default version of launch template %s to %d failed: %w",
+				target, outs.launchTemplateID, n, err)
+		}
+		fmt.Fprintf(r.out, "launch template %s: default version -> %d (the newest version carrying %s)\n", outs.launchTemplateID, n, target)
+	} else {
+		fmt.Fprintf(r.out, "launch template %s: no version carries %s; default version unchanged\n", outs.launchTemplateID, target)
+	}
+
+	fmt.Fprintf(r.out, "Auto Scaling group %s: running instances are unchanged; every replacement and scale-out now launches %s.\n",
+		outs.autoScalingGroupName, target)
+	pipeline, factory := pipelineHint(stack)
+	if pipeline == "" {
+		pipeline, factory = "the image pipeline", "the image factory stack"
+	}
+	fmt.Fprintf(r.out, "WARNING: the next scheduled run of %s (stack %s) will write a new AMI into %s and roll the fleet forward again, "+
+		"unless the pipeline is disabled (set its status to DISABLED until the faulty change is fixed).\n",
+		pipeline, factory, outs.goldenAmiParameter)
+	return nil
+}
+
+// --- pure rollback logic: no AWS calls, unit-tested in rollback_test.go ---
+
+// parameterVersion is one entry of an SSM parameter's history.
+type parameterVersion struct {
+	version int64
+	value   string
+}
+
+// rollbackTarget returns the parameter's current value and the AMI to roll
 // back to. With to set, that is the target. Otherwise it is the newest value
 // in the history that differs from the current one: the golden AMI before
 // the current one, even when a build wrote the same AMI twice.
-func RollbackTarget(history []ParamVersion, to string) (current, target string, err error) {
+func rollbackTarget(history []parameterVersion, to string) (current, target string, err error) {
 	if len(history) == 0 {
 		return "", "", fmt.Errorf("the golden parameter has no history")
 	}
 	h := slices.Clone(history)
-	slices.SortFunc(h, func(a, b ParamVersion) int { return int(a.Version - b.Version) })
-	current = h[len(h)-1].Value
+	slices.SortFunc(h, func(a, b parameterVersion) int { return int(a.version - b.version) })
+	current = h[len(h)-1].value
 	if to != "" {
-		if !ValidAMI(to) {
+		if !isAMIID(to) {
 			return current, "", fmt.Errorf("--to %q: want an AMI id (ami- and 8 or 17 hex digits)", to)
 		}
 		if to == current {
@@ -72,69 +194,68 @@ func RollbackTarget(history []ParamVersion, to string) (current, target string, 
 		return current, to, nil
 	}
 	for i := len(h) - 2; i >= 0; i-- {
-		if h[i].Value != current {
-			if !ValidAMI(h[i].Value) {
-				return current, "", fmt.Errorf("the previous golden value (version %d) is %q, not an AMI id: pass --to ami-…", h[i].Version, h[i].Value)
+		if h[i].value != current {
+			if !isAMIID(h[i].value) {
+				return current, "", fmt.Errorf("the previous golden value (version %d) is %q, not an AMI id: pass --to ami-…", h[i].version, h[i].value)
 			}
-			return current, h[i].Value, nil
+			return current, h[i].value, nil
 		}
 	}
 	return current, "", fmt.Errorf("every version of the golden parameter holds %s: there is no earlier golden AMI to roll back to (pass --to ami-…)", current)
 }
 
-// LTVersion is one launch template version.
-type LTVersion struct {
-	Number  int64
-	ImageID string
-	Default bool
+// launchTemplateVersion is one version of a launch template.
+type launchTemplateVersion struct {
+	number       int64
+	imageID      string
+	isDefault    bool
+	instanceType string
+	description  string
 }
 
-// DefaultVersionFor returns the newest version whose image id is ami: the
+// defaultVersionFor returns the newest version whose image id is ami: the
 // version Image Builder wrote when it distributed ami, with the launch
 // template data of that time. ok is false when no version carries ami
 // (for example the seed image, which only the parameter ever held).
-func DefaultVersionFor(versions []LTVersion, ami string) (number int64, ok bool) {
+func defaultVersionFor(versions []launchTemplateVersion, ami string) (number int64, ok bool) {
 	for _, v := range versions {
-		if v.ImageID == ami && v.Number > number {
-			number, ok = v.Number, true
+		if v.imageID == ami && v.number > number {
+			number, ok = v.number, true
 		}
 	}
 	return number, ok
 }
 
-// PipelineHint names the image pipeline that feeds a fleet stack, from
-// the app's naming: stack <prefix>-<env>-fleet, pipeline
-// <prefix>-<env>-golden-ami in stack <prefix>-<env>-image-factory.
-func PipelineHint(stack string) (pipeline, factoryStack string) {
-	base, ok := strings.CutSuffix(stack, "-fleet")
-	if !ok {
-		return "", ""
-	}
-	return base + "-golden-ami", base + "-image-factory"
+// pipelineHint names the image pipeline that feeds a fleet stack, and the
+// stack it is in, from the app's naming (config.PipelineOfFleetStack);
+// empty when stack is not named like a fleet stack.
+func pipelineHint(stack string) (pipeline, factoryStack string) {
+	pipeline, factoryStack, _ = config.PipelineOfFleetStack(stack)
+	return pipeline, factoryStack
 }
 
-// GroupVersionWarning checks that the launch template version the group
+// groupVersionWarning checks that the launch template version the group
 // launches resolves the golden parameter at launch. If it carries a
 // literal AMI (an Image Builder version), writing the parameter does not
 // reach the group's launches; the returned text says so. groupVersion is
 // the group's LaunchTemplate.Version: a number, $Default or $Latest.
-func GroupVersionWarning(groupVersion string, versions []LTVersion, parameter string) string {
-	var v *LTVersion
+func groupVersionWarning(groupVersion string, versions []launchTemplateVersion, parameter string) string {
+	var v *launchTemplateVersion
 	for k := range versions {
 		switch {
-		case groupVersion == "$Default" && versions[k].Default,
-			groupVersion == "$Latest" && (v == nil || versions[k].Number > v.Number),
-			groupVersion == fmt.Sprint(versions[k].Number):
+		case groupVersion == "$Default" && versions[k].isDefault,
+			groupVersion == "$Latest" && (v == nil || versions[k].number > v.number),
+			groupVersion == fmt.Sprint(versions[k].number):
 			v = &versions[k]
 		}
 	}
 	if v == nil {
 		return fmt.Sprintf("the group launches launch template version %q, which does not exist", groupVersion)
 	}
-	if v.ImageID == "resolve:ssm:"+parameter || strings.HasPrefix(v.ImageID, "resolve:ssm:"+parameter+":") {
+	if v.imageID == "resolve:ssm:"+parameter || strings.HasPrefix(v.imageID, "resolve:ssm:"+parameter+":") {
 		return ""
 	}
 	return fmt.Sprintf("the group launches launch template version %d (%s), whose image is %s, not resolve:ssm:%s: "+
 		"the group's launches do not follow the parameter until the fleet stack is deployed with a launch template change",
-		v.Number, groupVersion, v.ImageID, parameter)
+		v.number, groupVersion, v.imageID, parameter)
 }

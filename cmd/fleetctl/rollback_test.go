@@ -2,8 +2,15 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 const (
@@ -15,18 +22,18 @@ const (
 func TestRollbackTargetIsThePreviousDistinctGoldenAMI(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		history []ParamVersion
+		history []parameterVersion
 		current string
 		target  string
 	}{
-		{"one build after the seed", []ParamVersion{{1, seed}, {2, x}}, x, seed},
-		{"two builds", []ParamVersion{{1, seed}, {2, x}, {3, y}}, y, x},
-		{"a rebuild wrote the same AMI twice", []ParamVersion{{1, seed}, {2, x}, {3, y}, {4, y}}, y, x},
-		{"history out of order", []ParamVersion{{3, y}, {1, seed}, {2, x}}, y, x},
+		{"one build after the seed", []parameterVersion{{1, seed}, {2, x}}, x, seed},
+		{"two builds", []parameterVersion{{1, seed}, {2, x}, {3, y}}, y, x},
+		{"a rebuild wrote the same AMI twice", []parameterVersion{{1, seed}, {2, x}, {3, y}, {4, y}}, y, x},
+		{"history out of order", []parameterVersion{{3, y}, {1, seed}, {2, x}}, y, x},
 		{"after a rollback, rolling back again goes back to what was rolled back",
-			[]ParamVersion{{1, seed}, {2, x}, {3, y}, {4, x}}, x, y},
+			[]parameterVersion{{1, seed}, {2, x}, {3, y}, {4, x}}, x, y},
 	} {
-		current, target, err := RollbackTarget(tc.history, "")
+		current, target, err := rollbackTarget(tc.history, "")
 		if err != nil || current != tc.current || target != tc.target {
 			t.Errorf("%s: got (%q, %q, %v), want (%q, %q, nil)", tc.name, current, target, err, tc.current, tc.target)
 		}
@@ -34,113 +41,138 @@ func TestRollbackTargetIsThePreviousDistinctGoldenAMI(t *testing.T) {
 }
 
 func TestRollbackTargetRefusesWhenThereIsNothingToRollBackTo(t *testing.T) {
-	for name, h := range map[string][]ParamVersion{
+	for name, h := range map[string][]parameterVersion{
 		"empty history":            nil,
 		"only the seed":            {{1, seed}},
 		"the same AMI every build": {{1, x}, {2, x}},
 		"previous is not an AMI":   {{1, "{{resolve:ssm:/seed}}"}, {2, x}},
 	} {
-		if _, target, err := RollbackTarget(h, ""); err == nil {
+		if _, target, err := rollbackTarget(h, ""); err == nil {
 			t.Errorf("%s: target %q, want an error", name, target)
 		}
 	}
 }
 
 func TestRollbackTargetHonoursAnExplicitAMI(t *testing.T) {
-	h := []ParamVersion{{1, seed}, {2, x}, {3, y}}
-	if _, target, err := RollbackTarget(h, seed); err != nil || target != seed {
+	h := []parameterVersion{{1, seed}, {2, x}, {3, y}}
+	if _, target, err := rollbackTarget(h, seed); err != nil || target != seed {
 		t.Errorf("--to %s: got (%q, %v)", seed, target, err)
 	}
 	for _, bad := range []string{y, "ami-xyz", "resolve:ssm:/p", "ami-1234567"} {
-		if _, target, err := RollbackTarget(h, bad); err == nil {
+		if _, target, err := rollbackTarget(h, bad); err == nil {
 			t.Errorf("--to %q: target %q, want an error", bad, target)
 		}
 	}
 }
 
 func TestDefaultVersionIsTheNewestVersionCarryingTheAMI(t *testing.T) {
-	versions := []LTVersion{
-		{1, "resolve:ssm:/imagebuilder/p", false},
-		{2, x, false},
-		{3, y, false},
-		{4, x, false}, // a rebuild of x after a config change
-		{5, y, true},
+	versions := []launchTemplateVersion{
+		{number: 1, imageID: "resolve:ssm:/imagebuilder/p"},
+		{number: 2, imageID: x},
+		{number: 3, imageID: y},
+		{number: 4, imageID: x}, // a rebuild of x after a config change
+		{number: 5, imageID: y, isDefault: true},
 	}
 	for ami, want := range map[string]int64{x: 4, y: 5} {
-		if n, ok := DefaultVersionFor(versions, ami); !ok || n != want {
+		if n, ok := defaultVersionFor(versions, ami); !ok || n != want {
 			t.Errorf("%s: got (%d, %v), want (%d, true)", ami, n, ok, want)
 		}
 	}
-	if n, ok := DefaultVersionFor(versions, seed); ok {
+	if n, ok := defaultVersionFor(versions, seed); ok {
 		t.Errorf("seed: got version %d, want none (only the parameter ever held the seed)", n)
 	}
 }
 
-func TestParseOutputsNamesWhatIsMissing(t *testing.T) {
-	o, err := ParseOutputs("s", map[string]string{"GoldenAmiParameter": "/p", "LaunchTemplateId": "lt-1", "AutoScalingGroupName": "g"})
-	if err != nil || o != (Outputs{"/p", "lt-1", "g"}) {
-		t.Errorf("got (%+v, %v)", o, err)
-	}
-	_, err = ParseOutputs("golden-fleet-dev-network", map[string]string{"GoldenAmiParameter": "/p"})
-	if err == nil || !strings.Contains(err.Error(), "LaunchTemplateId, AutoScalingGroupName") {
-		t.Errorf("got %v, want an error naming both missing outputs", err)
-	}
-}
-
 func TestPipelineHintFollowsTheStackNaming(t *testing.T) {
-	p, f := PipelineHint("golden-fleet-prod-fleet")
+	p, f := pipelineHint("golden-fleet-prod-fleet")
 	if p != "golden-fleet-prod-golden-ami" || f != "golden-fleet-prod-image-factory" {
 		t.Errorf("got %q, %q", p, f)
 	}
-	if p, _ := PipelineHint("something-else"); p != "" {
+	if p, _ := pipelineHint("something-else"); p != "" {
 		t.Errorf("got %q for a stack outside the naming", p)
-	}
-}
-
-func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{nil, {"deploy"}, {"rollback"}, {"status"}, {"resources", "--to", "ami-12345678"}, {"rollback", "--stack", "s", "extra"}} {
-		var out strings.Builder
-		if err := run(context.Background(), args, &out); err == nil {
-			t.Errorf("%q: want an error", args)
-		}
-	}
-}
-
-func TestGoldenProblemsAfterADeploy(t *testing.T) {
-	ok := []Instance{{"i-1", "InService", x, "t3.micro"}, {"i-2", "InService", x, "t3.micro"}, {"i-3", "Terminating", seed, "t3.micro"}}
-	if p := GoldenProblems(x, 2, ok); len(p) != 0 {
-		t.Errorf("every in-service instance on the golden AMI: got problems %q", p)
-	}
-	for name, tc := range map[string]struct {
-		golden    string
-		desired   int
-		instances []Instance
-	}{
-		"an instance on another AMI":  {x, 2, []Instance{{"i-1", "InService", x, ""}, {"i-2", "InService", y, ""}}},
-		"below desired capacity":      {x, 2, []Instance{{"i-1", "InService", x, ""}, {"i-2", "Pending", x, ""}}},
-		"an unresolved image id":      {"resolve:ssm:/p", 1, []Instance{{"i-1", "InService", "resolve:ssm:/p", ""}}},
-		"an unresolved dynamic value": {"{{resolve:ssm:/p/seed}}", 1, []Instance{{"i-1", "InService", "{{resolve:ssm:/p/seed}}", ""}}},
-	} {
-		if p := GoldenProblems(tc.golden, tc.desired, tc.instances); len(p) == 0 {
-			t.Errorf("%s: no problem found", name)
-		}
-	}
-}
-
-func TestMissingResourcesNamesTheTemplateResourcesTheStackLacks(t *testing.T) {
-	body := `{"Resources": {"B": {"Type": "AWS::SNS::TopicPolicy"}, "A": {"Type": "AWS::ImageBuilder::DistributionConfiguration"}, "C": {"Type": "AWS::SNS::Topic"}}}`
-	got := MissingResources(body, map[string]bool{"C": true})
-	if len(got) != 2 || got[0] != [2]string{"A", "AWS::ImageBuilder::DistributionConfiguration"} || got[1] != [2]string{"B", "AWS::SNS::TopicPolicy"} {
-		t.Errorf("got %v", got)
 	}
 }
 
 func TestGroupVersionWarningWhenTheGroupDoesNotReadTheParameter(t *testing.T) {
 	const param = "/imagebuilder/p/golden-ami"
-	versions := []LTVersion{{1, "resolve:ssm:" + param, false}, {2, x, true}, {3, "resolve:ssm:" + param + ":4", false}}
+	versions := []launchTemplateVersion{{number: 1, imageID: "resolve:ssm:" + param}, {number: 2, imageID: x, isDefault: true}, {number: 3, imageID: "resolve:ssm:" + param + ":4"}}
 	for v, wantWarning := range map[string]bool{"1": false, "3": false, "2": true, "$Default": true, "$Latest": false, "7": true} {
-		if got := GroupVersionWarning(v, versions, param); (got != "") != wantWarning {
+		if got := groupVersionWarning(v, versions, param); (got != "") != wantWarning {
 			t.Errorf("group version %s: warning %q, want a warning: %v", v, got, wantWarning)
 		}
 	}
+}
+
+const goldenParam = "/imagebuilder/p/golden-ami"
+
+// deployedFleet is a fleet after two builds (x, then y) whose group
+// launches version 1 of the launch template.
+func deployedFleet() *fakeAWS {
+	return &fakeAWS{
+		outputs: map[string]string{"GoldenAmiParameter": goldenParam, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": "g"},
+		versions: []ec2types.LaunchTemplateVersion{
+			{VersionNumber: aws.Int64(1), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String("resolve:ssm:" + goldenParam)}},
+			{VersionNumber: aws.Int64(2), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(x)}},
+			{VersionNumber: aws.Int64(3), DefaultVersion: aws.Bool(true), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(y)}},
+		},
+		groups: []asgtypes.AutoScalingGroup{{LaunchTemplate: &asgtypes.LaunchTemplateSpecification{Version: aws.String("1")}}},
+		images: []ec2types.Image{{State: ec2types.ImageStateAvailable}},
+	}
+}
+
+func rollbackOn(f *fakeAWS, out *strings.Builder) *rollback {
+	return &rollback{cfn: f, ssm: f, ec2: f, asg: f, out: out}
+}
+
+func TestRollbackWritesThePreviousGoldenAMIAndMakesItsVersionTheDefault(t *testing.T) {
+	f := deployedFleet()
+	var out strings.Builder
+	if err := rollbackOn(f, &out).run(context.Background(), "golden-fleet-dev-fleet", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.parameter, []string{x}) || !slices.Equal(f.modified, []string{"2"}) {
+		t.Errorf("wrote %v into the parameter and made %v the default version, want [%s] and [2]", f.parameter, f.modified, x)
+	}
+	for _, want := range []string{y + " -> " + x, "default version -> 2", "golden-fleet-dev-golden-ami (stack golden-fleet-dev-image-factory)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// A group the parameter cannot reach stops the rollback before anything
+// changes, with a message that says why (never "<nil>").
+func TestRollbackRefusesAGroupTheParameterDoesNotReach(t *testing.T) {
+	for name, tc := range map[string]struct {
+		groups []asgtypes.AutoScalingGroup
+		want   string
+	}{
+		"no group":                   {nil, "group g: found 0 groups of that name, want 1; nothing changed"},
+		"no launch template":         {[]asgtypes.AutoScalingGroup{{}}, "group g launches from no launch template: a rollback through the parameter would not reach it; nothing changed"},
+		"a version with a fixed AMI": {[]asgtypes.AutoScalingGroup{{LaunchTemplate: &asgtypes.LaunchTemplateSpecification{Version: aws.String("3")}}}, "whose image is " + y},
+	} {
+		f := deployedFleet()
+		f.groups = tc.groups
+		var out strings.Builder
+		err := rollbackOn(f, &out).run(context.Background(), "golden-fleet-dev-fleet", "")
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "<nil>") {
+			t.Errorf("%s: got %v, want an error holding %q", name, err, tc.want)
+		}
+		if len(f.parameter) > 0 || len(f.modified) > 0 {
+			t.Errorf("%s: the refused rollback wrote %v and set default versions %v", name, f.parameter, f.modified)
+		}
+	}
+}
+
+func (f *fakeAWS) GetParameterHistory(context.Context, *ssm.GetParameterHistoryInput, ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {
+	var history []ssmtypes.ParameterHistory
+	for i, v := range append([]string{seed, x, y}, f.parameter...) {
+		history = append(history, ssmtypes.ParameterHistory{Version: int64(i + 1), Value: aws.String(v)})
+	}
+	return &ssm.GetParameterHistoryOutput{Parameters: history}, nil
+}
+
+func (f *fakeAWS) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
+	f.parameter = append(f.parameter, aws.ToString(in.Value))
+	return &ssm.PutParameterOutput{Version: int64(3 + len(f.parameter))}, nil
 }

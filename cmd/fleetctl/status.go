@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -13,41 +13,63 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
-// Instance is a group instance as status reports it.
-type Instance struct {
-	ID, Lifecycle, Image, Type string
+// statusCommand prints what runs where: the golden AMI and its
+// vulnerability scan, the launch template versions and every instance of
+// the group with its AMI.
+var statusCommand = command{
+	name:     "status",
+	synopsis: "--stack <fleet stack> [--require-golden] [--findings]",
+	summary: "the golden AMI, the launch template versions and every instance of\n" +
+		"the group with its AMI, the golden AMI's vulnerability scan;\n" +
+		"--require-golden fails unless the group is at its desired capacity\n" +
+		"and every instance runs the golden AMI; --findings lists every\n" +
+		"finding of the scan",
+	required: []string{"stack"},
+	declare: func(fs *flag.FlagSet) runFunc {
+		stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (required)")
+		requireGolden := fs.Bool("require-golden", false, "fail unless the group is at its desired capacity and every instance runs the golden AMI")
+		findings := fs.Bool("findings", false, "list every vulnerability finding of the golden AMI's scan (fails when the scan cannot be read)")
+		return func(ctx context.Context, cfg aws.Config, out io.Writer) error {
+			s := &status{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
+				asg: autoscaling.NewFromConfig(cfg), out: out,
+				scan: &scanReport{ec2: ec2.NewFromConfig(cfg), ib: imagebuilder.NewFromConfig(cfg), out: out, list: *findings}}
+			return s.run(ctx, *stack, *requireGolden)
+		}
+	},
 }
 
-// GoldenProblems lists why a group is not "every instance runs the golden
+// groupInstance is a group instance as status reports it.
+type groupInstance struct {
+	id, lifecycle, image, instanceType string
+}
+
+// goldenProblems lists why a group is not "every instance runs the golden
 // AMI at the desired capacity": the check scripts/local-deploy makes right
 // after a deploy. (After a build, older instances legitimately run older
 // AMIs until they are replaced: the pattern replaces, it never patches.)
-func GoldenProblems(golden string, desired int, instances []Instance) []string {
+func goldenProblems(golden string, desired int, instances []groupInstance) []string {
 	var problems []string
 	inService := 0
 	for _, i := range instances {
-		if i.Lifecycle != "InService" {
+		if i.lifecycle != "InService" {
 			continue
 		}
 		inService++
-		if i.Image != golden {
-			problems = append(problems, fmt.Sprintf("instance %s runs %s, not the golden AMI %s", i.ID, i.Image, golden))
+		if i.image != golden {
+			problems = append(problems, fmt.Sprintf("instance %s runs %s, not the golden AMI %s", i.id, i.image, golden))
 		}
 	}
 	if inService != desired {
 		problems = append(problems, fmt.Sprintf("%d instances in service, desired capacity %d", inService, desired))
 	}
-	if !ValidAMI(golden) {
+	if !isAMIID(golden) {
 		problems = append(problems, fmt.Sprintf("the golden parameter holds %q, not an AMI id", golden))
 	}
 	return problems
-}
-
-type asgAPI interface {
-	DescribeAutoScalingGroups(context.Context, *autoscaling.DescribeAutoScalingGroupsInput, ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error)
 }
 
 type ssmGetAPI interface {
@@ -75,53 +97,44 @@ func (s *status) run(ctx context.Context, stack string, requireGolden bool) erro
 	if err != nil {
 		return err
 	}
-	p, err := s.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: &outs.GoldenAmiParameter})
+	p, err := s.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: &outs.goldenAmiParameter})
 	if err != nil {
-		return fmt.Errorf("%s: %w", outs.GoldenAmiParameter, err)
+		return fmt.Errorf("%s: %w", outs.goldenAmiParameter, err)
 	}
 	golden := aws.ToString(p.Parameter.Value)
-	fmt.Fprintf(s.out, "golden AMI parameter %s = %s (version %d)\n", outs.GoldenAmiParameter, golden, p.Parameter.Version)
+	fmt.Fprintf(s.out, "golden AMI parameter %s = %s (version %d)\n", outs.goldenAmiParameter, golden, p.Parameter.Version)
 	if s.scan != nil {
 		if err := s.scan.report(ctx, golden); err != nil {
 			return err
 		}
 	}
 
+	versions, err := launchTemplateVersions(ctx, s.ec2, outs.launchTemplateID)
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(s.out, "launch template %s versions:\n", outs.LaunchTemplateID)
+	fmt.Fprintf(s.out, "launch template %s versions:\n", outs.launchTemplateID)
 	fmt.Fprintln(tw, "  VERSION\tDEFAULT\tIMAGE\tTYPE\tDESCRIPTION")
-	vp := ec2.NewDescribeLaunchTemplateVersionsPaginator(s.ec2, &ec2.DescribeLaunchTemplateVersionsInput{LaunchTemplateId: &outs.LaunchTemplateID})
-	for vp.HasMorePages() {
-		page, err := vp.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("launch template %s: %w", outs.LaunchTemplateID, err)
-		}
-		for _, v := range page.LaunchTemplateVersions {
-			d := v.LaunchTemplateData
-			fmt.Fprintf(tw, "  %d\t%v\t%s\t%s\t%s\n", aws.ToInt64(v.VersionNumber), aws.ToBool(v.DefaultVersion),
-				aws.ToString(d.ImageId), d.InstanceType, aws.ToString(v.VersionDescription))
-		}
+	for _, v := range versions {
+		fmt.Fprintf(tw, "  %d\t%v\t%s\t%s\t%s\n", v.number, v.isDefault, v.imageID, v.instanceType, v.description)
 	}
 	tw.Flush()
 
-	g, err := s.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{outs.AutoScalingGroupName}})
+	group, err := describeGroup(ctx, s.asg, outs.autoScalingGroupName)
 	if err != nil {
-		return fmt.Errorf("group %s: %w", outs.AutoScalingGroupName, err)
+		return err
 	}
-	if len(g.AutoScalingGroups) != 1 {
-		return fmt.Errorf("group %s not found", outs.AutoScalingGroupName)
-	}
-	group := g.AutoScalingGroups[0]
-	ltv := ""
+	launches := "no launch template"
 	if group.LaunchTemplate != nil {
-		ltv = aws.ToString(group.LaunchTemplate.Version)
+		launches = "launch template version " + aws.ToString(group.LaunchTemplate.Version)
 	}
-	fmt.Fprintf(s.out, "Auto Scaling group %s: desired %d (min %d, max %d), launches launch template version %s\n",
-		outs.AutoScalingGroupName, aws.ToInt32(group.DesiredCapacity), aws.ToInt32(group.MinSize), aws.ToInt32(group.MaxSize), ltv)
-	var instances []Instance
+	fmt.Fprintf(s.out, "Auto Scaling group %s: desired %d (min %d, max %d), launches %s\n",
+		outs.autoScalingGroupName, aws.ToInt32(group.DesiredCapacity), aws.ToInt32(group.MinSize), aws.ToInt32(group.MaxSize), launches)
+	var instances []groupInstance
 	var ids []string
 	for _, i := range group.Instances {
-		instances = append(instances, Instance{ID: aws.ToString(i.InstanceId), Lifecycle: string(i.LifecycleState), Type: aws.ToString(i.InstanceType)})
+		instances = append(instances, groupInstance{id: aws.ToString(i.InstanceId), lifecycle: string(i.LifecycleState), instanceType: aws.ToString(i.InstanceType)})
 		ids = append(ids, aws.ToString(i.InstanceId))
 	}
 	if len(ids) > 0 {
@@ -130,7 +143,7 @@ func (s *status) run(ctx context.Context, stack string, requireGolden bool) erro
 		for ip.HasMorePages() {
 			page, err := ip.NextPage(ctx)
 			if err != nil {
-				return fmt.Errorf("instances of %s: %w", outs.AutoScalingGroupName, err)
+				return fmt.Errorf("instances of %s: %w", outs.autoScalingGroupName, err)
 			}
 			for _, r := range page.Reservations {
 				for _, i := range r.Instances {
@@ -139,81 +152,24 @@ func (s *status) run(ctx context.Context, stack string, requireGolden bool) erro
 			}
 		}
 		for k := range instances {
-			instances[k].Image = images[instances[k].ID]
+			instances[k].image = images[instances[k].id]
 		}
 	}
-	slices.SortFunc(instances, func(a, b Instance) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(instances, func(a, b groupInstance) int { return strings.Compare(a.id, b.id) })
 	fmt.Fprintln(tw, "  INSTANCE\tLIFECYCLE\tTYPE\tAMI\t")
 	for _, i := range instances {
 		mark := "golden"
-		if i.Image != golden {
+		if i.image != golden {
 			mark = "older than the golden AMI"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", i.ID, i.Lifecycle, i.Type, i.Image, mark)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", i.id, i.lifecycle, i.instanceType, i.image, mark)
 	}
 	tw.Flush()
 	if requireGolden {
-		if problems := GoldenProblems(golden, int(aws.ToInt32(group.DesiredCapacity)), instances); len(problems) > 0 {
+		if problems := goldenProblems(golden, int(aws.ToInt32(group.DesiredCapacity)), instances); len(problems) > 0 {
 			return fmt.Errorf("the fleet is not all on the golden AMI:\n  %s", strings.Join(problems, "\n  "))
 		}
 		fmt.Fprintf(s.out, "check passed: %d instances in service, all running the golden AMI %s\n", len(instances), golden)
 	}
 	return nil
-}
-
-// resources lists the stack's resources, and the template's resources the
-// stack does not hold (moto, for one, skips the types it does not know and
-// reports them with no id or type).
-func resources(ctx context.Context, cfn *cloudformation.Client, stack string, out io.Writer) error {
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(out, "stack %s:\n", stack)
-	fmt.Fprintln(tw, "  LOGICAL ID\tTYPE\tPHYSICAL ID\tSTATUS")
-	p := cloudformation.NewListStackResourcesPaginator(cfn, &cloudformation.ListStackResourcesInput{StackName: &stack})
-	listed := map[string]bool{}
-	n := 0
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("stack %s: %w", stack, err)
-		}
-		for _, r := range page.StackResourceSummaries {
-			if aws.ToString(r.LogicalResourceId) == "" {
-				continue
-			}
-			n++
-			listed[aws.ToString(r.LogicalResourceId)] = true
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", aws.ToString(r.LogicalResourceId), aws.ToString(r.ResourceType),
-				aws.ToString(r.PhysicalResourceId), r.ResourceStatus)
-		}
-	}
-	tmpl, err := cfn.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: &stack})
-	if err != nil {
-		return fmt.Errorf("template of %s: %w", stack, err)
-	}
-	missing := MissingResources(aws.ToString(tmpl.TemplateBody), listed)
-	for _, m := range missing {
-		fmt.Fprintf(tw, "  %s\t%s\t-\tNOT IN THE STACK\n", m[0], m[1])
-	}
-	tw.Flush()
-	fmt.Fprintf(out, "  (%d resources; %d of the template's resources are not in the stack)\n", n, len(missing))
-	return nil
-}
-
-// MissingResources returns [logical id, type] of every resource of the
-// JSON template body that is not in listed, sorted by id.
-func MissingResources(body string, listed map[string]bool) [][2]string {
-	var t struct {
-		Resources map[string]struct{ Type string }
-	}
-	if err := json.Unmarshal([]byte(body), &t); err != nil {
-		return [][2]string{{"(template)", "not JSON: " + err.Error()}}
-	}
-	var out [][2]string
-	for id, r := range t.Resources {
-		if !listed[id] {
-			out = append(out, [2]string{id, r.Type})
-		}
-	}
-	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
-	return out
 }

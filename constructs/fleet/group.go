@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/config"
 )
 
 // GroupProps configures Group.
@@ -20,10 +22,12 @@ type GroupProps struct {
 	LaunchTemplate *LaunchTemplate
 	// MinCapacity, MaxCapacity and DesiredCapacity of the group.
 	MinCapacity, MaxCapacity, DesiredCapacity int
-	// HealthCheckGracePeriod of new instances. Default: 5 minutes.
+	// HealthCheckGracePeriod of new instances. Default:
+	// config.DefaultHealthCheckGracePeriod (5 minutes).
 	HealthCheckGracePeriod time.Duration
 	// MaxInstanceLifetime replaces instances once they are this old, so the
-	// fleet reaches the newest golden AMI within it. Default: no limit.
+	// fleet reaches the newest golden AMI within it (1 to 365 days).
+	// Default: no limit.
 	MaxInstanceLifetime time.Duration
 	// Notifications receives every scaling event. Default: none.
 	Notifications awssns.ITopic
@@ -35,8 +39,10 @@ type GroupProps struct {
 // launches, a replacement or a scale-out, runs the newest golden AMI.
 type Group struct {
 	constructs.Construct
-	// Resource is the L2 group.
-	Resource awsautoscaling.AutoScalingGroup
+	// Resource is the L1 group, the escape hatch.
+	Resource awsautoscaling.CfnAutoScalingGroup
+	// AutoScalingGroup is the L2 group.
+	AutoScalingGroup awsautoscaling.AutoScalingGroup
 }
 
 // NewGroup creates the Auto Scaling group.
@@ -44,7 +50,7 @@ func NewGroup(scope constructs.Construct, id string, props GroupProps) *Group {
 	c := constructs.NewConstruct(scope, &id)
 	grace := props.HealthCheckGracePeriod
 	if grace == 0 {
-		grace = 5 * time.Minute
+		grace = config.DefaultHealthCheckGracePeriod
 	}
 	var notifications *[]*awsautoscaling.NotificationConfiguration
 	if props.Notifications != nil {
@@ -60,7 +66,7 @@ func NewGroup(scope constructs.Construct, id string, props GroupProps) *Group {
 	asg := awsautoscaling.NewAutoScalingGroup(c, jsii.String("Resource"), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:             props.Vpc,
 		VpcSubnets:      props.Subnets,
-		LaunchTemplate:  props.LaunchTemplate.Resource,
+		LaunchTemplate:  props.LaunchTemplate.Template,
 		MinCapacity:     jsii.Number(float64(props.MinCapacity)),
 		MaxCapacity:     jsii.Number(float64(props.MaxCapacity)),
 		DesiredCapacity: jsii.Number(float64(props.DesiredCapacity)),
@@ -81,9 +87,15 @@ func NewGroup(scope constructs.Construct, id string, props GroupProps) *Group {
 	// LatestVersionNumber again (and find a version Image Builder added,
 	// with a literal AMI) after an in-place update is not documented, so the
 	// group names version 1 outright.
-	asg.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup).AddPropertyOverride(
-		jsii.String("LaunchTemplate.Version"), jsii.String(CloudFormationVersion))
+	cfn := asg.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup)
+	cfn.AddPropertyOverride(jsii.String("LaunchTemplate.Version"), jsii.String(CloudFormationVersion))
 	awscdk.Annotations_Of(asg).AcknowledgeWarning(jsii.String("@aws-cdk/aws-autoscaling:desiredCapacitySet"),
 		jsii.String("a fixed desired capacity is the design: each deploy sets the group back to it"))
-	return &Group{Construct: c, Resource: asg}
+	return &Group{Construct: c, Resource: cfn, AutoScalingGroup: asg}
 }
+
+// Name is the group's name.
+func (g *Group) Name() *string { return g.AutoScalingGroup.AutoScalingGroupName() }
+
+// Arn is the group's ARN.
+func (g *Group) Arn() *string { return g.AutoScalingGroup.AutoScalingGroupArn() }

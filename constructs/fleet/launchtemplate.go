@@ -12,7 +12,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/iamgrant"
+	"github.com/immutable-server/golden-fleet/internal/servicerole"
 )
 
 // RootDeviceName is the root device of Amazon Linux AMIs.
@@ -29,18 +33,30 @@ type LaunchTemplateProps struct {
 	Image *GoldenImage
 	// InstanceType of the fleet.
 	InstanceType string
-	// RootVolumeGiB is the size of the root volume. Default: 20.
+	// RootVolumeGiB is the size of the root volume. Default:
+	// config.DefaultRootVolumeGiB (20).
 	RootVolumeGiB int
 	// EncryptionKey encrypts the root volume. Default: the account's
 	// default EBS key (volumes are encrypted either way).
 	EncryptionKey awskms.IKey
-	// UserData runs at first boot. Default: none.
+	// UserData runs at first boot. Default: an empty script.
 	UserData string
 	// IngressPorts are TCP ports opened to IngressCidr. Default: no inbound
 	// rule at all.
 	IngressPorts []int
 	// IngressCidr is the source of IngressPorts.
 	IngressCidr string
+	// FleetTag tags the launch template (and, through it, the instances
+	// and volumes). GrantAddVersions allows writes only to launch
+	// templates carrying it, because the template's id changes whenever
+	// its data does. Default: no tag, and GrantAddVersions fails
+	// validation.
+	FleetTag Tag
+}
+
+// Tag is one resource tag.
+type Tag struct {
+	Key, Value string
 }
 
 // LaunchTemplate is the fleet's launch template, with its instance role,
@@ -59,43 +75,37 @@ type LaunchTemplateProps struct {
 // default.)
 type LaunchTemplate struct {
 	constructs.Construct
-	// Resource is the L2 launch template; Resource.Node().DefaultChild() is
-	// the L1 escape hatch.
-	Resource awsec2.LaunchTemplate
+	// Resource is the L1 launch template, the escape hatch.
+	Resource awsec2.CfnLaunchTemplate
+	// Template is the L2 launch template the group launches from.
+	Template awsec2.LaunchTemplate
 	// Role is the instance role: the SSM agent's managed policy; what the
-	// CloudWatch agent needs is granted where its log groups are made.
+	// CloudWatch agent needs is granted where its log groups are made
+	// (constructs/observability).
 	Role awsiam.Role
 	// SecurityGroup of the instances.
 	SecurityGroup awsec2.SecurityGroup
+	fleetTag      Tag
 }
 
 // NewLaunchTemplate creates the launch template.
 func NewLaunchTemplate(scope constructs.Construct, id string, props LaunchTemplateProps) *LaunchTemplate {
 	c := constructs.NewConstruct(scope, &id)
 	if props.RootVolumeGiB == 0 {
-		props.RootVolumeGiB = 20
+		props.RootVolumeGiB = config.DefaultRootVolumeGiB
 	}
 
-	role := awsiam.NewRole(c, jsii.String("InstanceRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
-		Description: jsii.String("Fleet instances: Systems Manager agent and CloudWatch agent"),
-		// The CloudWatch agent's permissions are scoped to the
-		// environment's log groups, namespace and configuration
-		// parameter by constructs/observability, not granted by the broad
-		// CloudWatchAgentServerPolicy.
-		ManagedPolicies: &[]awsiam.IManagedPolicy{
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
-		},
+	// The CloudWatch agent's permissions are scoped to the environment's
+	// log groups, namespace and configuration parameter by
+	// constructs/observability, not granted by the broad
+	// CloudWatchAgentServerPolicy.
+	role := servicerole.New(c, "InstanceRole", servicerole.Props{
+		Service:         "ec2.amazonaws.com",
+		Description:     "Fleet instances: Systems Manager agent and CloudWatch agent",
+		ManagedPolicies: []string{"AmazonSSMManagedInstanceCore"},
+		WhyManaged: "AmazonSSMManagedInstanceCore is the policy AWS maintains for the SSM agent; " +
+			"a copy of our own would drift from what the agent calls",
 	})
-
-	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM4"),
-		Reason: jsii.String("AmazonSSMManagedInstanceCore is the policy AWS maintains for the SSM agent; " +
-			"a copy of our own would drift from what the agent calls"),
-		AppliesTo: &[]interface{}{
-			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
-		},
-	}}, jsii.Bool(false))
 
 	sg := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              props.Vpc,
@@ -138,11 +148,61 @@ func NewLaunchTemplate(scope constructs.Construct, id string, props LaunchTempla
 	})
 	// EC2 checks that the parameter exists when the template is created.
 	lt.Node().AddDependency(props.Image.Resource)
+	if props.FleetTag.Key != "" {
+		awscdk.Tags_Of(lt).Add(jsii.String(props.FleetTag.Key), jsii.String(props.FleetTag.Value), nil)
+	}
 
 	cfn := lt.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
 	cfn.SetLaunchTemplateName(awscdk.Lazy_String(&dataHashedName{prefix: props.NamePrefix, cfn: cfn, sg: sg}, nil))
 
-	return &LaunchTemplate{Construct: c, Resource: lt, Role: role, SecurityGroup: sg}
+	return &LaunchTemplate{Construct: c, Resource: cfn, Template: lt, Role: role, SecurityGroup: sg, fleetTag: props.FleetTag}
+}
+
+// LaunchTemplateId is the launch template's id.
+func (l *LaunchTemplate) LaunchTemplateId() *string { return l.Template.LaunchTemplateId() }
+
+// Name is the launch template's name, "<prefix>-<hash>-<security group
+// id>", resolved at synthesis.
+func (l *LaunchTemplate) Name() *string { return l.Resource.LaunchTemplateName() }
+
+// Arn is the launch template's ARN.
+func (l *LaunchTemplate) Arn() *string { return launchTemplateArn(l.Construct, *l.LaunchTemplateId()) }
+
+// launchTemplateArn is the ARN of the launch template id (or "*") in
+// scope's account and region.
+func launchTemplateArn(scope constructs.IConstruct, id string) *string {
+	return awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("ec2"),
+		Resource:     jsii.String("launch-template"),
+		ResourceName: jsii.String(id),
+	})
+}
+
+// GrantAddVersions lets grantee add versions to the launch template and
+// make one the default, what Image Builder's distribution does on every
+// build. The template's id changes whenever its data does, so the grant
+// names every launch template of the account and region, on condition
+// that it carries the FleetTag.
+func (l *LaunchTemplate) GrantAddVersions(grantee awsiam.IGrantable) awsiam.Grant {
+	if l.fleetTag.Key == "" {
+		constructcheck.Fail(l, "launch template %s: GrantAddVersions needs FleetTag, got none: want a tag key and value that only this fleet's launch templates carry", *l.Node().Path())
+		return awsiam.Grant_Drop(grantee, jsii.String("add launch template versions"))
+	}
+	write := iamgrant.WithSid("AddFleetLaunchTemplateVersions", &awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"),
+		ResourceArns: &[]*string{launchTemplateArn(l.Construct, "*")},
+		Conditions: &map[string]*map[string]interface{}{
+			"StringEquals": {"aws:ResourceTag/" + l.fleetTag.Key: l.fleetTag.Value},
+		},
+	})
+	// Describe calls have no resource-level permissions.
+	read := iamgrant.WithSid("ReadLaunchTemplates", &awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"),
+		ResourceArns: jsii.Strings("*"),
+	})
+	return write.Combine(read)
 }
 
 // CloudFormationVersion is the only version of the launch template that
@@ -163,10 +223,9 @@ type dataHashedName struct {
 
 func (d *dataHashedName) Produce() *string {
 	resolved := awscdk.Stack_Of(d.cfn).Resolve(d.cfn.LaunchTemplateData())
-	data, err := json.Marshal(resolved)
-	if err != nil {
-		panic(fmt.Sprintf("launch template %s: cannot hash its data: %v", *d.cfn.Node().Path(), err))
-	}
+	// Marshal cannot fail: jsii hands back JSON values (maps, lists,
+	// strings, numbers, booleans, nil).
+	data, _ := json.Marshal(resolved)
 	sum := sha256.Sum256(data)
 	return jsii.String(d.prefix + "-" + hex.EncodeToString(sum[:])[:12] + "-" + *d.sg.SecurityGroupId())
 }

@@ -1,6 +1,8 @@
 package imagebuilder
 
 import (
+	"encoding/json"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -11,13 +13,14 @@ import (
 // hash in the name, not this number, tells versions apart.
 const ComponentVersion = "1.0.0"
 
-// ComponentRef is a component as a recipe refers to it.
-type ComponentRef struct {
-	// Arn of the component (a token for ours, a formatted ARN for managed).
-	Arn *string
-	// Identity is a plain string that changes whenever the component
-	// does; recipes hash it.
-	Identity string
+// IComponent is a component a recipe can run: one of ours (*Component) or
+// an Amazon-managed one (ManagedComponent).
+type IComponent interface {
+	// Arn of the component.
+	Arn() *string
+	// Identity is a plain string, no token, that changes whenever the
+	// component does; recipes hash it.
+	Identity() string
 }
 
 // ComponentProps configures Component.
@@ -26,7 +29,7 @@ type ComponentProps struct {
 	Name string
 	// Description of the component.
 	Description string
-	// Platform is "Linux" or "Windows". Default: Linux.
+	// Platform is "Linux" or "Windows". Default: "Linux".
 	Platform string
 	// Data is the AWSTOE YAML document.
 	Data []byte
@@ -63,14 +66,17 @@ func NewComponent(scope constructs.Construct, id string, props ComponentProps) *
 	if platform == "" {
 		platform = "Linux"
 	}
+	// The change description names the document by the hash of its JSON
+	// encoding (a string always encodes).
+	document, _ := json.Marshal(string(props.Data))
 	spec := componentSpec{
 		Description:         props.Description,
-		ChangeDescription:   "Document " + contentHash(string(props.Data)),
+		ChangeDescription:   "Document " + hashPrefix(document),
 		Platform:            platform,
 		Data:                string(props.Data),
 		SupportedOsVersions: props.SupportedOsVersions,
 	}
-	name := contentName(props.Name, spec)
+	name := contentName(c, props.Name, spec)
 	var osVersions *[]*string
 	if len(spec.SupportedOsVersions) > 0 {
 		osVersions = jsii.Strings(spec.SupportedOsVersions...)
@@ -89,29 +95,39 @@ func NewComponent(scope constructs.Construct, id string, props ComponentProps) *
 }
 
 // Name is the component's physical name, content hash included.
-func (c *Component) Name() string { return c.name }
+func (c *Component) Name() *string { return jsii.String(c.name) }
 
-// Ref is the component as a recipe refers to it.
-func (c *Component) Ref() ComponentRef {
-	return ComponentRef{Arn: c.Resource.AttrArn(), Identity: c.name + "/" + ComponentVersion}
+// Arn of the component.
+func (c *Component) Arn() *string { return c.Resource.AttrArn() }
+
+// Identity is the component's name and version.
+func (c *Component) Identity() string { return c.name + "/" + ComponentVersion }
+
+// managedComponent is an Amazon-managed component.
+type managedComponent struct {
+	arn      *string
+	identity string
 }
+
+func (m managedComponent) Arn() *string     { return m.arn }
+func (m managedComponent) Identity() string { return m.identity }
 
 // ManagedComponent refers to an Amazon-managed component, for example
 // ("amazon-cloudwatch-agent-linux", "x.x.x"): the ARN is built from the
 // stack's partition and region, with "aws" as the owner.
-func ManagedComponent(scope constructs.Construct, name, version string) ComponentRef {
+func ManagedComponent(scope constructs.Construct, name, version string) IComponent {
 	arn := awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("imagebuilder"),
 		Account:      jsii.String("aws"),
 		Resource:     jsii.String("component"),
 		ResourceName: jsii.String(name + "/" + version),
 	})
-	return ComponentRef{Arn: arn, Identity: "aws:" + name + "/" + version}
+	return managedComponent{arn: arn, identity: "aws:" + name + "/" + version}
 }
 
 // CloudWatchAgent is the Amazon-managed component that installs the Amazon
 // CloudWatch agent, latest version at build time.
-func CloudWatchAgent(scope constructs.Construct) ComponentRef {
+func CloudWatchAgent(scope constructs.Construct) IComponent {
 	return ManagedComponent(scope, "amazon-cloudwatch-agent-linux", "x.x.x")
 }
 

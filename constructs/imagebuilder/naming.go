@@ -14,26 +14,27 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
-// HashLength is the number of hex digits of the content hash in names.
-const HashLength = 8
-
-// contentName returns base + "-" + the first HashLength hex digits of the
+// contentName returns base + "-" + the first config.HashLength hex digits of the
 // SHA-256 of the JSON encoding of spec. spec must hold plain Go values
-// only (no CDK tokens), so the hash is the same on every synth.
-func contentName(base string, spec any) string {
-	return base + "-" + contentHash(spec)
-}
-
-// contentHash is the first HashLength hex digits of the SHA-256 of the
-// JSON encoding of spec.
-func contentHash(spec any) string {
+// only (no CDK tokens), so the hash is the same on every synth; one that
+// cannot be encoded fails c's validation.
+func contentName(c constructs.IConstruct, base string, spec any) string {
 	data, err := json.Marshal(spec)
 	if err != nil {
-		panic(fmt.Sprintf("imagebuilder: cannot hash %T: %v", spec, err))
+		constructcheck.Fail(c, "%s: cannot hash %T for its name: %v", *c.Node().Path(), spec, err)
 	}
+	return base + "-" + hashPrefix(data)
+}
+
+// hashPrefix is the first config.HashLength hex digits of the SHA-256 of data.
+func hashPrefix(data []byte) string {
 	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])[:HashLength]
+	return hex.EncodeToString(sum[:])[:config.HashLength]
 }

@@ -1,12 +1,17 @@
 package imagebuilder
 
 import (
-	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/servicerole"
 )
 
 // ImagePipelineProps configures ImagePipeline.
@@ -17,23 +22,18 @@ type ImagePipelineProps struct {
 	Recipe *ImageRecipe
 	// Infrastructure the builds run on.
 	Infrastructure *InfrastructureConfiguration
-	// DistributionConfigurationArn says where images go.
-	DistributionConfigurationArn *string
-	// OutputParameterArn is the SSM parameter the distribution writes; the
-	// pipeline's execution role may write it.
-	OutputParameterArn *string
-	// LaunchTemplateTag is the tag (key and value) that marks the launch
-	// template the distribution adds versions to; the execution role may
-	// change only launch templates carrying it. The launch template's id
-	// is not known here: it changes whenever its data does.
-	LaunchTemplateTag [2]string
+	// Distribution says where images go; the execution role may do what
+	// it does (DistributionConfiguration.GrantDistribute).
+	Distribution *DistributionConfiguration
 	// Schedule is an Image Builder cron expression (six fields, UTC).
 	Schedule string
 	// StartCondition is EXPRESSION_MATCH_ONLY or
-	// EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE.
+	// EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE. Default:
+	// config.DefaultStartCondition (the latter).
 	StartCondition string
-	// TestTimeoutMinutes bounds the image tests. Default: 60.
-	TestTimeoutMinutes int
+	// TestTimeout bounds the image tests: whole minutes, 60 to 1440.
+	// Default: config.DefaultTestTimeoutMinutes (60 minutes).
+	TestTimeout time.Duration
 	// Tags on the pipeline.
 	Tags map[string]string
 }
@@ -47,59 +47,33 @@ type ImagePipeline struct {
 	// ExecutionRole is the role Image Builder runs the build, test and
 	// distribution workflows with.
 	ExecutionRole awsiam.Role
+	name          string
 }
 
 // NewImagePipeline creates the pipeline and its execution role.
 func NewImagePipeline(scope constructs.Construct, id string, props ImagePipelineProps) *ImagePipeline {
 	c := constructs.NewConstruct(scope, &id)
-	timeout := props.TestTimeoutMinutes
+	timeout := props.TestTimeout
 	if timeout == 0 {
-		timeout = 60
+		timeout = config.DefaultTestTimeoutMinutes * time.Minute
+	}
+	if timeout < time.Hour || timeout > 24*time.Hour || timeout%time.Minute != 0 {
+		constructcheck.Fail(c, "image pipeline %s: TestTimeout got %s: want whole minutes from 1h0m0s to 24h0m0s (Image Builder's limits)", props.Name, timeout)
+	}
+	startCondition := props.StartCondition
+	if startCondition == "" {
+		startCondition = config.DefaultStartCondition
 	}
 	// Writing the golden AMI parameter at distribution needs an execution
 	// role: the service-linked role may not write SSM parameters.
-	role := awsiam.NewRole(c, jsii.String("ExecutionRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("imagebuilder.amazonaws.com"), nil),
-		Description: jsii.String("Image Builder workflows of " + props.Name),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("EC2ImageBuilderExecutionPolicy")),
-		},
+	role := servicerole.New(c, "ExecutionRole", servicerole.Props{
+		Service:         "imagebuilder.amazonaws.com",
+		Description:     "Image Builder workflows of " + props.Name,
+		ManagedPolicies: []string{"EC2ImageBuilderExecutionPolicy"},
+		WhyManaged: "EC2ImageBuilderExecutionPolicy is the policy AWS maintains for Image Builder workflows; " +
+			"it follows the service's needs as they change",
 	})
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("WriteGoldenAmiParameter"),
-		Actions:   jsii.Strings("ssm:PutParameter"),
-		Resources: &[]*string{props.OutputParameterArn},
-	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ValidateAmiParameterValue"),
-		Actions:   jsii.Strings("ec2:DescribeImages"),
-		Resources: jsii.Strings("*"),
-	}))
-	if props.LaunchTemplateTag[0] != "" {
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:     jsii.String("AddFleetLaunchTemplateVersions"),
-			Actions: jsii.Strings("ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"),
-			Resources: jsii.Strings(*awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{
-				Service:      jsii.String("ec2"),
-				Resource:     jsii.String("launch-template"),
-				ResourceName: jsii.String("*"),
-			})),
-			Conditions: &map[string]interface{}{
-				"StringEquals": map[string]interface{}{"aws:ResourceTag/" + props.LaunchTemplateTag[0]: props.LaunchTemplateTag[1]},
-			},
-		}))
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("ReadLaunchTemplates"),
-			Actions:   jsii.Strings("ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"),
-			Resources: jsii.Strings("*"),
-		}))
-	}
-	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM4"),
-		Reason: jsii.String("EC2ImageBuilderExecutionPolicy is the policy AWS maintains for Image Builder workflows; " +
-			"it follows the service's needs as they change"),
-		AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/EC2ImageBuilderExecutionPolicy"},
-	}}, jsii.Bool(false))
+	props.Distribution.GrantDistribute(role)
 	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().FindChild(jsii.String("DefaultPolicy")), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("ec2:DescribeImages (statement ValidateAmiParameterValue) and ec2:DescribeLaunchTemplates/Versions " +
@@ -113,19 +87,25 @@ func NewImagePipeline(scope constructs.Construct, id string, props ImagePipeline
 		Description:                    jsii.String("Bakes the golden AMI and hands it to the fleet"),
 		ImageRecipeArn:                 props.Recipe.Arn(),
 		InfrastructureConfigurationArn: props.Infrastructure.Arn(),
-		DistributionConfigurationArn:   props.DistributionConfigurationArn,
+		DistributionConfigurationArn:   props.Distribution.Arn(),
 		ExecutionRole:                  role.RoleArn(),
 		Status:                         jsii.String("ENABLED"),
 		EnhancedImageMetadataEnabled:   jsii.Bool(true),
 		ImageTestsConfiguration: &awsimagebuilder.CfnImagePipeline_ImageTestsConfigurationProperty{
 			ImageTestsEnabled: jsii.Bool(true),
-			TimeoutMinutes:    jsii.Number(float64(timeout)),
+			TimeoutMinutes:    jsii.Number(timeout.Minutes()),
 		},
 		Schedule: &awsimagebuilder.CfnImagePipeline_ScheduleProperty{
 			ScheduleExpression:              jsii.String(props.Schedule),
-			PipelineExecutionStartCondition: jsii.String(props.StartCondition),
+			PipelineExecutionStartCondition: jsii.String(startCondition),
 		},
 		Tags: stringMap(props.Tags),
 	})
-	return &ImagePipeline{Construct: c, Resource: res, ExecutionRole: role}
+	return &ImagePipeline{Construct: c, Resource: res, ExecutionRole: role, name: props.Name}
 }
+
+// Name of the pipeline.
+func (p *ImagePipeline) Name() *string { return jsii.String(p.name) }
+
+// Arn of the pipeline.
+func (p *ImagePipeline) Arn() *string { return p.Resource.AttrArn() }

@@ -1,13 +1,14 @@
 package imagebuilder
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
 // RecipeVersion is the semantic version of our recipes. The content hash in
@@ -58,16 +59,20 @@ type ImageRecipeProps struct {
 	// Parent is the base image.
 	Parent ParentImage
 	// Components in the order they run; build components first, then test
-	// components.
-	Components []ComponentRef
-	// RootDeviceName and RootVolumeGiB describe the root volume of the
-	// image (gp3, encrypted). Default: /dev/xvda, 20 GiB.
+	// components. At least one.
+	Components []IComponent
+	// RootDeviceName is the parent image's root device, for example
+	// /dev/xvda for Amazon Linux: the image's root volume (gp3, encrypted)
+	// replaces it. Required: it depends on the parent image.
 	RootDeviceName string
-	RootVolumeGiB  int
+	// RootVolumeGiB is the size of the image's root volume. Default:
+	// config.DefaultRootVolumeGiB (20).
+	RootVolumeGiB int
 	// EncryptionKey encrypts the build's root volume. Default: the
 	// account's default EBS key.
 	EncryptionKey awskms.IKey
-	// WorkingDirectory on the build instance. Default: /tmp.
+	// WorkingDirectory on the build instance. Default:
+	// config.DefaultWorkingDirectory (/tmp).
 	WorkingDirectory string
 	// Tags on the recipe; AmiTags on the AMIs it makes.
 	Tags, AmiTags map[string]string
@@ -105,16 +110,16 @@ type blockDeviceSpec struct {
 func NewImageRecipe(scope constructs.Construct, id string, props ImageRecipeProps) *ImageRecipe {
 	c := constructs.NewConstruct(scope, &id)
 	if len(props.Components) == 0 {
-		panic(fmt.Sprintf("image recipe %s: no components; a recipe needs at least one", props.Name))
+		constructcheck.Fail(c, "image recipe %s: Components got none: want at least one component", props.Name)
 	}
 	if props.RootDeviceName == "" {
-		props.RootDeviceName = "/dev/xvda"
+		constructcheck.Fail(c, "image recipe %s: RootDeviceName got none: want the parent image's root device, for example /dev/xvda", props.Name)
 	}
 	if props.RootVolumeGiB == 0 {
-		props.RootVolumeGiB = 20
+		props.RootVolumeGiB = config.DefaultRootVolumeGiB
 	}
 	if props.WorkingDirectory == "" {
-		props.WorkingDirectory = "/tmp"
+		props.WorkingDirectory = config.DefaultWorkingDirectory
 	}
 	spec := recipeSpec{
 		ParentImage:      props.Parent.identity,
@@ -140,11 +145,11 @@ func NewImageRecipe(scope constructs.Construct, id string, props ImageRecipeProp
 		spec.BlockDeviceMappings[0].KmsKey = keyIdentity(props.EncryptionKey)
 	}
 	components := make([]interface{}, len(props.Components))
-	for i, ref := range props.Components {
-		spec.Components = append(spec.Components, ref.Identity)
-		components[i] = &awsimagebuilder.CfnImageRecipe_ComponentConfigurationProperty{ComponentArn: ref.Arn}
+	for i, component := range props.Components {
+		spec.Components = append(spec.Components, component.Identity())
+		components[i] = &awsimagebuilder.CfnImageRecipe_ComponentConfigurationProperty{ComponentArn: component.Arn()}
 	}
-	name := contentName(props.Name, spec)
+	name := contentName(c, props.Name, spec)
 	var description *string
 	if props.Description != "" {
 		description = jsii.String(props.Description)
@@ -167,7 +172,7 @@ func NewImageRecipe(scope constructs.Construct, id string, props ImageRecipeProp
 }
 
 // Name is the recipe's physical name, content hash included.
-func (r *ImageRecipe) Name() string { return r.name }
+func (r *ImageRecipe) Name() *string { return jsii.String(r.name) }
 
 // Arn of the recipe.
 func (r *ImageRecipe) Arn() *string { return r.Resource.AttrArn() }

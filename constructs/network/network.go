@@ -3,11 +3,17 @@
 package network
 
 import (
+	"slices"
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
 // ExistingVpc imports a VPC from ids without any lookup. Its private
@@ -22,14 +28,16 @@ func ExistingVpc(scope constructs.Construct, id, vpcID string, privateSubnetIDs,
 
 // VpcProps configures Vpc.
 type VpcProps struct {
-	// Cidr of the VPC. Default: 10.0.0.0/16.
+	// Cidr of the VPC. Default: config.DefaultVpcCidr (10.0.0.0/16).
 	Cidr string
-	// MaxAzs to use. Default: 2.
+	// MaxAzs to use. Default: config.DefaultMaxAzs (2).
 	MaxAzs int
-	// NatGateways to create. Default: 1.
+	// NatGateways to create. Default: config.DefaultNatGateways (1).
 	NatGateways int
-	// FlowLogRetention keeps flow logs this long. Default: three months.
-	FlowLogRetention awslogs.RetentionDays
+	// FlowLogRetention keeps flow logs this long: one of the periods
+	// CloudWatch Logs offers, in whole days. Default:
+	// config.DefaultLogRetentionDays (90 days).
+	FlowLogRetention time.Duration
 }
 
 // Vpc is a VPC with public subnets (NAT only) and private subnets with
@@ -37,8 +45,10 @@ type VpcProps struct {
 // CloudWatch Logs.
 type Vpc struct {
 	constructs.Construct
-	// Resource is the L2 VPC.
-	Resource awsec2.Vpc
+	// Resource is the L1 VPC, the escape hatch.
+	Resource awsec2.CfnVPC
+	// Vpc is the L2 VPC, with its subnets.
+	Vpc awsec2.Vpc
 	// FlowLogs receives the VPC's flow logs.
 	FlowLogs awslogs.LogGroup
 }
@@ -47,21 +57,28 @@ type Vpc struct {
 func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 	c := constructs.NewConstruct(scope, &id)
 	if props.Cidr == "" {
-		props.Cidr = "10.0.0.0/16"
+		props.Cidr = config.DefaultVpcCidr
 	}
 	if props.MaxAzs == 0 {
-		props.MaxAzs = 2
+		props.MaxAzs = config.DefaultMaxAzs
 	}
 	if props.NatGateways == 0 {
-		props.NatGateways = 1
+		props.NatGateways = config.DefaultNatGateways
 	}
-	if props.FlowLogRetention == "" {
-		props.FlowLogRetention = awslogs.RetentionDays_THREE_MONTHS
+	if props.FlowLogRetention == 0 {
+		props.FlowLogRetention = config.DefaultLogRetentionDays * 24 * time.Hour
+	}
+	days := int(props.FlowLogRetention / (24 * time.Hour))
+	if props.FlowLogRetention%(24*time.Hour) != 0 || !slices.Contains(config.LogRetentionDays, days) {
+		constructcheck.Fail(c, "vpc %s: FlowLogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), props.FlowLogRetention, config.LogRetentionDays)
 	}
 	logs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
-		Retention:     props.FlowLogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+	// The retention in days, set on the L1: the L2 takes only its
+	// RetentionDays enum, which would spell config.LogRetentionDays a
+	// second time.
+	logs.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(days)))
 	vpc := awsec2.NewVpc(c, jsii.String("Resource"), &awsec2.VpcProps{
 		IpAddresses: awsec2.IpAddresses_Cidr(jsii.String(props.Cidr)),
 		MaxAzs:      jsii.Number(float64(props.MaxAzs)),
@@ -80,32 +97,12 @@ func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 			},
 		},
 	})
-	return &Vpc{Construct: c, Resource: vpc, FlowLogs: logs}
+	return &Vpc{Construct: c, Resource: vpc.Node().DefaultChild().(awsec2.CfnVPC), Vpc: vpc, FlowLogs: logs}
 }
 
-// retentionDays are the periods CloudWatch Logs accepts, in the order of
-// retentionNames.
-var (
-	retentionDays  = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-	retentionNames = []awslogs.RetentionDays{
-		awslogs.RetentionDays_ONE_DAY, awslogs.RetentionDays_THREE_DAYS, awslogs.RetentionDays_FIVE_DAYS,
-		awslogs.RetentionDays_ONE_WEEK, awslogs.RetentionDays_TWO_WEEKS, awslogs.RetentionDays_ONE_MONTH,
-		awslogs.RetentionDays_TWO_MONTHS, awslogs.RetentionDays_THREE_MONTHS, awslogs.RetentionDays_FOUR_MONTHS,
-		awslogs.RetentionDays_FIVE_MONTHS, awslogs.RetentionDays_SIX_MONTHS, awslogs.RetentionDays_ONE_YEAR,
-		awslogs.RetentionDays_THIRTEEN_MONTHS, awslogs.RetentionDays_EIGHTEEN_MONTHS, awslogs.RetentionDays_TWO_YEARS,
-		awslogs.RetentionDays_THREE_YEARS, awslogs.RetentionDays_FIVE_YEARS, awslogs.RetentionDays_SIX_YEARS,
-		awslogs.RetentionDays_SEVEN_YEARS, awslogs.RetentionDays_EIGHT_YEARS, awslogs.RetentionDays_NINE_YEARS,
-		awslogs.RetentionDays_TEN_YEARS,
-	}
-)
+// Name is the VPC's name: a VPC has none of its own, so this is its Name
+// tag, which the CDK sets to the VPC's construct path.
+func (v *Vpc) Name() *string { return v.Vpc.Node().Path() }
 
-// RetentionFromDays maps a number of days to CloudWatch Logs' retention
-// setting. ok is false when CloudWatch Logs has no such period.
-func RetentionFromDays(days int) (r awslogs.RetentionDays, ok bool) {
-	for i, d := range retentionDays {
-		if d == days {
-			return retentionNames[i], true
-		}
-	}
-	return "", false
-}
+// Arn is the VPC's ARN.
+func (v *Vpc) Arn() *string { return v.Vpc.VpcArn() }

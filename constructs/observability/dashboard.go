@@ -27,7 +27,7 @@ func newDashboard(c constructs.Construct, props FleetMonitoringProps, m *FleetMo
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	created := func(statistic string) awscloudwatch.Metric {
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace: jsii.String(n.Namespace), MetricName: jsii.String(telemetry.AmiCreationTime),
+			Namespace: jsii.String(n.MetricNamespace()), MetricName: jsii.String(telemetry.AmiCreationTime),
 			Statistic: jsii.String(statistic), Period: five,
 		})
 	}
@@ -42,7 +42,7 @@ func newDashboard(c constructs.Construct, props FleetMonitoringProps, m *FleetMo
 	agent := func(name, label string) awscloudwatch.Metric {
 		// The fleet-wide roll-up (aggregation dimension []): no dimension.
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace: jsii.String(n.Namespace), MetricName: jsii.String(name),
+			Namespace: jsii.String(n.MetricNamespace()), MetricName: jsii.String(name),
 			Statistic: jsii.String("Maximum"), Period: five, Label: jsii.String(label),
 		})
 	}
@@ -77,7 +77,7 @@ func newDashboard(c constructs.Construct, props FleetMonitoringProps, m *FleetMo
 	d.AddWidgets(
 		awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
 			Title:         jsii.String("Last builds"),
-			LogGroupNames: jsii.Strings(n.EventLog()),
+			LogGroupNames: jsii.Strings(n.EventLogGroup()),
 			QueryLines: jsii.Strings(
 				`filter source = "aws.imagebuilder"`,
 				"fields @timestamp as time, detail.state.status as status, resources.0 as image",
@@ -104,13 +104,13 @@ func newDashboard(c constructs.Construct, props FleetMonitoringProps, m *FleetMo
 			// fail the stack on moto, which skips alarms.
 			Alarms: &[]interfacesawscloudwatch.IAlarmRef{
 				awscloudwatch.Alarm_FromAlarmArn(c, jsii.String("LaunchFailuresByArn"), alarmArn(awscdk.Stack_Of(c), n.LaunchFailures())),
-				awscloudwatch.Alarm_FromAlarmArn(c, jsii.String("BelowDesiredByArn"), alarmArn(awscdk.Stack_Of(c), n.BelowDesired())),
+				awscloudwatch.Alarm_FromAlarmArn(c, jsii.String("BelowDesiredByArn"), alarmArn(awscdk.Stack_Of(c), n.BelowDesiredAlarm())),
 			},
 			Width: jsii.Number(12), Height: jsii.Number(3),
 		}),
 		awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
 			Title:         jsii.String("Last launch failures"),
-			LogGroupNames: jsii.Strings(n.EventLog()),
+			LogGroupNames: jsii.Strings(n.EventLogGroup()),
 			QueryLines: jsii.Strings(
 				`filter source = "aws.autoscaling"`,
 				"fields @timestamp as time, detail.StatusMessage as reason",

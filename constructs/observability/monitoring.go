@@ -6,6 +6,7 @@ package observability
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -23,28 +24,33 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/immutable-server/golden-fleet/internal/telemetry"
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
 // FleetMonitoringProps configures FleetMonitoring.
 type FleetMonitoringProps struct {
 	// Names of the environment's log groups, namespace, parameter, alarms,
-	// rules and dashboard (telemetry.NamesFor).
-	Names telemetry.Names
+	// rules and dashboard.
+	Names config.Names
 	// Group is the fleet's Auto Scaling group. It is made to depend on the
 	// agent's configuration, log groups and permissions, so that no
 	// instance boots before it can report.
-	Group awsautoscaling.AutoScalingGroup
+	Group awsautoscaling.IAutoScalingGroup
 	// InstanceRole is the fleet instances' role. It gets exactly what the
 	// CloudWatch agent and the boot script call: ssm:GetParameter on the
 	// agent configuration, logs:CreateLogStream and logs:PutLogEvents on
 	// the three log groups, cloudwatch:PutMetricData in the environment's
 	// namespace, ec2:DescribeImages (the AMI's creation date).
 	InstanceRole awsiam.IRole
-	// LogRetention of every log group. Default: three months.
-	LogRetention awslogs.RetentionDays
+	// LogRetention keeps every log group's events this long: one of the
+	// periods CloudWatch Logs offers, in whole days. Default:
+	// config.DefaultLogRetentionDays (90 days).
+	LogRetention time.Duration
 	// BelowDesiredFor is how long the group may have fewer instances in
-	// service than desired before the alarm fires. Default: 15 minutes.
+	// service than desired before the alarm fires: whole minutes, at most
+	// config.MaxAlarmEvaluationTime (one day). Default:
+	// config.DefaultBelowDesiredMinutes (15 minutes).
 	BelowDesiredFor time.Duration
 	// ImageArnPrefix selects the Image Builder images whose terminal state
 	// changes (AVAILABLE, FAILED, CANCELLED) are recorded in the event log
@@ -96,18 +102,26 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	stack := awscdk.Stack_Of(c)
 	n := props.Names
 	retention := props.LogRetention
-	if retention == "" {
-		retention = awslogs.RetentionDays_THREE_MONTHS
+	if retention == 0 {
+		retention = config.DefaultLogRetentionDays * 24 * time.Hour
+	}
+	days := int(retention / (24 * time.Hour))
+	if retention%(24*time.Hour) != 0 || !slices.Contains(config.LogRetentionDays, days) {
+		constructcheck.Fail(c, "fleet monitoring %s: LogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), retention, config.LogRetentionDays)
 	}
 	belowFor := props.BelowDesiredFor
 	if belowFor == 0 {
-		belowFor = 15 * time.Minute
+		belowFor = config.DefaultBelowDesiredMinutes * time.Minute
+	}
+	if belowFor < time.Minute || belowFor > config.MaxAlarmEvaluationTime || belowFor%time.Minute != 0 {
+		constructcheck.Fail(c, "fleet monitoring %s: BelowDesiredFor got %s: want whole minutes from 1m0s to %s (one-minute periods; a CloudWatch alarm evaluates at most one day)",
+			*c.Node().Path(), belowFor, config.MaxAlarmEvaluationTime)
 	}
 	m := &FleetMonitoring{Construct: c}
 
 	// --- log groups and their key -------------------------------------
 	m.LogKey = awskms.NewKey(c, jsii.String("LogKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the log groups of " + n.Base),
+		Description:       jsii.String("Encrypts the log groups of " + n.Base()),
 		EnableKeyRotation: jsii.Bool(true),
 	})
 	// CloudWatch Logs uses the key for this environment's log groups only
@@ -118,27 +132,31 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]interface{}{
-			"ArnLike": map[string]interface{}{"kms:EncryptionContext:aws:logs:arn": logGroupArn(stack, n.LogGroupPrefix+"/*")},
+			"ArnLike": map[string]interface{}{"kms:EncryptionContext:aws:logs:arn": logGroupArn(stack, n.LogGroupPrefix()+"/*")},
 		},
 	}), jsii.Bool(false))
 	logGroup := func(id, name string) awslogs.LogGroup {
-		return awslogs.NewLogGroup(c, jsii.String(id), &awslogs.LogGroupProps{
+		g := awslogs.NewLogGroup(c, jsii.String(id), &awslogs.LogGroupProps{
 			LogGroupName:  jsii.String(name),
-			Retention:     retention,
 			EncryptionKey: m.LogKey,
 			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		})
+		// The retention in days, set on the L1: the L2 takes only its
+		// RetentionDays enum, which would spell config.LogRetentionDays a
+		// second time.
+		g.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(days)))
+		return g
 	}
-	m.SystemLog = logGroup("SystemLog", n.SystemLog())
-	m.AccessLog = logGroup("AccessLog", n.AccessLog())
-	m.ErrorLog = logGroup("ErrorLog", n.ErrorLog())
-	m.EventLog = logGroup("EventLog", n.EventLog())
+	m.SystemLog = logGroup("SystemLog", n.SystemLogGroup())
+	m.AccessLog = logGroup("AccessLog", n.AccessLogGroup())
+	m.ErrorLog = logGroup("ErrorLog", n.ErrorLogGroup())
+	m.EventLog = logGroup("EventLog", n.EventLogGroup())
 
 	// --- the agent's configuration and the instances' permissions ------
 	m.AgentConfig = awsssm.NewStringParameter(c, jsii.String("AgentConfig"), &awsssm.StringParameterProps{
-		ParameterName: jsii.String(n.AgentParameter),
-		StringValue:   jsii.String(telemetry.AgentConfig(n)),
-		Description:   jsii.String("CloudWatch agent configuration of " + n.Base + "'s fleet, read at every boot"),
+		ParameterName: jsii.String(n.AgentParameter()),
+		StringValue:   jsii.String(config.AgentConfig(n)),
+		Description:   jsii.String("CloudWatch agent configuration of " + n.Base() + "'s fleet, read at every boot"),
 		Tier:          awsssm.ParameterTier_STANDARD,
 	})
 	m.InstancePolicy = awsiam.NewPolicy(c, jsii.String("InstancePolicy"), &awsiam.PolicyProps{
@@ -158,7 +176,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 				Sid:        jsii.String("PublishMetrics"),
 				Actions:    jsii.Strings("cloudwatch:PutMetricData"),
 				Resources:  jsii.Strings("*"),
-				Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"cloudwatch:namespace": n.Namespace}},
+				Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"cloudwatch:namespace": n.MetricNamespace()}},
 			}),
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:       jsii.String("ReadAmiCreationDate"),
@@ -188,13 +206,13 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	}))
 	eventTarget := &[]interface{}{&awsevents.CfnRule_TargetProperty{
 		Id:  jsii.String("EventLog"),
-		Arn: logGroupArn(stack, n.EventLog()),
+		Arn: logGroupArn(stack, n.EventLogGroup()),
 	}}
 	// Image Builder's image state changes
 	// (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-imagebuilder.html).
 	awsevents.NewCfnRule(c, jsii.String("BuildResultsRule"), &awsevents.CfnRuleProps{
-		Name:        jsii.String(n.BuildResults()),
-		Description: jsii.String("Records every build of " + n.Base + "'s golden AMI that ends: available, failed or cancelled"),
+		Name:        jsii.String(n.BuildResultsRule()),
+		Description: jsii.String("Records every build of " + n.Base() + "'s golden AMI that ends: available, failed or cancelled"),
 		EventPattern: map[string]interface{}{
 			"source":      []string{"aws.imagebuilder"},
 			"detail-type": []string{"EC2 Image Builder Image State Change"},
@@ -208,7 +226,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/prepare-for-lifecycle-notifications.html#instance-launch-unsuccessful).
 	awsevents.NewCfnRule(c, jsii.String("LaunchFailuresRule"), &awsevents.CfnRuleProps{
 		Name:        jsii.String(n.LaunchFailures()),
-		Description: jsii.String("Records every instance " + n.Base + "'s Auto Scaling group fails to launch"),
+		Description: jsii.String("Records every instance " + n.Base() + "'s Auto Scaling group fails to launch"),
 		EventPattern: map[string]interface{}{
 			"source":      []string{"aws.autoscaling"},
 			"detail-type": []string{"EC2 Instance Launch Unsuccessful"},
@@ -220,7 +238,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 
 	// --- alarms and their topic ----------------------------------------
 	alarmKey := awskms.NewKey(c, jsii.String("AlarmKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the alarm topic of " + n.Base),
+		Description:       jsii.String("Encrypts the alarm topic of " + n.Base()),
 		EnableKeyRotation: jsii.Bool(true),
 	})
 	// CloudWatch publishes alarm notifications to the encrypted topic
@@ -241,7 +259,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		Actions:    jsii.Strings("sns:Publish"),
 		Resources:  jsii.Strings(*m.AlarmTopic.TopicArn()),
 		Conditions: &map[string]interface{}{
-			"ArnLike":      map[string]interface{}{"aws:SourceArn": alarmArn(stack, n.Base+"-*")},
+			"ArnLike":      map[string]interface{}{"aws:SourceArn": alarmArn(stack, n.Base()+"-*")},
 			"StringEquals": map[string]interface{}{"aws:SourceAccount": stack.Account()},
 		},
 	}))
@@ -271,7 +289,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	})
 	m.LaunchFailures = awscloudwatch.NewAlarm(c, jsii.String("LaunchFailures"), &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(n.LaunchFailures()),
-		AlarmDescription:   jsii.String(fmt.Sprintf("%s's Auto Scaling group failed to launch an instance; the reasons are in %s", n.Base, n.EventLog())),
+		AlarmDescription:   jsii.String(fmt.Sprintf("%s's Auto Scaling group failed to launch an instance; the reasons are in %s", n.Base(), n.EventLogGroup())),
 		Metric:             launchFailures,
 		Threshold:          jsii.Number(1),
 		EvaluationPeriods:  jsii.Number(1),
@@ -292,8 +310,8 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		Period: awscdk.Duration_Minutes(jsii.Number(1)),
 	})
 	m.BelowDesired = awscloudwatch.NewAlarm(c, jsii.String("BelowDesired"), &awscloudwatch.AlarmProps{
-		AlarmName:          jsii.String(n.BelowDesired()),
-		AlarmDescription:   jsii.String(fmt.Sprintf("%s has had fewer instances in service than desired for %d minutes", n.Base, minutes)),
+		AlarmName:          jsii.String(n.BelowDesiredAlarm()),
+		AlarmDescription:   jsii.String(fmt.Sprintf("%s has had fewer instances in service than desired for %d minutes", n.Base(), minutes)),
 		Metric:             missing,
 		Threshold:          jsii.Number(1),
 		EvaluationPeriods:  jsii.Number(float64(minutes)),
@@ -305,7 +323,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		a.AddAlarmAction(action)
 		a.AddOkAction(action)
 	}
-	m.alarmNames = [2]string{n.LaunchFailures(), n.BelowDesired()}
+	m.alarmNames = [2]string{n.LaunchFailures(), n.BelowDesiredAlarm()}
 
 	m.Dashboard = newDashboard(c, props, m, asgMetric)
 	return m

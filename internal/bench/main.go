@@ -653,7 +653,7 @@ func (b *bench) sectionC() {
 		if len(f) >= 3 && (f[0] == "ok" || f[0] == "FAIL") && strings.HasSuffix(f[2], "s") {
 			pkg := strings.TrimPrefix(f[1], "github.com/immutable-server/golden-fleet")
 			if pkg == "" {
-				pkg = "(root: main_test.go)"
+				pkg = "(root)"
 			}
 			b.printf("| %s | %s | %s |\n", pkg, f[0], f[2])
 		}
@@ -668,7 +668,7 @@ func (b *bench) sectionC() {
 // sectionD: validation on and off, cdk-nag.
 func (b *bench) sectionD() {
 	b.printf("\n## d. Built-in CloudFormation validation, cdk-nag\n")
-	b.printf("\nValidation on: `CDK_VALIDATION=true` (what CI and `make test` use); off: the scripts/app default (`CDK_VALIDATION=false`). cdk-nag: internal/bench/nagapp, the app with the AwsSolutions pack as the tests (nag_test.go) apply it.\n")
+	b.printf("\nValidation on: `CDK_VALIDATION=true` (what CI and `make test` use); off: the scripts/app default (`CDK_VALIDATION=false`). cdk-nag: internal/bench/nagapp, the app with the AwsSolutions pack as the tests (stacks/nag_test.go) apply it.\n")
 	cases := []kase{
 		b.cliCase("cli: validation off", ""),
 		b.cliCase("cli: validation on", "", "CDK_VALIDATION=true"),

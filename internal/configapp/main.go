@@ -3,19 +3,24 @@
 // to deploy or synthesize variants of the real app through the real CDK CLI
 // (`cdk synth --app "go run ./internal/configapp"`).
 //
-//	GOLDEN_FLEET_CONFIG      path of a JSON-encoded config.App (required)
+//	GOLDEN_FLEET_CONFIG      path of a JSON-encoded config.App (required),
+//	                         decoded strictly (decodeConfig)
 //	GOLDEN_FLEET_COMPONENTS  directory of component documents
 //	                         (default: the embedded components/)
+//	GOLDEN_FLEET_UNVALIDATED =1 skips config.Validate (its defaults are
+//	                         still applied), so that a test can hand CDK
+//	                         a configuration CDK's own CloudFormation
+//	                         validation refuses and check that the failed
+//	                         synthesis leaves no assembly (badinput/)
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
 	"github.com/immutable-server/golden-fleet/components"
-	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/stacks"
 )
 
@@ -36,19 +41,20 @@ func run() error {
 		return fmt.Errorf("configapp: %w", err)
 	}
 	// A misspelt field would otherwise be dropped silently and its
-	// default used.
-	var cfg config.App
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return fmt.Errorf("configapp: %s is not a JSON config.App: %w", path, err)
-	}
-	if dec.More() {
-		return fmt.Errorf("configapp: %s is not a JSON config.App: more than one JSON value", path)
+	// default used; a second value or a repeated key would be ignored.
+	cfg, problems := decodeConfig(data)
+	if len(problems) > 0 {
+		return stacks.Report(path+" is not a JSON config.App", problems)
 	}
 	var docs components.Source = components.Embedded()
 	if dir := os.Getenv("GOLDEN_FLEET_COMPONENTS"); dir != "" {
 		docs = components.FromFS(os.DirFS(dir))
+	}
+	if os.Getenv("GOLDEN_FLEET_UNVALIDATED") == "1" {
+		return stacks.Synthesize(os.Getenv(stacks.OutdirEnv), func(app awscdk.App) error {
+			_, err := stacks.Build(app, cfg.WithDefaults(), docs)
+			return err
+		})
 	}
 	return stacks.Run(cfg, docs)
 }

@@ -1,8 +1,9 @@
 // Package telemetry holds what a fleet instance runs to report, as plain
-// Go (no CDK): the names of an environment's log groups, metric namespace
-// and agent configuration parameter, the CloudWatch agent configuration,
-// and the boot script that starts the agent and publishes the AMI's
-// creation time. constructs/observability puts them into the templates.
+// Go (no CDK, no configuration): the CloudWatch agent configuration, and
+// the boot script that starts the agent and publishes the AMI's creation
+// time. The names it reports to come from config.Names (config.AgentConfig,
+// config.BootScript); constructs/observability puts both into the
+// templates.
 //
 // The agent configuration lives in an SSM parameter of the environment,
 // not in the image: the same golden AMI runs in several environments
@@ -17,41 +18,17 @@ import (
 	"strings"
 )
 
-// Names are an environment's telemetry names. Each holds the prefix and
-// the environment, so that environments sharing an account never mix.
-type Names struct {
-	// Base is "<prefix>-<env>", the start of alarm, rule and dashboard
-	// names.
-	Base string
-	// Namespace is the CloudWatch namespace of the agent's metrics and
-	// of AmiCreationTime: "<prefix>/<env>".
+// Destinations are where an environment's agent reports: the metric
+// namespace and the log group of each file it ships. config.Names spells
+// them (config.AgentConfig); every one holds the prefix and the
+// environment, so that environments sharing an account never mix.
+type Destinations struct {
+	// Namespace of the agent's metrics.
 	Namespace string
-	// LogGroupPrefix starts every log group name: "/<prefix>/<env>".
-	LogGroupPrefix string
-	// AgentParameter is the SSM parameter holding the agent's
-	// configuration: "/<prefix>/<env>/cloudwatch-agent".
-	AgentParameter string
+	// SystemLog, AccessLog and ErrorLog are the log groups of
+	// SystemLogFile, AccessLogFile and ErrorLogFile.
+	SystemLog, AccessLog, ErrorLog string
 }
-
-// NamesFor returns the telemetry names of environment env.
-func NamesFor(prefix, env string) Names {
-	return Names{
-		Base:           prefix + "-" + env,
-		Namespace:      prefix + "/" + env,
-		LogGroupPrefix: "/" + prefix + "/" + env,
-		AgentParameter: "/" + prefix + "/" + env + "/cloudwatch-agent",
-	}
-}
-
-// Log groups of an environment.
-func (n Names) SystemLog() string      { return n.LogGroupPrefix + "/fleet/system" }
-func (n Names) AccessLog() string      { return n.LogGroupPrefix + "/fleet/nginx-access" }
-func (n Names) ErrorLog() string       { return n.LogGroupPrefix + "/fleet/nginx-error" }
-func (n Names) EventLog() string       { return n.LogGroupPrefix + "/events" }
-func (n Names) LaunchFailures() string { return n.Base + "-fleet-launch-failures" }
-func (n Names) BelowDesired() string   { return n.Base + "-fleet-below-desired" }
-func (n Names) BuildResults() string   { return n.Base + "-build-results" }
-func (n Names) Dashboard() string      { return n.Base }
 
 // Files the agent ships, and where they come from: the system log is
 // written by rsyslog (components/system-log.yaml; Amazon Linux 2023 logs
@@ -63,7 +40,7 @@ const (
 	ErrorLogFile  = "/var/log/nginx/error.log"
 )
 
-// Metric names in Names.Namespace.
+// Metric names in the environment's namespace.
 const (
 	// MemoryUsedPercent and DiskUsedPercent are the agent's mem and disk
 	// plugins' names for used_percent.
@@ -74,10 +51,6 @@ const (
 	// script's timer.
 	AmiCreationTime = "AmiCreationTime"
 )
-
-// MaxAgentConfigBytes is the largest value of a standard-tier SSM
-// parameter, where the agent configuration lives.
-const MaxAgentConfigBytes = 4096
 
 // AgentConfig returns the CloudWatch agent configuration of an
 // environment (schema: the agent's translator/config/schema.json, fields
@@ -92,7 +65,7 @@ const MaxAgentConfigBytes = 4096
 //
 // No dimension needs ec2:DescribeTags: InstanceId and ImageId come from
 // the instance metadata.
-func AgentConfig(n Names) string {
+func AgentConfig(d Destinations) string {
 	file := func(path, group string) map[string]any {
 		return map[string]any{"file_path": path, "log_group_name": group, "log_stream_name": "{instance_id}", "timezone": "UTC"}
 	}
@@ -103,7 +76,7 @@ func AgentConfig(n Names) string {
 			"run_as_user": "root",
 		},
 		"metrics": map[string]any{
-			"namespace":              n.Namespace,
+			"namespace":              d.Namespace,
 			"append_dimensions":      map[string]any{"InstanceId": "${aws:InstanceId}", "ImageId": "${aws:ImageId}"},
 			"aggregation_dimensions": [][]string{{"ImageId"}, {}},
 			"metrics_collected": map[string]any{
@@ -114,9 +87,9 @@ func AgentConfig(n Names) string {
 		"logs": map[string]any{
 			"logs_collected": map[string]any{
 				"files": map[string]any{"collect_list": []any{
-					file(SystemLogFile, n.SystemLog()),
-					file(AccessLogFile, n.AccessLog()),
-					file(ErrorLogFile, n.ErrorLog()),
+					file(SystemLogFile, d.SystemLog),
+					file(AccessLogFile, d.AccessLog),
+					file(ErrorLogFile, d.ErrorLog),
 				}},
 			},
 		},
@@ -130,13 +103,14 @@ func AgentConfig(n Names) string {
 
 // BootScript is the shell script every fleet instance runs at first boot
 // (cloud-init user data): it starts the CloudWatch agent with the
-// configuration in n.AgentParameter, and installs a systemd timer that
-// publishes the AMI's creation time to n.Namespace every 5 minutes (from
-// ec2:DescribeImages once, then cached), from which the dashboard computes
-// the fleet's AMI age. An image without the agent (the seed image, before
-// the first build) boots normally and says so in the boot log.
-func BootScript(n Names, region string) string {
-	return strings.NewReplacer("@PARAM@", n.AgentParameter, "@NS@", n.Namespace, "@REGION@", region, "@METRIC@", AmiCreationTime).Replace(bootScript)
+// configuration in the SSM parameter agentParameter, and installs a
+// systemd timer that publishes the AMI's creation time to namespace every
+// 5 minutes (from ec2:DescribeImages once, then cached), from which the
+// dashboard computes the fleet's AMI age. An image without the agent (the
+// seed image, before the first build) boots normally and says so in the
+// boot log.
+func BootScript(agentParameter, namespace, region string) string {
+	return strings.NewReplacer("@PARAM@", agentParameter, "@NS@", namespace, "@REGION@", region, "@METRIC@", AmiCreationTime).Replace(bootScript)
 }
 
 const bootScript = `#!/bin/bash
@@ -185,12 +159,10 @@ systemctl daemon-reload
 systemctl enable --now golden-fleet-ami-age.timer
 `
 
-// MaxUserDataBytes is EC2's limit on user data before base64 encoding.
-const MaxUserDataBytes = 16384
-
-// mimeBoundary separates the parts of a combined user data. It cannot
-// occur in BootScript; Combine refuses a configured script containing it.
-const mimeBoundary = "==golden-fleet-user-data=="
+// MIMEBoundary separates the parts of a combined user data. It cannot
+// occur in BootScript; UserData refuses a configured script containing
+// it.
+const MIMEBoundary = "==golden-fleet-user-data=="
 
 // UserData returns the launch template's user data: the boot script
 // alone, or, when the environment configures a first-boot script of its
@@ -198,28 +170,28 @@ const mimeBoundary = "==golden-fleet-user-data=="
 // boot script first (https://cloudinit.readthedocs.io/en/latest/explanation/format.html).
 // A configured script starting with #cloud-config is passed as
 // cloud-config, anything else as a shell script.
+//
+// The caller checks the size: EC2 takes at most config.MaxUserDataBytes,
+// which config.Validate checks for every environment.
 func UserData(boot, configured string) (string, error) {
 	if configured == "" {
 		return boot, nil
 	}
-	if strings.Contains(configured, mimeBoundary) {
-		return "", fmt.Errorf("user data contains %q, the boundary that separates it from the boot script: want user data without it", mimeBoundary)
+	if strings.Contains(configured, MIMEBoundary) {
+		return "", fmt.Errorf("user data contains %q, the boundary that separates it from the boot script: want user data without it", MIMEBoundary)
 	}
 	kind := "text/x-shellscript"
 	if strings.HasPrefix(configured, "#cloud-config") {
 		kind = "text/cloud-config"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\nMIME-Version: 1.0\n\n", mimeBoundary)
+	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\nMIME-Version: 1.0\n\n", MIMEBoundary)
 	for _, part := range []struct{ kind, body string }{{"text/x-shellscript", boot}, {kind, configured}} {
-		fmt.Fprintf(&b, "--%s\nContent-Type: %s; charset=\"utf-8\"\n\n%s", mimeBoundary, part.kind, part.body)
+		fmt.Fprintf(&b, "--%s\nContent-Type: %s; charset=\"utf-8\"\n\n%s", MIMEBoundary, part.kind, part.body)
 		if !strings.HasSuffix(part.body, "\n") {
 			b.WriteString("\n")
 		}
 	}
-	fmt.Fprintf(&b, "--%s--\n", mimeBoundary)
-	if b.Len() > MaxUserDataBytes {
-		return "", fmt.Errorf("user data with the boot script is %d bytes: want at most %d (EC2's limit before base64)", b.Len(), MaxUserDataBytes)
-	}
+	fmt.Fprintf(&b, "--%s--\n", MIMEBoundary)
 	return b.String(), nil
 }

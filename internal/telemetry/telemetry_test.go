@@ -12,32 +12,17 @@ import (
 	"testing"
 )
 
-func TestNamesKeepEnvironmentsApart(t *testing.T) {
-	seen := map[string]string{}
-	for _, pe := range [][2]string{{"golden-fleet", "dev"}, {"golden-fleet", "prod"}, {"other", "dev"}} {
-		n := NamesFor(pe[0], pe[1])
-		for _, name := range []string{n.Namespace, n.AgentParameter, n.SystemLog(), n.AccessLog(), n.ErrorLog(), n.EventLog(),
-			n.LaunchFailures(), n.BelowDesired(), n.BuildResults(), n.Dashboard()} {
-			if !strings.Contains(name, pe[0]) || !strings.Contains(name, pe[1]) {
-				t.Errorf("%s/%s: name %q lacks the prefix or the environment", pe[0], pe[1], name)
-			}
-			if other, dup := seen[name]; dup {
-				t.Errorf("name %q is used by %s and %s/%s", name, other, pe[0], pe[1])
-			}
-			seen[name] = pe[0] + "/" + pe[1]
-		}
-		if strings.HasPrefix(n.Namespace, "AWS/") {
-			t.Errorf("namespace %q is reserved for AWS", n.Namespace)
-		}
-	}
+// dev are destinations shaped like config.Names spells them.
+var dev = Destinations{
+	Namespace: "golden-fleet/dev",
+	SystemLog: "/golden-fleet/dev/fleet/system",
+	AccessLog: "/golden-fleet/dev/fleet/nginx-access",
+	ErrorLog:  "/golden-fleet/dev/fleet/nginx-error",
 }
 
 func TestTheAgentConfigurationReportsMemoryDiskAndTheThreeLogs(t *testing.T) {
-	n := NamesFor("golden-fleet", "dev")
+	n := dev
 	text := AgentConfig(n)
-	if len(text) > MaxAgentConfigBytes {
-		t.Errorf("configuration is %d bytes, more than a standard SSM parameter holds (%d)", len(text), MaxAgentConfigBytes)
-	}
 	var cfg struct {
 		Metrics struct {
 			Namespace        string            `json:"namespace"`
@@ -83,7 +68,7 @@ func TestTheAgentConfigurationReportsMemoryDiskAndTheThreeLogs(t *testing.T) {
 			t.Errorf("append dimension %s=%s needs more than the instance metadata", k, v)
 		}
 	}
-	want := map[string]string{SystemLogFile: n.SystemLog(), AccessLogFile: n.AccessLog(), ErrorLogFile: n.ErrorLog()}
+	want := map[string]string{SystemLogFile: n.SystemLog, AccessLogFile: n.AccessLog, ErrorLogFile: n.ErrorLog}
 	files := cfg.Logs.Collected.Files.List
 	if len(files) != len(want) {
 		t.Fatalf("collects %d files, want %d: %v", len(files), len(want), files)
@@ -96,11 +81,11 @@ func TestTheAgentConfigurationReportsMemoryDiskAndTheThreeLogs(t *testing.T) {
 }
 
 func TestTheBootScriptStartsTheAgentFromTheEnvironmentsParameter(t *testing.T) {
-	n := NamesFor("golden-fleet", "prod")
-	s := BootScript(n, "eu-west-1")
+	const param, namespace = "/golden-fleet/prod/cloudwatch-agent", "golden-fleet/prod"
+	s := BootScript(param, namespace, "eu-west-1")
 	for _, want := range []string{
-		"amazon-cloudwatch-agent-ctl\nif", "-a fetch-config -m ec2 -s -c ssm:" + n.AgentParameter,
-		"--namespace " + n.Namespace + " --metric-name " + AmiCreationTime, "--region eu-west-1",
+		"amazon-cloudwatch-agent-ctl\nif", "-a fetch-config -m ec2 -s -c ssm:" + param,
+		"--namespace " + namespace + " --metric-name " + AmiCreationTime, "--region eu-west-1",
 		"systemctl enable --now golden-fleet-ami-age.timer",
 	} {
 		if !strings.Contains(s, want) {
@@ -115,7 +100,7 @@ func TestTheBootScriptStartsTheAgentFromTheEnvironmentsParameter(t *testing.T) {
 	}
 	bash, err := exec.LookPath("bash")
 	if err != nil {
-		t.Skip("no bash to check the syntax with")
+		t.Fatalf("no bash to check the boot script's syntax with: %v", err)
 	}
 	cmd := exec.Command(bash, "-n")
 	cmd.Stdin = strings.NewReader(s)
@@ -172,12 +157,14 @@ func TestUserDataRunsTheBootScriptThenTheConfiguredOne(t *testing.T) {
 	}
 }
 
-func TestUserDataRefusesWhatEC2OrTheMIMEFramingCannotTake(t *testing.T) {
-	boot := BootScript(NamesFor("golden-fleet", "dev"), "eu-west-1")
-	if _, err := UserData(boot, strings.Repeat("#", MaxUserDataBytes-len(boot))); err == nil || !strings.Contains(err.Error(), "want at most 16384") {
-		t.Errorf("oversized user data: got %v, want a size error", err)
-	}
-	if _, err := UserData(boot, "echo "+mimeBoundary); err == nil || !strings.Contains(err.Error(), "boundary") {
+// The size is the caller's to check (config.Validate, against EC2's
+// limit); the MIME framing is UserData's.
+func TestUserDataRefusesAScriptHoldingItsMIMEBoundary(t *testing.T) {
+	boot := BootScript("/p/e/cloudwatch-agent", "p/e", "eu-west-1")
+	if _, err := UserData(boot, "echo "+MIMEBoundary); err == nil || !strings.Contains(err.Error(), "boundary") {
 		t.Errorf("user data with the boundary: got %v, want an error", err)
+	}
+	if strings.Contains(boot, MIMEBoundary) {
+		t.Error("the boot script holds the MIME boundary")
 	}
 }

@@ -18,14 +18,24 @@ import (
 )
 
 func main() {
-	cfg, docs := config.Default(), components.Embedded()
-	if err := config.Validate(cfg, docs); err != nil {
+	docs := components.Embedded()
+	cdkContext, err := config.CLIContext()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cfg, err := config.Validate(config.Default(), docs, cdkContext)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, stacks.Invalid(err))
 		os.Exit(1)
 	}
-	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	stacks.Build(app, cfg, docs)
+	if _, err := stacks.Build(app, cfg, docs); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		jsii.Close()
+		os.Exit(1)
+	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
 	app.Synth(nil)
+	jsii.Close()
 }

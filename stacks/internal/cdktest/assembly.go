@@ -1,4 +1,16 @@
-package main
+// Package cdktest reads a synthesized cloud assembly back for tests: each
+// stack's template (as written and parsed), its dependencies, cdk-nag's
+// report and the construct annotations, and gives the tests one way to
+// list and inspect resources (Resources, RequireResources, OnlyResource,
+// ValueAt).
+//
+// It does not import the CDK, so it costs no jsii start and no CDK link:
+// the package whose tests synthesize (stacks) starts jsii itself, once. It
+// lives under stacks/ because `go test ./...` links test binaries in
+// import-path order: here, its own small test binary comes after the
+// stacks one, whose run is the longest of the suite (measured in
+// BENCHMARKS.md).
+package cdktest
 
 import (
 	"encoding/csv"
@@ -13,45 +25,66 @@ import (
 	"strings"
 )
 
-// assembled is the cloud assembly of the one synthesis this test binary
-// makes (see main_test.go), as read back from disk: every stack's template
-// and the annotations, cdk-nag's included.
-var assembled *assembly
-
-// assembly is what the tests need of a cloud assembly: each stack's
+// Assembly is what the tests need of a cloud assembly: each stack's
 // template, and the annotations attached to its constructs.
-type assembly struct {
-	Stacks []stackArtifact
-	// Messages are the error and warning annotations, from the manifest
-	// and from the validation report (where the
-	// @aws-cdk/core:annotationsInValidationReport flag moves them).
-	Messages []message
+type Assembly struct {
+	// Stacks, sorted by name.
+	Stacks []Stack
+	// Messages are the error, warning and info annotations, from the
+	// manifest and from the validation report (where the
+	// @aws-cdk/core:annotationsInValidationReport flag moves them),
+	// sorted by construct path.
+	Messages []Message
 }
 
-type stackArtifact struct {
+// Stack is one stack artifact of the assembly.
+type Stack struct {
 	Name string
 	// Raw is the template file as written; Template is it parsed.
 	Raw      []byte
-	Template map[string]interface{}
+	Template map[string]any
 	// Dependencies are the artifacts the stack depends on.
 	Dependencies []string
 	// NagReport is cdk-nag's report of the stack, one row per rule and
 	// resource; nil when cdk-nag wrote none.
-	NagReport []nagRow
+	NagReport []NagRow
 }
 
-// nagRow is one line of a cdk-nag report.
-type nagRow struct {
+// NagRow is one line of a cdk-nag report.
+type NagRow struct {
 	Rule, Resource, Compliance, Level string
 }
 
-// message is one annotation: level "error", "warning" or "info", the
+// Message is one annotation: level "error", "warning" or "info", the
 // construct path it is attached to and its text.
-type message struct {
+type Message struct {
 	Level, Path, Text string
 }
 
-func readAssembly(dir string) (*assembly, error) {
+// Stack returns the stack called name.
+func (a *Assembly) Stack(name string) (Stack, bool) {
+	i := slices.IndexFunc(a.Stacks, func(s Stack) bool { return s.Name == name })
+	if i < 0 {
+		return Stack{}, false
+	}
+	return a.Stacks[i], true
+}
+
+// StacksEndingWith returns the stacks whose name ends with suffix; every
+// stack for an empty suffix.
+func (a *Assembly) StacksEndingWith(suffix string) []Stack {
+	var out []Stack
+	for _, s := range a.Stacks {
+		if strings.HasSuffix(s.Name, suffix) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ReadAssembly reads the cloud assembly in dir: the manifest, every
+// stack's template and cdk-nag report, and the validation report.
+func ReadAssembly(dir string) (*Assembly, error) {
 	var manifest struct {
 		Artifacts map[string]struct {
 			Type         string   `json:"type"`
@@ -60,8 +93,8 @@ func readAssembly(dir string) (*assembly, error) {
 				TemplateFile string `json:"templateFile"`
 			} `json:"properties"`
 			Metadata map[string][]struct {
-				Type string      `json:"type"`
-				Data interface{} `json:"data"`
+				Type string `json:"type"`
+				Data any    `json:"data"`
 			} `json:"metadata"`
 		} `json:"artifacts"`
 	}
@@ -70,27 +103,25 @@ func readAssembly(dir string) (*assembly, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal(data, &manifest); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
 	}
-	var a assembly
+	var a Assembly
 	for name, art := range manifest.Artifacts {
 		if art.Type != "aws:cloudformation:stack" {
 			continue
 		}
-		s := stackArtifact{Name: name, Dependencies: art.Dependencies}
-		raw, err := os.ReadFile(filepath.Join(dir, art.Properties.TemplateFile))
-		if err != nil {
+		s := Stack{Name: name, Dependencies: art.Dependencies}
+		if s.Raw, err = os.ReadFile(filepath.Join(dir, art.Properties.TemplateFile)); err != nil {
 			return nil, err
 		}
-		s.Raw = raw
-		if err := json.Unmarshal(raw, &s.Template); err != nil {
+		if err := json.Unmarshal(s.Raw, &s.Template); err != nil {
 			return nil, fmt.Errorf("%s: %w", art.Properties.TemplateFile, err)
 		}
 		for path, entries := range art.Metadata {
 			for _, e := range entries {
 				switch e.Type {
 				case "aws:cdk:error", "aws:cdk:warning", "aws:cdk:info":
-					a.Messages = append(a.Messages, message{Level: strings.TrimPrefix(e.Type, "aws:cdk:"), Path: strings.TrimPrefix(path, "/"), Text: fmt.Sprint(e.Data)})
+					a.Messages = append(a.Messages, Message{Level: strings.TrimPrefix(e.Type, "aws:cdk:"), Path: strings.TrimPrefix(path, "/"), Text: fmt.Sprint(e.Data)})
 				}
 			}
 		}
@@ -120,11 +151,11 @@ func readAssembly(dir string) (*assembly, error) {
 }
 
 // readNagReport reads the CSV report cdk-nag wrote for stack, nil if none.
-func readNagReport(dir, stack string) ([]nagRow, error) {
+func readNagReport(dir, stack string) ([]NagRow, error) {
 	// The file is AwsSolutions-<stage>-<stack>-NagReport.csv; the app's
 	// stage name is empty.
-	path := filepath.Join(dir, "AwsSolutions--"+stack+"-NagReport.csv")
-	f, err := os.Open(path)
+	file := filepath.Join(dir, "AwsSolutions--"+stack+"-NagReport.csv")
+	f, err := os.Open(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -134,22 +165,22 @@ func readNagReport(dir, stack string) ([]nagRow, error) {
 	defer f.Close()
 	records, err := csv.NewReader(f).ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	var rows []nagRow
+	var rows []NagRow
 	for i, r := range records {
 		if i == 0 || len(r) < 5 { // header
 			continue
 		}
-		rows = append(rows, nagRow{Rule: r[0], Resource: r[1], Compliance: r[2], Level: r[4]})
+		rows = append(rows, NagRow{Rule: r[0], Resource: r[1], Compliance: r[2], Level: r[4]})
 	}
 	return rows, nil
 }
 
 // readValidationReport returns the construct annotations listed in the
 // validation report, if synthesis wrote one.
-func readValidationReport(path string) ([]message, error) {
-	data, err := os.ReadFile(path)
+func readValidationReport(file string) ([]Message, error) {
+	data, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -169,9 +200,9 @@ func readValidationReport(path string) ([]message, error) {
 		} `json:"pluginReports"`
 	}
 	if err := json.Unmarshal(data, &report); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	var out []message
+	var out []Message
 	for _, p := range report.PluginReports {
 		for _, v := range p.Violations {
 			if v.RuleMetadata["cdk:annotation"] != "true" {
@@ -180,7 +211,7 @@ func readValidationReport(path string) ([]message, error) {
 				continue
 			}
 			for _, c := range v.Constructs {
-				out = append(out, message{Level: v.Severity, Path: c.Path, Text: strings.TrimSpace(v.Description)})
+				out = append(out, Message{Level: v.Severity, Path: c.Path, Text: strings.TrimSpace(v.Description)})
 			}
 		}
 	}

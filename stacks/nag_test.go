@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"strings"
@@ -11,7 +11,7 @@ import (
 // message.
 func TestEveryStackPassesAwsSolutionsChecks(t *testing.T) {
 	findings := 0
-	for _, m := range assembled.Messages {
+	for _, m := range synthesized.assembly.Messages {
 		if m.Level == "info" || !strings.HasPrefix(m.Text, "AwsSolutions-") {
 			continue
 		}
@@ -28,7 +28,7 @@ func TestEveryStackPassesAwsSolutionsChecks(t *testing.T) {
 // TestCdkNagCheckedEveryStack guards against a vacuous pass: cdk-nag wrote
 // a report for every stack, and none of its rows is non-compliant.
 func TestCdkNagCheckedEveryStack(t *testing.T) {
-	for _, s := range assembled.Stacks {
+	for _, s := range synthesized.assembly.Stacks {
 		if len(s.NagReport) == 0 {
 			t.Errorf("%s: no cdk-nag report, or an empty one", s.Name)
 		}
@@ -43,8 +43,7 @@ func TestCdkNagCheckedEveryStack(t *testing.T) {
 // TestTheAppSynthesizes fails when synthesis reported an error, such as
 // an error annotation or a CloudFormation validation error.
 func TestTheAppSynthesizes(t *testing.T) {
-	s := app(t)
-	if s.synthErr != nil {
-		t.Fatal(s.synthErr)
+	if synthesized.synthFailure != nil {
+		t.Fatal(synthesized.synthFailure)
 	}
 }
