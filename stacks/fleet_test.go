@@ -258,6 +258,29 @@ func sdkCall(t *testing.T, v any) map[string]any {
 
 // The seed is put once, when the stack is created, without overwriting a
 // parameter that exists; an update or a delete of the stack makes no call.
+// The fleet stack may be deleted and created again, the golden AMI
+// parameter outliving it (e2e: TestTheGoldenParameterOutlivesTheFleetStack).
+// CloudFormation creates no resource whose name exists, so nothing the
+// stack keeps on deletion may carry a fixed name: a name it generates, or
+// one made from such a name (CDK's custom resource log group), is fine.
+func TestTheFleetStackKeepsNoFixedNameWhenDeleted(t *testing.T) {
+	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+		all, _ := tpl.Fleet.Template["Resources"].(map[string]any)
+		for id, r := range all {
+			if p := cdktest.ValueAt(r, "DeletionPolicy"); p != "Retain" && p != "RetainExceptOnCreate" {
+				continue
+			}
+			props, _ := cdktest.ValueAt(r, "Properties").(map[string]any)
+			for key, v := range props {
+				if name, fixed := v.(string); fixed && strings.HasSuffix(key, "Name") {
+					t.Errorf("%s (%v) is kept when the stack is deleted and has the fixed %s %q: creating the stack again would fail",
+						id, cdktest.ValueAt(r, "Type"), key, name)
+				}
+			}
+		}
+	})
+}
+
 func TestTheGoldenAmiSeedIsWrittenOnCreateOnlyAndNeverOverwritten(t *testing.T) {
 	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		var writers []string

@@ -136,10 +136,15 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		},
 	}), jsii.Bool(false))
 	logGroup := func(id, name string) awslogs.LogGroup {
+		// Deleted with the stack: their names are fixed, and a log
+		// group kept after the stack would make creating the stack again
+		// fail (CloudFormation creates no resource whose name exists).
+		// The fleet stack may be deleted and created again: the golden
+		// AMI parameter outlives it (constructs/fleet/golden.go).
 		g := awslogs.NewLogGroup(c, jsii.String(id), &awslogs.LogGroupProps{
 			LogGroupName:  jsii.String(name),
 			EncryptionKey: m.LogKey,
-			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		})
 		// The retention in days, set on the L1: the L2 takes only its
 		// RetentionDays enum, which would spell config.LogRetentionDays a
