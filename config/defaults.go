@@ -21,6 +21,8 @@ const (
 	DefaultNatGateways            = 1
 	DefaultSoakTime               = 24 * time.Hour
 	DefaultMaxFindingSeverity     = "MEDIUM"
+	DefaultBelowDesiredMinutes    = 15
+	DefaultScanType               = ScanOnDemandAMI
 )
 
 // WithDefaults returns a copy of env with every zero-valued optional field
@@ -71,6 +73,18 @@ func (env Environment) WithDefaults() Environment {
 		if im.TestTimeoutMinutes == 0 {
 			im.TestTimeoutMinutes = DefaultTestTimeoutMinutes
 		}
+	}
+	o := &out.Observability
+	if o.LogRetentionDays == 0 {
+		o.LogRetentionDays = DefaultLogRetentionDays
+	}
+	if o.BelowDesiredMinutes == 0 {
+		o.BelowDesiredMinutes = DefaultBelowDesiredMinutes
+	}
+	// Disabled scanning gets no type: the pipeline then has no scanning
+	// configuration at all.
+	if !o.Scanning.Disabled && o.Scanning.Type == "" {
+		o.Scanning.Type = DefaultScanType
 	}
 	if env.Network.Create != nil {
 		c := *env.Network.Create

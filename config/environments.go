@@ -26,12 +26,13 @@ func Default() App {
 				},
 				Image: Image{
 					Parent:         ParentImage{Managed: "amazon-linux-2023-x86/x.x.x"},
-					Components:     []string{"os-hardening", "web-server"},
+					Components:     []string{"os-hardening", "system-log", "web-server"},
 					TestComponents: []string{"web-server-test"},
 					// Every Monday at 03:00 UTC.
 					Schedule:         "cron(0 3 ? * MON *)",
 					LogRetentionDays: 30,
 				},
+				Observability: Observability{LogRetentionDays: 30},
 			},
 			{
 				Name:    "prod",
@@ -64,6 +65,14 @@ func Default() App {
 					SoakTime:           48 * time.Hour,
 					MaxFindingSeverity: "MEDIUM",
 				},
+				Observability: Observability{
+					NotificationEmail: "platform-alerts@example.com",
+					LogRetentionDays:  365,
+					// Longer than a replacement with the 10-minute grace period.
+					BelowDesiredMinutes: 20,
+					// prod builds nothing to scan: the promotion gate reads
+					// dev's scan of the AMI (Promotion.MaxFindingSeverity).
+				},
 			},
 			{
 				// local is what `scripts/local-deploy` deploys to moto on
@@ -81,7 +90,7 @@ func Default() App {
 				},
 				Image: Image{
 					Parent:         ParentImage{Managed: "amazon-linux-2023-x86/x.x.x"},
-					Components:     []string{"os-hardening", "web-server"},
+					Components:     []string{"os-hardening", "system-log", "web-server"},
 					TestComponents: []string{"web-server-test"},
 					Schedule:       "cron(0 4 ? * SUN *)",
 				},

@@ -24,9 +24,10 @@ const fixturePromotedKmsKeyArn = "arn:aws:kms:eu-west-1:444444444444:key/4444abc
 // whatever the default environments happen to set today.
 //
 //   - every-option: an existing VPC, and every optional field of the
-//     fleet and the image set;
+//     fleet, the image and the observability set;
 //   - created-vpc: a VPC the app creates, with every option of Create set,
-//     and the fleet and image left to their defaults. Its account and
+//     and the fleet, image and observability left to their defaults, but
+//     image scanning disabled. Its account and
 //     region have their availability zones committed in cdk.json, as
 //     `cdk synth` requires. Two environments promote from it:
 //   - promoted: in another account, with every option of Promotion set
@@ -67,7 +68,7 @@ func fixtureEnvironments() []config.Environment {
 			},
 			Image: config.Image{
 				Parent:              config.ParentImage{AmiID: "ami-0fedcba9876543210"},
-				Components:          []string{"web-server", "os-hardening"},
+				Components:          []string{"web-server", "system-log", "os-hardening"},
 				TestComponents:      []string{"web-server-test"},
 				Schedule:            "cron(30 1 ? * TUE *)",
 				StartCondition:      "EXPRESSION_MATCH_ONLY",
@@ -77,6 +78,15 @@ func fixtureEnvironments() []config.Environment {
 				LogRetentionDays:    180,
 				TestTimeoutMinutes:  120,
 				DistributionRegions: []string{"eu-central-1", "us-east-1"},
+			},
+			Observability: config.Observability{
+				NotificationEmail:   "fleet-alerts@example.org",
+				LogRetentionDays:    545,
+				BelowDesiredMinutes: 25,
+				// Type is its default: a scan result condition needs it.
+				// TEST_INSTANCE_CVE is covered by the construct-level test
+				// of ScanImages.
+				Scanning: config.Scanning{Type: config.ScanOnDemandAMI, MaxSeverity: "MEDIUM", CountUnfixed: true},
 			},
 		},
 		{
@@ -97,6 +107,7 @@ func fixtureEnvironments() []config.Environment {
 				Components: []string{"os-hardening"},
 				Schedule:   "cron(0 5 1 * ? *)",
 			},
+			Observability: config.Observability{Scanning: config.Scanning{Disabled: true}},
 		},
 		{
 			Name:    "promoted",

@@ -13,6 +13,7 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
 	"github.com/immutable-server/golden-fleet/constructs/network"
 	"github.com/immutable-server/golden-fleet/constructs/notify"
+	"github.com/immutable-server/golden-fleet/constructs/observability"
 )
 
 // FleetStackProps configures FleetStack.
@@ -43,6 +44,9 @@ type FleetStack struct {
 	// through; nil for an environment that promotes (no pipeline).
 	Distribution *imagebuilder.DistributionConfiguration
 	promotionFields
+	// Monitoring: the CloudWatch agent's configuration and log groups,
+	// alarms and dashboard (stacks/observability.go).
+	Monitoring *observability.FleetMonitoring
 }
 
 // NewFleetStack creates the stack.
@@ -75,7 +79,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		InstanceType:  env.Fleet.InstanceType,
 		RootVolumeGiB: env.Fleet.RootVolumeGiB,
 		EncryptionKey: volumeKey(stack, env.Fleet.KmsKeyArn),
-		UserData:      env.Fleet.UserData,
+		UserData:      fleetUserData(stack, props.Names, env),
 		IngressPorts:  env.Fleet.IngressPorts,
 		IngressCidr:   env.Fleet.IngressCidr,
 		FleetTag:      fleet.Tag{Key: config.FleetTagKey, Value: props.Names.Base()},
@@ -100,6 +104,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		MaxInstanceLifetime:    env.Fleet.MaxInstanceLifetime,
 		Notifications:          s.Notifications,
 	})
+	s.Monitoring = addFleetMonitoring(s, props.Names, env)
 
 	amiTags := map[string]string{config.EnvironmentTagKey: env.Name}
 	for k, v := range env.Tags {

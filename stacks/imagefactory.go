@@ -117,6 +117,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		TestTimeout:    time.Duration(env.Image.TestTimeoutMinutes) * time.Minute,
 		Tags:           env.Tags,
 	})
+	observeBuilds(s, env)
 	output(stack, "PipelineArn", s.Pipeline.Arn(), "Image pipeline baking the golden AMI")
 	output(stack, "RecipeName", s.Recipe.Name(), "Current image recipe (name carries a content hash)")
 	return s, nil
