@@ -5,10 +5,12 @@ package badinput
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,20 +184,30 @@ func TestABrokenComponentFileFailsNamingTheFileAndTheProblem(t *testing.T) {
 
 func TestAComponentFileThatIsNotYAMLFails(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"os-hardening.yaml", "web-server-test.yaml"} {
-		data, err := os.ReadFile(filepath.Join(root, "components", name))
+	// Every shipped component, web-server's broken.
+	shipped, err := filepath.Glob(filepath.Join(root, "components", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range shipped {
+		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(file)), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "web-server.yaml"), []byte("name: web-server\nphases: [\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wantCleanFailure(t, synth(t, devOnly(), dir),
-		`Environments[dev].Image.Components[1]: got "web-server": components/web-server.yaml: document is not valid YAML`,
+	cfg := devOnly()
+	at := slices.Index(cfg.Environments[0].Image.Components, "web-server")
+	if at < 0 {
+		t.Fatal("the dev environment has no web-server component")
+	}
+	wantCleanFailure(t, synth(t, cfg, dir),
+		fmt.Sprintf(`Environments[dev].Image.Components[%d]: got "web-server": components/web-server.yaml: document is not valid YAML`, at),
 	)
 }
 

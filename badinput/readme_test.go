@@ -83,9 +83,13 @@ func TestTheREADMEsCommandsNameWhatExists(t *testing.T) {
 		}
 	}
 
-	for _, m := range regexp.MustCompile(`(?:^|[\s(])(scripts/[a-z-]+)`).FindAllStringSubmatch(code, -1) {
-		info, err := os.Stat(filepath.Join(root, m[1]))
-		if err != nil || info.Mode()&0o111 == 0 {
+	// scripts/<name> is a command; scripts/<name>.<ext> a file it names.
+	for _, m := range regexp.MustCompile(`(?:^|[\s(])(scripts/[a-z-]+)(\.[a-z]+)?`).FindAllStringSubmatch(code, -1) {
+		info, err := os.Stat(filepath.Join(root, m[1]+m[2]))
+		switch {
+		case m[2] != "" && err != nil:
+			t.Errorf("the README names %s, which does not exist (%v)", m[1]+m[2], err)
+		case m[2] == "" && (err != nil || info.Mode()&0o111 == 0):
 			t.Errorf("the README runs %s, which is not an executable file (%v)", m[1], err)
 		}
 	}

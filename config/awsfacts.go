@@ -87,7 +87,9 @@ const (
 	// (AWS::IAM::Role RoleName).
 	MaxRoleNameLength = 64
 
-	// MaxUserDataBytes is EC2's limit on user data before base64.
+	// MaxUserDataBytes is EC2's limit on user data before base64. It
+	// holds the boot script that starts the CloudWatch agent and
+	// Fleet.UserData together (internal/telemetry.UserData).
 	MaxUserDataBytes = 16 * 1024
 	// MaxWorkingDirectoryLength is the longest working directory of an
 	// image recipe, in characters.
@@ -111,6 +113,45 @@ const MaxRefreshAlarms = 10
 // MaxStateMachineNameLength is the longest Step Functions state machine
 // name (AWS::StepFunctions::StateMachine StateMachineName).
 const MaxStateMachineNameLength = 80
+
+// Limits of what the fleet reports to.
+const (
+	// MaxSsmStandardParameterValueBytes is the largest value of a
+	// standard-tier SSM parameter, where the CloudWatch agent's
+	// configuration lives (Systems Manager quotas: "Parameter value size,
+	// Standard: 4 KB").
+	MaxSsmStandardParameterValueBytes = 4096
+	// MaxAlarmEvaluationTime is the longest a CloudWatch alarm evaluates:
+	// "An alarm's total current evaluation period can be no longer than one
+	// day, so this number multiplied by Period cannot be more than 86,400
+	// seconds" (PutMetricAlarm, EvaluationPeriods).
+	MaxAlarmEvaluationTime = 24 * time.Hour
+)
+
+// Image Builder's vulnerability scan of an AMI: the scan types and the
+// severities a scan result condition takes, from the CloudFormation
+// reference of AWS::ImageBuilder::ImagePipeline ImageScanningConfiguration
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-imagescanningconfiguration.html,
+// ImageScanningTypes: "Specify a single value") and ScanResultCondition
+// (MaximumSeverityLabel: "Valid values are INFORMATIONAL, LOW, MEDIUM, and
+// HIGH. A CRITICAL finding that counts always fails the image"). Neither
+// cfn-lint 1.51.0's schemas nor the AWS SDK for Go v2 have them yet
+// (scripts/cfn-lint-overrides.json adds them to cfn-lint's).
+const (
+	// ScanOnDemandAMI: Amazon Inspector scans the output AMI during the
+	// test phase; Inspector need not be activated in the account.
+	ScanOnDemandAMI = "ON_DEMAND_AMI_CVE"
+	// ScanTestInstance: Inspector scans the test instance; Inspector's EC2
+	// scanning must be activated in the account.
+	ScanTestInstance = "TEST_INSTANCE_CVE"
+)
+
+// ScanTypes are the scan types Image Builder offers for AMIs.
+var ScanTypes = []string{ScanOnDemandAMI, ScanTestInstance}
+
+// MaxSeverities are the values a scan result condition's
+// MaximumSeverityLabel takes, lowest first.
+var MaxSeverities = []string{"INFORMATIONAL", "LOW", "MEDIUM", "HIGH"}
 
 // LogRetentionDays are the retention periods CloudWatch Logs accepts
 // (AWS::Logs::LogGroup RetentionInDays).

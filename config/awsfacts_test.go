@@ -126,3 +126,50 @@ func TestImageBuilderVersions(t *testing.T) {
 		}
 	}
 }
+
+// cfn-lint's schemas predate Image Builder's scan types and scan result
+// condition; scripts/cfn-lint-overrides.json adds them from the
+// CloudFormation reference, as ScanTypes and MaxSeverities do here. The
+// two spellings must agree, or cfn-lint would pass a template Validate
+// refuses, or the reverse.
+func TestTheCfnLintOverridesSpellTheScanFactsAsConfigDoes(t *testing.T) {
+	var overrides struct {
+		Patches map[string][]struct {
+			Op, Path string
+			Value    map[string]any
+		}
+	}
+	readJSON(t, "../scripts/cfn-lint-overrides.json", false, &overrides)
+	enum := func(v any) []string {
+		var out []string
+		for _, x := range asSlice(v) {
+			out = append(out, x.(string))
+		}
+		slices.Sort(out)
+		return out
+	}
+	sorted := func(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
+	found := 0
+	for _, p := range overrides.Patches["AWS::ImageBuilder::ImagePipeline"] {
+		switch p.Path {
+		case "/definitions/ImageScanningConfiguration/properties/ImageScanningTypes":
+			found++
+			if got := enum(at(p.Value, "items", "enum")); !slices.Equal(got, sorted(ScanTypes)) {
+				t.Errorf("the override's scan types %v, ScanTypes %v", got, ScanTypes)
+			}
+		case "/definitions/ScanResultCondition":
+			found++
+			if got := enum(at(p.Value, "properties", "MaximumSeverityLabel", "enum")); !slices.Equal(got, sorted(MaxSeverities)) {
+				t.Errorf("the override's severities %v, MaxSeverities %v", got, MaxSeverities)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("found %d of the 2 patches (scan types, scan result condition) in scripts/cfn-lint-overrides.json", found)
+	}
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}

@@ -6,6 +6,8 @@
 //	environments.go   Default: the environments `cdk synth` deploys
 //	defaults.go       the defaults of optional fields (WithDefaults)
 //	validate.go       Validate: every problem at once, before jsii starts
+//	observability.go  what the fleet reports and to whom; its checks, and
+//	                  the user data's room for the agent's boot script
 //	cron.go           Image Builder cron expressions
 //	names.go          every name the app gives, spelled once
 //	awsfacts.go       regions, partitions, service limits, id shapes
@@ -51,6 +53,9 @@ type Environment struct {
 	Promotion *Promotion
 	Rollout   Rollout
 	Lifecycle Lifecycle
+	// Observability: the CloudWatch agent's reports, alarms, build
+	// notifications and image scanning (config/observability.go).
+	Observability Observability
 }
 
 // Network says where the fleet and the build instances run: either an

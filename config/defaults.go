@@ -21,6 +21,8 @@ const (
 	DefaultNatGateways            = 1
 	DefaultSoakTime               = 24 * time.Hour
 	DefaultMaxFindingSeverity     = "MEDIUM"
+	DefaultBelowDesiredMinutes    = 15
+	DefaultScanType               = ScanOnDemandAMI
 )
 
 // Defaults of Rollout and Lifecycle, each documented on its field.
@@ -80,6 +82,18 @@ func (env Environment) WithDefaults() Environment {
 		if im.TestTimeoutMinutes == 0 {
 			im.TestTimeoutMinutes = DefaultTestTimeoutMinutes
 		}
+	}
+	o := &out.Observability
+	if o.LogRetentionDays == 0 {
+		o.LogRetentionDays = DefaultLogRetentionDays
+	}
+	if o.BelowDesiredMinutes == 0 {
+		o.BelowDesiredMinutes = DefaultBelowDesiredMinutes
+	}
+	// Disabled scanning gets no type: the pipeline then has no scanning
+	// configuration at all.
+	if !o.Scanning.Disabled && o.Scanning.Type == "" {
+		o.Scanning.Type = DefaultScanType
 	}
 	if env.Network.Create != nil {
 		c := *env.Network.Create

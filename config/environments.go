@@ -26,7 +26,7 @@ func Default() App {
 				},
 				Image: Image{
 					Parent:         ParentImage{Managed: "amazon-linux-2023-x86/x.x.x"},
-					Components:     []string{"os-hardening", "web-server"},
+					Components:     []string{"os-hardening", "system-log", "web-server"},
 					TestComponents: []string{"web-server-test"},
 					// Every Monday at 03:00 UTC.
 					Schedule:         "cron(0 3 ? * MON *)",
@@ -34,8 +34,9 @@ func Default() App {
 				},
 				// Every new golden AMI replaces the whole fleet at once
 				// after a build, one instance at a time (50% of 2).
-				Rollout:   Rollout{Automatic: true, MinHealthyPercentage: 50},
-				Lifecycle: Lifecycle{KeepLatest: 3, DeprecateAfterDays: 14, DeleteAfterDays: 30},
+				Rollout:       Rollout{Automatic: true, MinHealthyPercentage: 50},
+				Lifecycle:     Lifecycle{KeepLatest: 3, DeprecateAfterDays: 14, DeleteAfterDays: 30},
+				Observability: Observability{LogRetentionDays: 30},
 			},
 			{
 				Name:    "prod",
@@ -76,6 +77,14 @@ func Default() App {
 					CheckpointDelay:       30 * time.Minute,
 				},
 				// No lifecycle policy: prod has no image factory.
+				Observability: Observability{
+					NotificationEmail: "platform-alerts@example.com",
+					LogRetentionDays:  365,
+					// Longer than a replacement with the 10-minute grace period.
+					BelowDesiredMinutes: 20,
+					// prod builds nothing to scan: the promotion gate reads
+					// dev's scan of the AMI (Promotion.MaxFindingSeverity).
+				},
 			},
 			{
 				// local is what `scripts/local-deploy` deploys to moto on
@@ -93,7 +102,7 @@ func Default() App {
 				},
 				Image: Image{
 					Parent:         ParentImage{Managed: "amazon-linux-2023-x86/x.x.x"},
-					Components:     []string{"os-hardening", "web-server"},
+					Components:     []string{"os-hardening", "system-log", "web-server"},
 					TestComponents: []string{"web-server-test"},
 					Schedule:       "cron(0 4 ? * SUN *)",
 				},

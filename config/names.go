@@ -7,8 +7,10 @@ import (
 
 // The names of what an environment deploys that people and programs find
 // by name: its stacks, the golden AMI parameter, the Image Builder
-// pipeline, recipe, components, infrastructure and distribution, and the
-// tags the app adds. They are spelled here only: the stacks, fleetctl, the
+// pipeline, recipe, components, infrastructure and distribution, what the
+// fleet reports to (log groups, metric namespace, the CloudWatch agent's
+// configuration parameter, alarms, event rules, dashboard), and the tags
+// the app adds. They are spelled here only: the stacks, fleetctl, the
 // e2e tests and scripts/local-deploy (through internal/names) read them from
 // here.
 
@@ -159,6 +161,51 @@ func (n Names) PromotionExecutionRole() string { return n.Base() + "-promotion-d
 // AmiKeyAlias names the KMS key a promotion source encrypts its AMIs
 // with: "alias/<prefix>-<env>-ami".
 func (n Names) AmiKeyAlias() string { return "alias/" + n.Base() + "-ami" }
+
+// What the fleet reports to. Each name holds the prefix and the
+// environment, so that environments sharing an account never mix.
+
+// MetricNamespace is the CloudWatch namespace of the CloudWatch agent's
+// metrics and of the AMI creation time the instances publish:
+// "<prefix>/<env>".
+func (n Names) MetricNamespace() string { return n.Prefix + "/" + n.Env }
+
+// LogGroupPrefix starts the name of every log group the fleet reports to:
+// "/<prefix>/<env>".
+func (n Names) LogGroupPrefix() string { return "/" + n.Prefix + "/" + n.Env }
+
+// SystemLogGroup receives the instances' system log.
+func (n Names) SystemLogGroup() string { return n.LogGroupPrefix() + "/fleet/system" }
+
+// AccessLogGroup receives the web server's access log.
+func (n Names) AccessLogGroup() string { return n.LogGroupPrefix() + "/fleet/nginx-access" }
+
+// ErrorLogGroup receives the web server's error log.
+func (n Names) ErrorLogGroup() string { return n.LogGroupPrefix() + "/fleet/nginx-error" }
+
+// EventLogGroup records build results and launch failures.
+func (n Names) EventLogGroup() string { return n.LogGroupPrefix() + "/events" }
+
+// AgentParameter is the SSM parameter holding the CloudWatch agent's
+// configuration, read by every instance at boot:
+// "/<prefix>/<env>/cloudwatch-agent".
+func (n Names) AgentParameter() string { return n.LogGroupPrefix() + "/cloudwatch-agent" }
+
+// LaunchFailures names both the EventBridge rule that matches the group's
+// failed launches and the alarm on what it matched:
+// "<prefix>-<env>-fleet-launch-failures".
+func (n Names) LaunchFailures() string { return n.Base() + "-fleet-launch-failures" }
+
+// BelowDesiredAlarm fires when the group has had fewer instances in
+// service than desired for too long.
+func (n Names) BelowDesiredAlarm() string { return n.Base() + "-fleet-below-desired" }
+
+// BuildResultsRule is the EventBridge rule that records every build that
+// ends.
+func (n Names) BuildResultsRule() string { return n.Base() + "-build-results" }
+
+// Dashboard is the environment's CloudWatch dashboard: "<prefix>-<env>".
+func (n Names) Dashboard() string { return n.Base() }
 
 // ContentNameLength is the length, in characters, of a name that ends with
 // a content hash: base, "-" and HashLength hex digits.

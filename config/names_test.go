@@ -1,6 +1,7 @@
 package config
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,17 @@ func TestNamesFollowTheDocumentedScheme(t *testing.T) {
 		n.PromotionDistribution("prod"): "golden-fleet-dev-promote-to-prod",
 		n.PromotionExecutionRole():      "golden-fleet-dev-promotion-distribution",
 		n.AmiKeyAlias():                 "alias/golden-fleet-dev-ami",
+		n.MetricNamespace():             "golden-fleet/dev",
+		n.LogGroupPrefix():              "/golden-fleet/dev",
+		n.SystemLogGroup():              "/golden-fleet/dev/fleet/system",
+		n.AccessLogGroup():              "/golden-fleet/dev/fleet/nginx-access",
+		n.ErrorLogGroup():               "/golden-fleet/dev/fleet/nginx-error",
+		n.EventLogGroup():               "/golden-fleet/dev/events",
+		n.AgentParameter():              "/golden-fleet/dev/cloudwatch-agent",
+		n.LaunchFailures():              "golden-fleet-dev-fleet-launch-failures",
+		n.BelowDesiredAlarm():           "golden-fleet-dev-fleet-below-desired",
+		n.BuildResultsRule():            "golden-fleet-dev-build-results",
+		n.Dashboard():                   "golden-fleet-dev",
 		n.LifecyclePolicy():             "golden-fleet-dev-golden-ami",
 		n.RolloutStateMachine():         "golden-fleet-dev-rollout",
 		n.MarkerStateMachine():          "golden-fleet-dev-golden-ami-marks",
@@ -104,5 +116,69 @@ func TestContentNameLengthCountsTheHash(t *testing.T) {
 	_, err = Validate(app, withDocs(t, nil), testContext())
 	if err == nil || !strings.Contains(err.Error(), "would be 129 characters") {
 		t.Errorf("a component name of 129 characters: got %v", err)
+	}
+}
+
+// What the fleet reports to is named per environment: two environments,
+// or two apps sharing an account, never share a log group, namespace,
+// parameter, alarm, rule or dashboard.
+func TestReportingNamesKeepEnvironmentsApart(t *testing.T) {
+	seen := map[string]Names{}
+	for _, n := range []Names{{"golden-fleet", "dev"}, {"golden-fleet", "prod"}, {"other", "dev"}} {
+		for _, name := range reportingNames(n) {
+			if !strings.Contains(name, n.Prefix) || !strings.Contains(name, n.Env) {
+				t.Errorf("%v: name %q lacks the prefix or the environment", n, name)
+			}
+			if other, dup := seen[name]; dup && other != n {
+				t.Errorf("name %q is used by %v and %v", name, other, n)
+			}
+			seen[name] = n
+		}
+		if strings.HasPrefix(n.MetricNamespace(), "AWS/") {
+			t.Errorf("namespace %q is reserved for AWS", n.MetricNamespace())
+		}
+	}
+}
+
+func reportingNames(n Names) []string {
+	return []string{n.MetricNamespace(), n.AgentParameter(), n.SystemLogGroup(), n.AccessLogGroup(), n.ErrorLogGroup(),
+		n.EventLogGroup(), n.LaunchFailures(), n.BelowDesiredAlarm(), n.BuildResultsRule(), n.Dashboard()}
+}
+
+// The longest prefix and environment name Validate accepts still give
+// names CloudFormation takes (cfn-lint's schemas), and an agent
+// configuration a standard SSM parameter holds.
+func TestTheLongestReportingNamesFitTheirResources(t *testing.T) {
+	n := Names{Prefix: "p" + strings.Repeat("x", 23), Env: "e" + strings.Repeat("y", 15)}
+	if !prefixRe.MatchString(n.Prefix) || !envNameRe.MatchString(n.Env) || prefixRe.MatchString(n.Prefix+"x") || envNameRe.MatchString(n.Env+"y") {
+		t.Fatalf("%q and %q are not the longest prefix and environment name Validate accepts", n.Prefix, n.Env)
+	}
+	fits := func(typ, property string, names ...string) {
+		t.Helper()
+		schema := at(cfnSchema(t, typ), "properties", property)
+		limit := number(t, at(schema, "maxLength"), typ+" "+property+" maxLength")
+		pattern, _ := at(schema, "pattern").(string)
+		for _, name := range names {
+			if len(name) > limit {
+				t.Errorf("%s %s %q is %d characters: want at most %d", typ, property, name, len(name), limit)
+			}
+			if pattern != "" && !regexpAccepts(pattern, name) {
+				t.Errorf("%s %s %q does not match %s", typ, property, name, pattern)
+			}
+		}
+	}
+	fits("AWS::Logs::LogGroup", "LogGroupName", n.SystemLogGroup(), n.AccessLogGroup(), n.ErrorLogGroup(), n.EventLogGroup())
+	fits("AWS::Events::Rule", "Name", n.LaunchFailures(), n.BuildResultsRule())
+	fits("AWS::CloudWatch::Alarm", "AlarmName", n.LaunchFailures(), n.BelowDesiredAlarm())
+	fits("AWS::SSM::Parameter", "Name", n.AgentParameter())
+	if msg := checkSsmName(n.AgentParameter()); msg != "" {
+		t.Errorf("agent parameter %q: %s", n.AgentParameter(), msg)
+	}
+	if got := len(AgentConfig(n)); got > MaxSsmStandardParameterValueBytes {
+		t.Errorf("the agent configuration is %d bytes: want at most %d, what a standard SSM parameter holds", got, MaxSsmStandardParameterValueBytes)
+	}
+	// CloudWatch's DashboardName: letters, digits, - and _ (PutDashboard).
+	if !regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`).MatchString(n.Dashboard()) {
+		t.Errorf("dashboard name %q: want at most 255 letters, digits, - or _", n.Dashboard())
 	}
 }

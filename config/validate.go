@@ -194,6 +194,7 @@ func (e *envCheck) validate() {
 	e.architectures()
 	e.rollout()
 	e.lifecycle()
+	e.observability()
 }
 
 // reservedBucketStart returns the S3 reserved prefix name starts with, or "".
@@ -462,9 +463,7 @@ func (e *envCheck) fleet() {
 				q(f.KmsKeyArn), Partition(e.env.Region), e.env.Region)
 		}
 	}
-	if len(f.UserData) > MaxUserDataBytes {
-		e.add(path+".UserData", "got %d bytes: want at most %d (EC2's limit before base64)", len(f.UserData), MaxUserDataBytes)
-	}
+	e.userData()
 	if len(f.IngressPorts) > MaxSecurityGroupRules {
 		e.add(path+".IngressPorts", "got %d ports: want at most %d, one inbound rule each (the default quota of inbound rules per security group)",
 			len(f.IngressPorts), MaxSecurityGroupRules)

@@ -209,7 +209,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 			docs: map[string]string{"typo.yaml": "name: typo\ndescription: Has a typo.\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: Run\n        action: ExecuteBsh\n        inputs:\n          commands: [true]\n"},
 			path: "Environments[dev].Image.Components[0]", got: `components/typo.yaml: phases[0].steps[0].action: got "ExecuteBsh"`, want: "want one of the AWSTOE action modules (AppendFile, Assert,"},
 		{name: "missing component file", break_: func(a *App) { a.Environments[0].Image.Components = []string{"os-hardening", "nginx"} },
-			path: "Environments[dev].Image.Components[1]", got: `got "nginx": no file components/nginx.yaml`, want: "want one of os-hardening, web-server, web-server-test"},
+			path: "Environments[dev].Image.Components[1]", got: `got "nginx": no file components/nginx.yaml`, want: "want one of os-hardening, system-log, web-server, web-server-test"},
 		{name: "duplicate component in one list", break_: func(a *App) { a.Environments[0].Image.Components = []string{"web-server", "web-server"} },
 			path: "Environments[dev].Image.Components[1]", got: `got "web-server", already Components[0]`, want: "want each component once"},
 		{name: "same component in both lists", break_: func(a *App) { a.Environments[0].Image.TestComponents = []string{"web-server"} },

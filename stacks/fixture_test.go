@@ -24,12 +24,13 @@ const fixturePromotedKmsKeyArn = "arn:aws:kms:eu-west-1:444444444444:key/4444abc
 // whatever the default environments happen to set today.
 //
 //   - every-option: an existing VPC, and every optional field of the
-//     fleet, the image, the rollout (automatic) and the lifecycle set;
+//     fleet, the image, the observability, the rollout (automatic) and
+//     the lifecycle set;
 //   - created-vpc: a VPC the app creates, with every option of Create set,
-//     the fleet, image and rollout left to their defaults, and the
-//     lifecycle policy turned off. Its account and region have their
-//     availability zones committed in cdk.json, as `cdk synth` requires.
-//     Two environments promote from it:
+//     the fleet, image, observability and rollout left to their defaults,
+//     but image scanning disabled and the lifecycle policy turned off. Its
+//     account and region have their availability zones committed in
+//     cdk.json, as `cdk synth` requires. Two environments promote from it:
 //   - promoted: in another account, with every option of Promotion set
 //     and a customer-managed key of its own (the copies are encrypted
 //     with it);
@@ -68,7 +69,7 @@ func fixtureEnvironments() []config.Environment {
 			},
 			Image: config.Image{
 				Parent:              config.ParentImage{AmiID: "ami-0fedcba9876543210"},
-				Components:          []string{"web-server", "os-hardening"},
+				Components:          []string{"web-server", "system-log", "os-hardening"},
 				TestComponents:      []string{"web-server-test"},
 				Schedule:            "cron(30 1 ? * TUE *)",
 				StartCondition:      "EXPRESSION_MATCH_ONLY",
@@ -87,6 +88,15 @@ func fixtureEnvironments() []config.Environment {
 				CheckpointDelay:       10 * time.Minute,
 			},
 			Lifecycle: config.Lifecycle{KeepLatest: 4, DeprecateAfterDays: 21, DeleteAfterDays: 60},
+			Observability: config.Observability{
+				NotificationEmail:   "fleet-alerts@example.org",
+				LogRetentionDays:    545,
+				BelowDesiredMinutes: 25,
+				// Type is its default: a scan result condition needs it.
+				// TEST_INSTANCE_CVE is covered by the construct-level test
+				// of ScanImages.
+				Scanning: config.Scanning{Type: config.ScanOnDemandAMI, MaxSeverity: "MEDIUM", CountUnfixed: true},
+			},
 		},
 		{
 			Name:    "created-vpc",
@@ -106,6 +116,7 @@ func fixtureEnvironments() []config.Environment {
 				Components: []string{"os-hardening"},
 				Schedule:   "cron(0 5 1 * ? *)",
 			},
+			Observability: config.Observability{Scanning: config.Scanning{Disabled: true}},
 			// Rolled by hand with Auto Scaling's preferences; every image
 			// and AMI kept.
 			Lifecycle: config.Lifecycle{Disabled: true},

@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -15,6 +14,7 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/lifecycle"
 	"github.com/immutable-server/golden-fleet/constructs/network"
 	"github.com/immutable-server/golden-fleet/constructs/notify"
+	"github.com/immutable-server/golden-fleet/constructs/observability"
 	"github.com/immutable-server/golden-fleet/constructs/rollout"
 )
 
@@ -27,9 +27,6 @@ type FleetStackProps struct {
 	Config config.Environment
 	// Network is the environment's network stack, nil for an existing VPC.
 	Network *NetworkStack
-	// RolloutAlarms fail an instance refresh of the fleet when one goes
-	// into ALARM (at most 10). Default: none.
-	RolloutAlarms []awscloudwatch.IAlarm
 	// Promotion says which promotion pieces the stack holds (promotion.go).
 	// Default: none.
 	Promotion PromotionPieces
@@ -53,6 +50,9 @@ type FleetStack struct {
 	// Marker keeps the golden AMIs' lifecycle marks.
 	Marker *lifecycle.Marker
 	promotionFields
+	// Monitoring: the CloudWatch agent's configuration and log groups,
+	// alarms and dashboard (stacks/observability.go).
+	Monitoring *observability.FleetMonitoring
 }
 
 // NewFleetStack creates the stack.
@@ -85,7 +85,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		InstanceType:  env.Fleet.InstanceType,
 		RootVolumeGiB: env.Fleet.RootVolumeGiB,
 		EncryptionKey: volumeKey(stack, env.Fleet.KmsKeyArn),
-		UserData:      env.Fleet.UserData,
+		UserData:      fleetUserData(stack, props.Names, env),
 		IngressPorts:  env.Fleet.IngressPorts,
 		IngressCidr:   env.Fleet.IngressCidr,
 		FleetTag:      fleet.Tag{Key: config.FleetTagKey, Value: props.Names.Base()},
@@ -110,6 +110,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 		MaxInstanceLifetime:    env.Fleet.MaxInstanceLifetime,
 		Notifications:          s.Notifications,
 	})
+	s.Monitoring = addFleetMonitoring(s, props.Names, env)
 
 	amiTags := map[string]string{config.EnvironmentTagKey: env.Name}
 	for k, v := range env.Tags {

@@ -3,6 +3,10 @@ package stacks_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -79,21 +83,66 @@ func TestTheLaunchTemplateHasTheConfiguredInstanceTypeAndRootVolume(t *testing.T
 func TestTheLaunchTemplateRunsTheConfiguredUserDataAtFirstBoot(t *testing.T) {
 	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		data := cdktest.OnlyResource(t, "AWS::EC2::LaunchTemplate", tpl.Fleet).Properties["LaunchTemplateData"]
-		want := env.Fleet.UserData
-		if want == "" {
-			// Without user data, the launch template carries an empty
-			// script (the @aws-cdk/aws-ec2:launchTemplateDefaultUserData
-			// flag of cdk.json): nothing runs at boot.
-			want = "#!/bin/bash"
+		// CloudFormation base64-encodes the user data: the boot script
+		// that starts the CloudWatch agent (observability_test.go), then
+		// the script as configured, each a part of a MIME multi-part
+		// document that cloud-init runs in order; without a configured
+		// script, the boot script alone.
+		got, ok := cdktest.ValueAt(data, "UserData", "Fn::Base64").(string)
+		if !ok {
+			t.Fatalf("UserData = %s, want Fn::Base64 of a string", cdktest.CompactJSON(cdktest.ValueAt(data, "UserData")))
 		}
-		// The script as configured; CloudFormation base64-encodes it.
-		if got := cdktest.ValueAt(data, "UserData", "Fn::Base64"); got != want {
-			t.Errorf("UserData = %s, want Fn::Base64 of %q", cdktest.CompactJSON(cdktest.ValueAt(data, "UserData")), want)
+		parts := userDataParts(t, got)
+		want := []string{bootScript(env)}
+		if env.Fleet.UserData != "" {
+			want = append(want, env.Fleet.UserData)
+		}
+		if len(parts) != len(want) {
+			t.Fatalf("user data has %d parts, want %d (the boot script, then the configured script): %q", len(parts), len(want), got)
+		}
+		for i := range want {
+			if strings.TrimSuffix(parts[i], "\n") != strings.TrimSuffix(want[i], "\n") {
+				t.Errorf("user data part %d = %q, want %q", i, parts[i], want[i])
+			}
 		}
 	})
 }
 
-func TestTheInstanceRoleHasTheSsmAndCloudWatchAgentPolicies(t *testing.T) {
+// userDataParts splits a launch template's user data into the scripts
+// cloud-init runs: the parts of a MIME multi-part document, in order, or
+// the whole when it is a single script.
+func userDataParts(t *testing.T, userData string) []string {
+	t.Helper()
+	if !strings.HasPrefix(userData, "Content-Type: multipart/mixed") {
+		return []string{userData}
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(userData))
+	if err != nil {
+		t.Fatalf("user data is not a MIME document: %v", err)
+	}
+	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("user data's Content-Type: %v", err)
+	}
+	var parts []string
+	r := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			return parts
+		}
+		if err != nil {
+			t.Fatalf("user data's parts: %v", err)
+		}
+		body, err := io.ReadAll(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, string(body))
+	}
+}
+
+func TestTheInstanceRoleHasTheSsmAgentPolicy(t *testing.T) {
 	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		var found bool
 		for _, role := range cdktest.Resources("AWS::IAM::Role", tpl.Fleet) {
@@ -102,7 +151,7 @@ func TestTheInstanceRoleHasTheSsmAndCloudWatchAgentPolicies(t *testing.T) {
 			}
 			found = true
 			text := cdktest.CompactJSON(role.Properties["ManagedPolicyArns"])
-			for _, p := range []string{"AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"} {
+			for _, p := range []string{"AmazonSSMManagedInstanceCore"} { // the CloudWatch agent's: observability_test.go
 				if !strings.Contains(text, ":iam::aws:policy/"+p) {
 					t.Errorf("instance role lacks %s: %s", p, text)
 				}
@@ -209,6 +258,29 @@ func sdkCall(t *testing.T, v any) map[string]any {
 
 // The seed is put once, when the stack is created, without overwriting a
 // parameter that exists; an update or a delete of the stack makes no call.
+// The fleet stack may be deleted and created again, the golden AMI
+// parameter outliving it (e2e: TestTheGoldenParameterOutlivesTheFleetStack).
+// CloudFormation creates no resource whose name exists, so nothing the
+// stack keeps on deletion may carry a fixed name: a name it generates, or
+// one made from such a name (CDK's custom resource log group), is fine.
+func TestTheFleetStackKeepsNoFixedNameWhenDeleted(t *testing.T) {
+	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+		all, _ := tpl.Fleet.Template["Resources"].(map[string]any)
+		for id, r := range all {
+			if p := cdktest.ValueAt(r, "DeletionPolicy"); p != "Retain" && p != "RetainExceptOnCreate" {
+				continue
+			}
+			props, _ := cdktest.ValueAt(r, "Properties").(map[string]any)
+			for key, v := range props {
+				if name, fixed := v.(string); fixed && strings.HasSuffix(key, "Name") {
+					t.Errorf("%s (%v) is kept when the stack is deleted and has the fixed %s %q: creating the stack again would fail",
+						id, cdktest.ValueAt(r, "Type"), key, name)
+				}
+			}
+		}
+	})
+}
+
 func TestTheGoldenAmiSeedIsWrittenOnCreateOnlyAndNeverOverwritten(t *testing.T) {
 	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		var writers []string

@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
@@ -14,15 +13,11 @@ import (
 // rollout (instance refresh preferences, the automatic rollout) and the
 // AMI lifecycle (the marker, the lifecycle policy).
 
-// Stack outputs fleetctl roll reads.
-const (
-	// RolloutPreferencesOutput holds the environment's refresh
-	// preferences as StartInstanceRefresh takes them (JSON).
-	RolloutPreferencesOutput = "RolloutPreferences"
-	// RolloutAlarmsOutput holds the names of the alarms every refresh
-	// watches, comma-separated; absent without alarms.
-	RolloutAlarmsOutput = "RolloutAlarms"
-)
+// RolloutPreferencesOutput is the fleet stack output fleetctl roll reads
+// the environment's refresh preferences from, as StartInstanceRefresh
+// takes them (JSON). The alarms every refresh watches are the fleet's
+// (FleetAlarmNamesOutput).
+const RolloutPreferencesOutput = "RolloutPreferences"
 
 func rolloutPreferences(r config.Rollout) rollout.Preferences {
 	return rollout.Preferences{
@@ -33,27 +28,20 @@ func rolloutPreferences(r config.Rollout) rollout.Preferences {
 	}
 }
 
-// addOperations adds the fleet stack's part: the preferences and alarms
-// outputs, the automatic rollout when the environment has it, and the
-// marker of its golden AMIs.
+// addOperations adds the fleet stack's part: the preferences output, the
+// automatic rollout when the environment has it, watching the fleet's
+// alarms (s.Monitoring), and the marker of its golden AMIs.
 func (s *FleetStack) addOperations(props FleetStackProps) {
 	env, names := props.Config, props.Names
 	prefs := rolloutPreferences(env.Rollout)
 	output(s.Stack, RolloutPreferencesOutput, jsii.String(prefs.JSON()), "Preferences of the instance refreshes that roll the fleet (fleetctl roll)")
-	if len(props.RolloutAlarms) > 0 {
-		var alarms []*string
-		for _, a := range props.RolloutAlarms {
-			alarms = append(alarms, a.AlarmName())
-		}
-		output(s.Stack, RolloutAlarmsOutput, awscdk.Fn_Join(jsii.String(","), &alarms), "Alarms that fail an instance refresh of the fleet")
-	}
 	if env.Rollout.Automatic {
 		s.AutomaticRollout = rollout.NewAutomaticRollout(s.Stack, "AutomaticRollout", rollout.AutomaticRolloutProps{
 			Parameter:          awsssm.StringParameter_FromStringParameterName(s.Stack, jsii.String("GoldenAmiParameterRef"), jsii.String(s.Golden.ParameterName())),
 			Group:              s.Group.AutoScalingGroup,
 			LaunchTemplateRole: s.LaunchTemplate.Role,
 			Preferences:        prefs,
-			Alarms:             props.RolloutAlarms,
+			Alarms:             s.Monitoring.Alarms(),
 			StateMachineName:   names.RolloutStateMachine(),
 		})
 	}

@@ -80,15 +80,15 @@ func reason(r string) string {
 	return " (" + r + ")"
 }
 
-// Finding is one vulnerability finding of an image scan.
-type finding struct {
+// gateFinding is one vulnerability finding the vulnerabilities gate weighs.
+type gateFinding struct {
 	Severity, Title string
 }
 
 // VulnerabilitiesGate passes when image scanning is off (nothing to
 // check), or when the scan completed and no finding is above max. An
 // UNTRIAGED finding always fails: its severity is unknown.
-func vulnerabilitiesGate(r imageRecord, findings []finding, findingsErr error, max string) gateResult {
+func vulnerabilitiesGate(r imageRecord, findings []gateFinding, findingsErr error, max string) gateResult {
 	g := gateResult{Name: config.GateVulnerabilities}
 	limit, _ := config.SeverityRank(max)
 	switch {
@@ -110,19 +110,19 @@ func vulnerabilitiesGate(r imageRecord, findings []finding, findingsErr error, m
 		return g
 	}
 	counts := map[string]int{}
-	var above []finding
+	var above []gateFinding
 	for _, f := range findings {
 		sev := strings.ToUpper(f.Severity)
 		counts[sev]++
 		if rank, ok := config.SeverityRank(sev); !ok || rank > limit {
-			above = append(above, finding{Severity: sev, Title: f.Title})
+			above = append(above, gateFinding{Severity: sev, Title: f.Title})
 		}
 	}
 	noun := "findings"
 	if len(findings) == 1 {
 		noun = "finding"
 	}
-	summary := fmt.Sprintf("%d %s (%s) for %s, allowed up to %s", len(findings), noun, countsText(counts), r.Arn, max)
+	summary := fmt.Sprintf("%d %s (%s) for %s, allowed up to %s", len(findings), noun, gateCountsText(counts), r.Arn, max)
 	if len(findings) == 0 {
 		summary = fmt.Sprintf("no finding for %s (scan COMPLETED), allowed up to %s", r.Arn, max)
 	}
@@ -146,7 +146,7 @@ func vulnerabilitiesGate(r imageRecord, findings []finding, findingsErr error, m
 	return g
 }
 
-func countsText(counts map[string]int) string {
+func gateCountsText(counts map[string]int) string {
 	order := append(slices.Clone(config.FindingSeverities), config.UntriagedSeverity)
 	slices.Reverse(order[:len(config.FindingSeverities)])
 	var parts []string

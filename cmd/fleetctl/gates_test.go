@@ -42,7 +42,7 @@ func TestVulnerabilitiesGate(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		rec      func(r *imageRecord)
-		findings []finding
+		findings []gateFinding
 		err      error
 		max      string
 		pass     bool
@@ -50,12 +50,12 @@ func TestVulnerabilitiesGate(t *testing.T) {
 	}{
 		{"scanning off: nothing to check", func(r *imageRecord) { r.ScanningEnabled = false }, nil, nil, "MEDIUM", true, "image scanning is off"},
 		{"no finding", func(*imageRecord) {}, nil, nil, "MEDIUM", true, "no finding"},
-		{"findings up to the limit", func(*imageRecord) {}, []finding{{"MEDIUM", "CVE-1"}, {"LOW", "CVE-2"}}, nil, "MEDIUM", true, "2 findings (1 MEDIUM, 1 LOW)"},
-		{"a HIGH above MEDIUM", func(*imageRecord) {}, []finding{{"HIGH", "CVE-2024-1 openssl"}, {"LOW", "CVE-2"}}, nil, "MEDIUM", false, "HIGH: CVE-2024-1 openssl"},
-		{"a HIGH within HIGH", func(*imageRecord) {}, []finding{{"HIGH", "CVE-2024-1"}}, nil, "HIGH", true, "allowed up to HIGH"},
-		{"a CRITICAL above HIGH, listed first", func(*imageRecord) {}, []finding{{"HIGH", "h"}, {"CRITICAL", "c"}}, nil, "MEDIUM", false, "2 findings (1 CRITICAL, 1 HIGH) for " + ibArn + ", allowed up to MEDIUM | CRITICAL: c | HIGH: h"},
-		{"an untriaged finding always fails", func(*imageRecord) {}, []finding{{"UNTRIAGED", "u"}}, nil, "CRITICAL", false, "UNTRIAGED: u"},
-		{"severity in lowercase is ranked", func(*imageRecord) {}, []finding{{"critical", "c"}}, nil, "HIGH", false, "CRITICAL: c"},
+		{"findings up to the limit", func(*imageRecord) {}, []gateFinding{{"MEDIUM", "CVE-1"}, {"LOW", "CVE-2"}}, nil, "MEDIUM", true, "2 findings (1 MEDIUM, 1 LOW)"},
+		{"a HIGH above MEDIUM", func(*imageRecord) {}, []gateFinding{{"HIGH", "CVE-2024-1 openssl"}, {"LOW", "CVE-2"}}, nil, "MEDIUM", false, "HIGH: CVE-2024-1 openssl"},
+		{"a HIGH within HIGH", func(*imageRecord) {}, []gateFinding{{"HIGH", "CVE-2024-1"}}, nil, "HIGH", true, "allowed up to HIGH"},
+		{"a CRITICAL above HIGH, listed first", func(*imageRecord) {}, []gateFinding{{"HIGH", "h"}, {"CRITICAL", "c"}}, nil, "MEDIUM", false, "2 findings (1 CRITICAL, 1 HIGH) for " + ibArn + ", allowed up to MEDIUM | CRITICAL: c | HIGH: h"},
+		{"an untriaged finding always fails", func(*imageRecord) {}, []gateFinding{{"UNTRIAGED", "u"}}, nil, "CRITICAL", false, "UNTRIAGED: u"},
+		{"severity in lowercase is ranked", func(*imageRecord) {}, []gateFinding{{"critical", "c"}}, nil, "HIGH", false, "CRITICAL: c"},
 		{"scan not completed", func(r *imageRecord) { r.ScanStatus = "TIMED_OUT" }, nil, nil, "MEDIUM", false, "TIMED_OUT, not COMPLETED"},
 		{"findings unreadable", func(*imageRecord) {}, nil, errors.New("ThrottlingException"), "MEDIUM", false, "could not be read: ThrottlingException"},
 		{"not an Image Builder image", func(r *imageRecord) { *r = imageRecord{} }, nil, nil, "MEDIUM", false, "cannot be read"},
@@ -72,9 +72,9 @@ func TestVulnerabilitiesGate(t *testing.T) {
 }
 
 func TestVulnerabilitiesGateListsAtMostFiveFindings(t *testing.T) {
-	var f []finding
+	var f []gateFinding
 	for i := 0; i < 8; i++ {
-		f = append(f, finding{"HIGH", "CVE"})
+		f = append(f, gateFinding{"HIGH", "CVE"})
 	}
 	g := vulnerabilitiesGate(imageRecord{Arn: ibArn, ScanningEnabled: true, ScanStatus: "COMPLETED"}, f, nil, "LOW")
 	if len(g.Evidence) != 7 || !strings.Contains(g.Evidence[6], "and 3 more above LOW") {

@@ -2,7 +2,7 @@
 //
 //	fleetctl rollback  --stack golden-fleet-<env>-fleet [--to ami-…] [--roll]
 //	fleetctl roll      --stack golden-fleet-<env>-fleet [refresh preferences] [--no-wait]
-//	fleetctl status    --stack golden-fleet-<env>-fleet [--require-golden]
+//	fleetctl status    --stack golden-fleet-<env>-fleet [--require-golden] [--findings]
 //	fleetctl status    [--env <env>]... [--config FILE]
 //	fleetctl promote   --from <env> --to <env> [--dry-run] [--override GATE --reason TEXT] …
 //	fleetctl resources --stack <any stack>
@@ -15,8 +15,8 @@
 // exit 0.
 //
 // Each command lives in a file of its own (rollback.go, roll.go,
-// status.go with envstatus.go, promote.go with gates.go, resources.go) and
-// is listed in commands below.
+// status.go with envstatus.go and the vulnerability scan in findings.go,
+// promote.go with gates.go, resources.go) and is listed in commands below.
 package main
 
 import (

@@ -399,7 +399,7 @@ func (p *promoter) checkGates(ctx context.Context, ami string, img sourceImage, 
 			}
 		}
 	}
-	var findings []finding
+	var findings []gateFinding
 	var findingsErr error
 	if rec.Err == nil && rec.ScanningEnabled && rec.ScanStatus == "COMPLETED" {
 		findings, findingsErr = p.findings(ctx, rec.Arn)
@@ -412,8 +412,8 @@ func (p *promoter) checkGates(ctx context.Context, ami string, img sourceImage, 
 	}
 }
 
-func (p *promoter) findings(ctx context.Context, imageArn string) ([]finding, error) {
-	var out []finding
+func (p *promoter) findings(ctx context.Context, imageArn string) ([]gateFinding, error) {
+	var out []gateFinding
 	pg := imagebuilder.NewListImageScanFindingsPaginator(p.src.ib, &imagebuilder.ListImageScanFindingsInput{
 		Filters: []ibtypes.ImageScanFindingsFilter{{Name: aws.String("imageBuildVersionArn"), Values: []string{imageArn}}},
 	})
@@ -423,7 +423,7 @@ func (p *promoter) findings(ctx context.Context, imageArn string) ([]finding, er
 			return nil, err
 		}
 		for _, f := range page.Findings {
-			out = append(out, finding{Severity: aws.ToString(f.Severity), Title: aws.ToString(f.Title)})
+			out = append(out, gateFinding{Severity: aws.ToString(f.Severity), Title: aws.ToString(f.Title)})
 		}
 	}
 	return out, nil

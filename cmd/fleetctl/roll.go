@@ -28,7 +28,7 @@ import (
 //
 // The refresh's preferences default to the environment's configuration
 // (the fleet stack's RolloutPreferences output) and its alarms to the
-// stack's RolloutAlarms output; flags override them. Skip matching is
+// fleet's (the FleetAlarmNames output); flags override them. Skip matching is
 // always off: the group's launch template version never changes, only the
 // golden parameter its image resolves at launch.
 var rollCommand = command{
@@ -89,7 +89,7 @@ func declareRollFlags(fs *flag.FlagSet) (f *rollFlags, noWait *bool, poll *time.
 		f.checkpointDelay = &d
 		return nil
 	})
-	fs.Func("alarm", "CloudWatch alarm that fails the refresh when in ALARM; repeat for more (default: the stack's RolloutAlarms)", func(s string) error {
+	fs.Func("alarm", "CloudWatch alarm that fails the refresh when in ALARM; repeat for more (default: the fleet's alarms, the stack's FleetAlarmNames)", func(s string) error {
 		f.alarms = append(f.alarms, s)
 		return nil
 	})
@@ -112,10 +112,10 @@ func declareRollFlags(fs *flag.FlagSet) (f *rollFlags, noWait *bool, poll *time.
 const defaultPoll = 10 * time.Second
 
 // The fleet stack's outputs roll reads besides fleetOutputs (the stacks
-// package's RolloutPreferencesOutput and RolloutAlarmsOutput).
+// package's RolloutPreferencesOutput and FleetAlarmNamesOutput).
 const (
 	preferencesOutput = "RolloutPreferences"
-	alarmsOutput      = "RolloutAlarms"
+	alarmsOutput      = "FleetAlarmNames"
 )
 
 // rollFlags are roll's overrides; nil or empty means the stack's default.

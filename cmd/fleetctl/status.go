@@ -14,31 +14,35 @@ import (
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
-// statusCommand prints what runs where: the golden AMI, the launch
-// template versions and every instance of the group with its AMI.
+// statusCommand prints what runs where: the golden AMI and its
+// vulnerability scan, the launch template versions and every instance of
+// the group with its AMI.
 var statusCommand = command{
 	name:     "status",
-	synopsis: "--stack <fleet stack> [--require-golden] | [--env <env>]... [--config FILE]",
-	summary: "with --stack: the golden AMI, the launch template versions and every\n" +
-		"instance of the group with its AMI; --require-golden fails unless the\n" +
-		"group is at its desired capacity and every instance runs the golden AMI.\n" +
-		"Without --stack: per environment of the configuration, the golden AMI,\n" +
-		"where it came from (built, or promoted from which AMI), its age, and the\n" +
-		"instances on it versus older AMIs; other accounts through the promotion\n" +
-		"access roles",
+	synopsis: "--stack <fleet stack> [--require-golden] [--findings] | [--env <env>]... [--config FILE]",
+	summary: "with --stack: the golden AMI and its vulnerability scan, the launch\n" +
+		"template versions and every instance of the group with its AMI;\n" +
+		"--require-golden fails unless the group is at its desired capacity and\n" +
+		"every instance runs the golden AMI; --findings lists every finding of\n" +
+		"the scan. Without --stack: per environment of the configuration, the\n" +
+		"golden AMI, where it came from (built, or promoted from which AMI), its\n" +
+		"age, and the instances on it versus older AMIs; other accounts through\n" +
+		"the promotion access roles",
 	declare: func(fs *flag.FlagSet) runFunc {
 		stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (default: every environment)")
 		requireGolden := fs.Bool("require-golden", false, "with --stack: fail unless the group is at its desired capacity and every instance runs the golden AMI")
+		findings := fs.Bool("findings", false, "with --stack: list every vulnerability finding of the golden AMI's scan (fails when the scan cannot be read)")
 		var envs repeated
 		fs.Var(&envs, "env", "without --stack: an environment to show (repeatable; default: every environment of the configuration)")
 		configFile := declareConfigFlags(fs)
 		return func(ctx context.Context, cfg aws.Config, out io.Writer) error {
 			if *stack == "" {
-				if *requireGolden {
-					return usageError("--require-golden checks one fleet: want --stack with it")
+				if *requireGolden || *findings {
+					return usageError("--require-golden and --findings check one fleet: want --stack with them")
 				}
 				app, err := configFile.load()
 				if err != nil {
@@ -50,7 +54,8 @@ var statusCommand = command{
 				return usageError("--env, --config and --cdk-json choose environments: want them without --stack")
 			}
 			s := &status{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
-				asg: autoscaling.NewFromConfig(cfg), out: out}
+				asg: autoscaling.NewFromConfig(cfg), out: out,
+				scan: &scanReport{ec2: ec2.NewFromConfig(cfg), ib: imagebuilder.NewFromConfig(cfg), out: out, list: *findings}}
 			return s.run(ctx, *stack, *requireGolden)
 		}
 	},
@@ -131,6 +136,9 @@ type status struct {
 	ec2 ec2StatusAPI
 	asg asgAPI
 	out io.Writer
+	// scan reports the golden AMI's vulnerability scan (findings.go);
+	// nil skips it.
+	scan *scanReport
 }
 
 func (s *status) run(ctx context.Context, stack string, requireGolden bool) error {
@@ -144,6 +152,11 @@ func (s *status) run(ctx context.Context, stack string, requireGolden bool) erro
 	}
 	golden := aws.ToString(p.Parameter.Value)
 	fmt.Fprintf(s.out, "golden AMI parameter %s = %s (version %d)\n", outs.goldenAmiParameter, golden, p.Parameter.Version)
+	if s.scan != nil {
+		if err := s.scan.report(ctx, golden); err != nil {
+			return err
+		}
+	}
 
 	versions, err := launchTemplateVersions(ctx, s.ec2, outs.launchTemplateID)
 	if err != nil {

@@ -79,7 +79,9 @@ type LaunchTemplate struct {
 	Resource awsec2.CfnLaunchTemplate
 	// Template is the L2 launch template the group launches from.
 	Template awsec2.LaunchTemplate
-	// Role is the instance role (SSM agent and CloudWatch agent).
+	// Role is the instance role: the SSM agent's managed policy; what the
+	// CloudWatch agent needs is granted where its log groups are made
+	// (constructs/observability).
 	Role awsiam.Role
 	// SecurityGroup of the instances.
 	SecurityGroup awsec2.SecurityGroup
@@ -93,12 +95,16 @@ func NewLaunchTemplate(scope constructs.Construct, id string, props LaunchTempla
 		props.RootVolumeGiB = config.DefaultRootVolumeGiB
 	}
 
+	// The CloudWatch agent's permissions are scoped to the environment's
+	// log groups, namespace and configuration parameter by
+	// constructs/observability, not granted by the broad
+	// CloudWatchAgentServerPolicy.
 	role := servicerole.New(c, "InstanceRole", servicerole.Props{
 		Service:         "ec2.amazonaws.com",
 		Description:     "Fleet instances: Systems Manager agent and CloudWatch agent",
-		ManagedPolicies: []string{"AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"},
-		WhyManaged: "AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy are the policies AWS maintains for " +
-			"the SSM agent and the CloudWatch agent; a copy of our own would drift from what the agents call",
+		ManagedPolicies: []string{"AmazonSSMManagedInstanceCore"},
+		WhyManaged: "AmazonSSMManagedInstanceCore is the policy AWS maintains for the SSM agent; " +
+			"a copy of our own would drift from what the agent calls",
 	})
 
 	sg := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
