@@ -96,6 +96,24 @@ const (
 	MaxWorkingDirectoryLength = 1024
 )
 
+// Limits of instance refreshes and lifecycle policies, from the Auto
+// Scaling API reference (RefreshPreferences) and the CloudFormation schema
+// of AWS::ImageBuilder::LifecyclePolicy (Filter).
+const (
+	MaxCheckpointDelay        = 172800 * time.Second
+	MaxLifecycleRetainAtLeast = 10
+	MaxLifecycleAgeValue      = 1000
+)
+
+// MaxRefreshAlarms is the most CloudWatch alarms an instance refresh
+// watches (AlarmSpecification, Auto Scaling API reference: "You can
+// specify up to 10 alarms"; the service model states no maximum).
+const MaxRefreshAlarms = 10
+
+// MaxStateMachineNameLength is the longest Step Functions state machine
+// name (AWS::StepFunctions::StateMachine StateMachineName).
+const MaxStateMachineNameLength = 80
+
 // Limits of what the fleet reports to.
 const (
 	// MaxSsmStandardParameterValueBytes is the largest value of a

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 )
@@ -65,6 +66,21 @@ func TestAWSFactsMatchTheCatalogs(t *testing.T) {
 		if !regexpAccepts(pattern, strings.Repeat("a", MaxNameLength)) || regexpAccepts(pattern, strings.Repeat("a", MaxNameLength+1)) {
 			t.Errorf("%s Name pattern %s does not take exactly MaxNameLength (%d) characters", typ, pattern, MaxNameLength)
 		}
+	}
+
+	filter := at(cfnSchema(t, "AWS::ImageBuilder::LifecyclePolicy"), "definitions", "Filter", "properties")
+	if got := number(t, at(filter, "RetainAtLeast", "maximum"), "lifecycle RetainAtLeast"); got != MaxLifecycleRetainAtLeast {
+		t.Errorf("a lifecycle rule retains at most %d images, MaxLifecycleRetainAtLeast %d", got, MaxLifecycleRetainAtLeast)
+	}
+	if got := number(t, at(filter, "Value", "maximum"), "lifecycle filter value"); got != MaxLifecycleAgeValue {
+		t.Errorf("a lifecycle filter's value is at most %d, MaxLifecycleAgeValue %d", got, MaxLifecycleAgeValue)
+	}
+	if got := number(t, serviceShapes(t, "autoscaling")["CheckpointDelay"]["max"], "instance refresh CheckpointDelay"); time.Duration(got)*time.Second != MaxCheckpointDelay {
+		t.Errorf("an instance refresh's CheckpointDelay is at most %ds, MaxCheckpointDelay %s", got, MaxCheckpointDelay)
+	}
+
+	if got := number(t, at(cfnSchema(t, "AWS::StepFunctions::StateMachine"), "properties", "StateMachineName", "maxLength"), "state machine name"); got != MaxStateMachineNameLength {
+		t.Errorf("a state machine name takes %d characters, MaxStateMachineNameLength %d", got, MaxStateMachineNameLength)
 	}
 
 	var days []int

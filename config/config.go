@@ -51,6 +51,8 @@ type Environment struct {
 	// another environment instead of baking its own (Image stays empty).
 	// Default: the environment bakes.
 	Promotion *Promotion
+	Rollout   Rollout
+	Lifecycle Lifecycle
 	// Observability: the CloudWatch agent's reports, alarms, build
 	// notifications and image scanning (config/observability.go).
 	Observability Observability
@@ -180,4 +182,60 @@ type ParentImage struct {
 	// SsmParameter is an SSM parameter holding an AMI id, for example
 	// "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64".
 	SsmParameter string
+}
+
+// Rollout says how running instances move onto the current golden AMI:
+// an Auto Scaling instance refresh that replaces every instance of the
+// group (skip matching off: the launch template version never changes,
+// only the parameter it resolves). `fleetctl roll` starts one with these
+// preferences; with Automatic, every change of the golden AMI parameter
+// starts one too.
+type Rollout struct {
+	// Automatic starts an instance refresh whenever the golden AMI
+	// parameter changes (a build, a rollback, a promotion), through an
+	// EventBridge rule and a Step Functions state machine that calls Auto
+	// Scaling directly. Default: off — a new image reaches running
+	// instances only through `fleetctl roll`, replacements and
+	// Fleet.MaxInstanceLifetime, so nothing reaches production unreviewed.
+	Automatic bool
+	// MinHealthyPercentage of the desired capacity stays in service during
+	// a refresh, 1 to 100 (100: one instance at a time). Default: 90,
+	// Auto Scaling's own default. Replacing every instance at once (0) is
+	// not offered.
+	MinHealthyPercentage int
+	// InstanceWarmup is how long a refresh waits after a new instance is
+	// in service before it counts it and moves on; whole seconds. Default:
+	// the group's health check grace period (Auto Scaling's behaviour when
+	// the preference is omitted).
+	InstanceWarmup time.Duration
+	// CheckpointPercentages pause a refresh once this percentage of the
+	// group is new, for CheckpointDelay each: ascending, unique, 1 to 100,
+	// the last one 100. Default: none, the refresh runs through.
+	CheckpointPercentages []int
+	// CheckpointDelay is the pause at each checkpoint, whole seconds up to
+	// 48h. Only with CheckpointPercentages. Default: 1h when
+	// CheckpointPercentages is set (Auto Scaling's default).
+	CheckpointDelay time.Duration
+}
+
+// Lifecycle is the EC2 Image Builder lifecycle policy of an environment's
+// images: old images are deprecated, then deleted with their AMIs and
+// snapshots. The images the fleets run or may roll back to are never
+// touched: they carry a mark (see internal/marks) that every rule of the
+// policy excludes.
+type Lifecycle struct {
+	// Disabled turns the policy off: every image and AMI is kept.
+	// Default: the policy runs.
+	Disabled bool
+	// KeepLatest is how many of the newest images no rule touches,
+	// whatever their age, 1 to 10 (Image Builder's RetainAtLeast).
+	// Default: 3.
+	KeepLatest int
+	// DeprecateAfterDays deprecates older images (and their AMIs): they
+	// still launch by id, but drop out of searches. 1 to 1000. Default: 30.
+	DeprecateAfterDays int
+	// DeleteAfterDays deletes older images, deregisters their AMIs and
+	// deletes their snapshots; more than DeprecateAfterDays, at most 1000.
+	// Default: 90.
+	DeleteAfterDays int
 }

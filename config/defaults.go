@@ -25,6 +25,15 @@ const (
 	DefaultScanType               = ScanOnDemandAMI
 )
 
+// Defaults of Rollout and Lifecycle, each documented on its field.
+const (
+	DefaultMinHealthyPercentage = 90
+	DefaultCheckpointDelay      = time.Hour
+	DefaultKeepLatest           = 3
+	DefaultDeprecateAfterDays   = 30
+	DefaultDeleteAfterDays      = 90
+)
+
 // WithDefaults returns a copy of env with every zero-valued optional field
 // set to its documented default. The receiver is not modified, and the
 // copy shares no slice, map or pointer with it.
@@ -102,6 +111,7 @@ func (env Environment) WithDefaults() Environment {
 		}
 		out.Network.Create = &c
 	}
+	out.Rollout, out.Lifecycle = env.Rollout.WithDefaults(), env.Lifecycle.WithDefaults()
 	if env.Network.Existing != nil {
 		e := *env.Network.Existing
 		e.PrivateSubnetIDs = slices.Clone(e.PrivateSubnetIDs)
@@ -119,4 +129,33 @@ func (app App) WithDefaults() App {
 		out.Environments[i] = env.WithDefaults()
 	}
 	return out
+}
+
+// WithDefaults returns a copy of r with its defaults applied; it shares no
+// slice with r. Auto Scaling's own defaults (warm-up) stay zero: the
+// preference is then omitted.
+func (r Rollout) WithDefaults() Rollout {
+	out := r
+	out.CheckpointPercentages = slices.Clone(r.CheckpointPercentages)
+	if out.MinHealthyPercentage == 0 {
+		out.MinHealthyPercentage = DefaultMinHealthyPercentage
+	}
+	if len(out.CheckpointPercentages) > 0 && out.CheckpointDelay == 0 {
+		out.CheckpointDelay = DefaultCheckpointDelay
+	}
+	return out
+}
+
+// WithDefaults returns a copy of l with its defaults applied.
+func (l Lifecycle) WithDefaults() Lifecycle {
+	if l.KeepLatest == 0 {
+		l.KeepLatest = DefaultKeepLatest
+	}
+	if l.DeprecateAfterDays == 0 {
+		l.DeprecateAfterDays = DefaultDeprecateAfterDays
+	}
+	if l.DeleteAfterDays == 0 {
+		l.DeleteAfterDays = DefaultDeleteAfterDays
+	}
+	return l
 }

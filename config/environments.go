@@ -32,6 +32,10 @@ func Default() App {
 					Schedule:         "cron(0 3 ? * MON *)",
 					LogRetentionDays: 30,
 				},
+				// Every new golden AMI replaces the whole fleet at once
+				// after a build, one instance at a time (50% of 2).
+				Rollout:       Rollout{Automatic: true, MinHealthyPercentage: 50},
+				Lifecycle:     Lifecycle{KeepLatest: 3, DeprecateAfterDays: 14, DeleteAfterDays: 30},
 				Observability: Observability{LogRetentionDays: 30},
 			},
 			{
@@ -65,6 +69,14 @@ func Default() App {
 					SoakTime:           48 * time.Hour,
 					MaxFindingSeverity: "MEDIUM",
 				},
+				// No automatic rollout: `fleetctl roll` after review. A
+				// refresh pauses half-way for 30 minutes.
+				Rollout: Rollout{
+					MinHealthyPercentage:  90,
+					CheckpointPercentages: []int{50, 100},
+					CheckpointDelay:       30 * time.Minute,
+				},
+				// No lifecycle policy: prod has no image factory.
 				Observability: Observability{
 					NotificationEmail: "platform-alerts@example.com",
 					LogRetentionDays:  365,
@@ -94,6 +106,9 @@ func Default() App {
 					TestComponents: []string{"web-server-test"},
 					Schedule:       "cron(0 4 ? * SUN *)",
 				},
+				// moto's instances are in service at once: a one-second
+				// warm-up keeps `fleetctl roll` against it quick.
+				Rollout: Rollout{MinHealthyPercentage: 50, InstanceWarmup: time.Second},
 			},
 		},
 	}

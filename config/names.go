@@ -37,6 +37,19 @@ const (
 	FleetTagKey = "golden-fleet:fleet"
 	// EnvironmentTagKey tags every golden AMI with the environment's name.
 	EnvironmentTagKey = "golden-fleet:environment"
+	// PipelineTagKey tags every image the environment's pipeline builds
+	// (the Image Builder image, through the pipeline's ImageTags) with
+	// Base(): the lifecycle policy selects images by it, so that an image
+	// stays in its scope when a changed component renames the recipe.
+	PipelineTagKey = "golden-fleet:pipeline"
+	// RetainTagKey, with the value "true", marks an AMI a fleet runs or may
+	// roll back to: every lifecycle policy of the app excludes AMIs that
+	// carry it (internal/marks).
+	RetainTagKey = "golden-fleet:retain"
+	// GoldenRoleTagKeyPrefix starts the tag that says which role an AMI
+	// has for a fleet: GoldenRoleTagKeyPrefix + Base(), "current" or
+	// "previous" (internal/marks).
+	GoldenRoleTagKeyPrefix = "golden-fleet:golden:"
 
 	// A promoted AMI's record (see the README's promotion section): the
 	// promotion's distribution configuration tags each copy with
@@ -110,6 +123,18 @@ func (n Names) Component(name string) string { return n.Base() + "-" + name }
 
 // AMI is the start of every golden AMI's name; the build date follows.
 func (n Names) AMI() string { return n.Base() }
+
+// LifecyclePolicy is the Image Builder lifecycle policy of the
+// environment's images: "<prefix>-<env>-golden-ami".
+func (n Names) LifecyclePolicy() string { return pipelineName(n.Base()) }
+
+// RolloutStateMachine is the state machine of the automatic rollout:
+// "<prefix>-<env>-rollout".
+func (n Names) RolloutStateMachine() string { return n.Base() + "-rollout" }
+
+// MarkerStateMachine is the state machine that keeps the lifecycle marks
+// of the fleet's AMIs: "<prefix>-<env>-golden-ami-marks".
+func (n Names) MarkerStateMachine() string { return n.Base() + "-golden-ami-marks" }
 
 // ImageBuilderCrossAccountRoleName is the role Image Builder assumes in a
 // target account to distribute an AMI there, one per account; Image
@@ -195,6 +220,22 @@ func PipelineOfFleetStack(fleetStack string) (pipeline, imageFactoryStack string
 		return "", "", false
 	}
 	return pipelineName(base), stackName(base, ImageFactoryStack), true
+}
+
+// NamesOfGoldenParameter returns the names of the environment whose
+// golden AMI parameter is name (the inverse of GoldenParameter); ok is
+// false when name is not named like one.
+func NamesOfGoldenParameter(name string) (n Names, ok bool) {
+	rest, ok := strings.CutPrefix(name, "/imagebuilder/")
+	if !ok {
+		return Names{}, false
+	}
+	rest, ok = strings.CutSuffix(rest, "/golden-ami")
+	prefix, env, found := strings.Cut(rest, "/")
+	if !ok || !found || prefix == "" || env == "" || strings.Contains(env, "/") {
+		return Names{}, false
+	}
+	return Names{Prefix: prefix, Env: env}, true
 }
 
 func stackName(base string, role StackRole) string { return base + "-" + string(role) }

@@ -36,6 +36,9 @@ func TestNamesFollowTheDocumentedScheme(t *testing.T) {
 		n.BelowDesiredAlarm():           "golden-fleet-dev-fleet-below-desired",
 		n.BuildResultsRule():            "golden-fleet-dev-build-results",
 		n.Dashboard():                   "golden-fleet-dev",
+		n.LifecyclePolicy():             "golden-fleet-dev-golden-ami",
+		n.RolloutStateMachine():         "golden-fleet-dev-rollout",
+		n.MarkerStateMachine():          "golden-fleet-dev-golden-ami-marks",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
@@ -57,6 +60,41 @@ func TestPipelineOfFleetStackInvertsTheStackName(t *testing.T) {
 		if p, f, ok := PipelineOfFleetStack(stack); ok || p != "" || f != "" {
 			t.Errorf("PipelineOfFleetStack(%q) = %q, %q, %v; want nothing", stack, p, f, ok)
 		}
+	}
+}
+
+// fleetctl and the marks find the environment of a golden parameter by
+// its name: the inverse of Names.GoldenParameter.
+func TestNamesOfGoldenParameterInvertsTheParameterName(t *testing.T) {
+	for _, n := range []Names{{"golden-fleet", "prod"}, {"a", "b"}, {"my-app-x", "eu-prod-2"}} {
+		if got, ok := NamesOfGoldenParameter(n.GoldenParameter()); !ok || got != n {
+			t.Errorf("NamesOfGoldenParameter(%q) = %+v, %v; want %+v", n.GoldenParameter(), got, ok, n)
+		}
+	}
+	for _, name := range []string{"/imagebuilder/gf/golden-ami", "/imagebuilder/gf/dev/other", "/imagebuilder//dev/golden-ami",
+		"/imagebuilder/gf/dev/x/golden-ami", "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", ""} {
+		if got, ok := NamesOfGoldenParameter(name); ok {
+			t.Errorf("NamesOfGoldenParameter(%q) = %+v; want nothing", name, got)
+		}
+	}
+}
+
+// The longest prefix and environment name Validate accepts still give
+// state machine names Step Functions takes.
+func TestTheLongestNamesFitTheirServices(t *testing.T) {
+	n := Names{Prefix: "p" + strings.Repeat("x", 23), Env: "e" + strings.Repeat("x", 15)}
+	app := validApp()
+	app.Prefix, app.Environments[0].Name = n.Prefix, n.Env
+	if _, err := Validate(app, nil, testContext()); err != nil {
+		t.Fatalf("the longest prefix and environment name: %v", err)
+	}
+	for _, name := range []string{n.RolloutStateMachine(), n.MarkerStateMachine()} {
+		if len(name) > MaxStateMachineNameLength {
+			t.Errorf("state machine %s: %d characters, Step Functions takes %d", name, len(name), MaxStateMachineNameLength)
+		}
+	}
+	if got := n.LifecyclePolicy(); len(got) > MaxNameLength {
+		t.Errorf("lifecycle policy %s: %d characters, Image Builder takes %d", got, len(got), MaxNameLength)
 	}
 }
 

@@ -175,6 +175,9 @@ func validatePromotions(p *problems, app App) {
 		if !reflect.DeepEqual(env.Image, Image{}) {
 			p.add(path+".Image", "got image settings with Promotion set: want Image left empty; an environment that promotes bakes nothing, its images come from %s", q(promo.From))
 		}
+		if !reflect.DeepEqual(env.Lifecycle, Lifecycle{}) {
+			p.add(path+".Lifecycle", "got lifecycle settings with Promotion set: want Lifecycle left empty; an environment that promotes has no image factory, so no lifecycle policy of its own")
+		}
 		if promo.SoakTime < time.Second || promo.SoakTime > MaxSoakTime || promo.SoakTime%time.Second != 0 {
 			p.add(pp+".SoakTime", "got %s: want 0 (default %s) or whole seconds from 1s to %s (90 days)", promo.SoakTime, DefaultSoakTime, MaxSoakTime)
 		}

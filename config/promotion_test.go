@@ -88,6 +88,8 @@ func TestValidateRejectsBadPromotions(t *testing.T) {
 		}, path: "Environments[prod].Promotion.From", got: `got "dev" in eu-west-1 (partition aws)`, want: "want a source in the partition of cn-north-1 (aws-cn); AMIs are not copied across partitions"},
 		{name: "image settings on a promoting environment", break_: func(a *App) { env(a, "prod").Image.Schedule = "cron(0 3 ? * MON *)" },
 			path: "Environments[prod].Image", got: "got image settings with Promotion set", want: `want Image left empty; an environment that promotes bakes nothing, its images come from "dev"`},
+		{name: "lifecycle settings on a promoting environment", break_: func(a *App) { env(a, "prod").Lifecycle.KeepLatest = 5 },
+			path: "Environments[prod].Lifecycle", got: "got lifecycle settings with Promotion set", want: "want Lifecycle left empty; an environment that promotes has no image factory, so no lifecycle policy of its own"},
 		{name: "soak under a second", break_: func(a *App) { env(a, "prod").Promotion.SoakTime = 500 * time.Millisecond },
 			path: "Environments[prod].Promotion.SoakTime", got: "got 500ms", want: "want 0 (default 24h0m0s) or whole seconds from 1s to 2160h0m0s (90 days)"},
 		{name: "soak over 90 days", break_: func(a *App) { env(a, "prod").Promotion.SoakTime = 91 * 24 * time.Hour },

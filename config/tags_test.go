@@ -126,9 +126,9 @@ func tagKeys(v any) []string {
 // The limit an environment's tags must keep is the tightest of the
 // places they reach, less what is added there.
 // Today the build instances' 30 bind: every other place takes 50, less
-// at most the 7 tags a promoted AMI carries besides the environment's
+// at most the 9 tags a promoted AMI carries besides the environment's
 // (the two of the promotion's distribution, the five of fleetctl's
-// record).
+// record, the two lifecycle marks).
 func TestTagLimitCountsWhatTheAppAdds(t *testing.T) {
 	for _, created := range []bool{true, false} {
 		limit, why := tagLimit(created)
@@ -142,7 +142,7 @@ func TestTagLimitCountsWhatTheAppAdds(t *testing.T) {
 			most = max(most, len(a.Keys)+len(a.Later))
 		}
 	}
-	if most != 7 || MaxTags-most <= MaxImageBuilderResourceTags {
-		t.Errorf("the app, CDK and fleetctl add at most %d tags where %d are allowed; want 7 (a promoted AMI's environment, source and record)", most, MaxTags)
+	if most != 9 || MaxTags-most <= MaxImageBuilderResourceTags {
+		t.Errorf("the app, CDK and fleetctl add at most %d tags where %d are allowed; want 9 (a promoted AMI's environment, source, record and lifecycle marks)", most, MaxTags)
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -191,6 +192,8 @@ func (e *envCheck) validate() {
 		e.image()
 	}
 	e.architectures()
+	e.rollout()
+	e.lifecycle()
 	e.observability()
 }
 
@@ -259,9 +262,10 @@ type AddedTag struct {
 	On string
 	// Keys the app or CDK adds there.
 	Keys []string
-	// Later are keys fleetctl adds to those resources after the
-	// deploy (a promoted AMI's record): in no template, but counted
-	// against Limit like Keys. Default: none.
+	// Later are keys added to those resources after the deploy (a
+	// promoted AMI's record by fleetctl promote, the lifecycle marks by
+	// the fleet's marker): in no template, but counted against Limit like
+	// Keys. Default: none.
 	Later []string
 	// Limit is the most tags those resources take.
 	Limit int
@@ -277,12 +281,18 @@ var addedTags = []AddedTag{
 	{On: "the subnets of a created VPC", Keys: []string{"Name", "aws-cdk:subnet-name", "aws-cdk:subnet-type"}, Limit: MaxTags, CreatedVPCOnly: true},
 	{On: "the other network resources of a created VPC and its flow-log role", Keys: []string{"Name"}, Limit: MaxTags, CreatedVPCOnly: true},
 	{On: "the launch template, the fleet's instances and their volumes", Keys: []string{"Name", FleetTagKey}, Limit: MaxTags},
-	{On: "each golden AMI", Keys: []string{EnvironmentTagKey}, Limit: MaxTags},
+	{On: "each golden AMI", Keys: []string{EnvironmentTagKey}, Later: lifecycleMarks, Limit: MaxTags},
 	{On: "each promoted copy of a golden AMI (the promotion's distribution configuration)", Keys: []string{EnvironmentTagKey, PromotedFromEnvironmentTagKey},
-		Later: PromotionRecordTagKeys, Limit: MaxTags},
+		Later: append(slices.Clone(PromotionRecordTagKeys), lifecycleMarks...), Limit: MaxTags},
 	{On: "the build instances (Image Builder's ResourceTags)", Limit: MaxImageBuilderResourceTags},
 	{On: "every other resource", Limit: MaxTags},
 }
+
+// lifecycleMarks are the tags the fleet's marker (and fleetctl rollback)
+// put on the AMIs the fleet runs or may roll back to (internal/marks): the
+// retain mark and the fleet's role. An AMI carries one fleet's role: a
+// promotion copies the AMI into the target's account.
+var lifecycleMarks = []string{RetainTagKey, GoldenRoleTagKeyPrefix + "<prefix>-<env>"}
 
 // AddedTags returns what the stacks add to an environment's tags, by
 // resource.
@@ -694,4 +704,60 @@ func example(examples map[string]string, arch string) string {
 		return ", such as " + ex
 	}
 	return ""
+}
+
+// rollout checks the instance refresh preferences (Auto Scaling API
+// reference, RefreshPreferences).
+func (e *envCheck) rollout() {
+	raw, r := e.raw.Rollout, e.env.Rollout
+	if r.MinHealthyPercentage < 1 || r.MinHealthyPercentage > 100 {
+		e.add("Rollout.MinHealthyPercentage", "got %d: want 1 to 100 (percent of the desired capacity kept in service), or 0 for the default %d",
+			raw.MinHealthyPercentage, DefaultMinHealthyPercentage)
+	}
+	if w := r.InstanceWarmup; w < 0 || w%time.Second != 0 || w > math.MaxInt32*time.Second {
+		e.add("Rollout.InstanceWarmup", "got %s: want whole seconds, 0 for the group's health check grace period", w)
+	}
+	seen := firstSeen[int]{}
+	for i, c := range r.CheckpointPercentages {
+		field := fmt.Sprintf("Rollout.CheckpointPercentages[%d]", i)
+		before, dup := seen.repeat(c, fmt.Sprintf("CheckpointPercentages[%d]", i))
+		switch {
+		case c < 1 || c > 100:
+			e.add(field, "got %d: want 1 to 100 (percent of the group replaced)", c)
+		case dup:
+			e.add(field, "got %d, already %s: want each percentage once", c, before)
+		case i > 0 && c < r.CheckpointPercentages[i-1]:
+			e.add(field, "got %d after %d: want ascending percentages", c, r.CheckpointPercentages[i-1])
+		}
+	}
+	if n := len(r.CheckpointPercentages); n > 0 && r.CheckpointPercentages[n-1] >= 1 && r.CheckpointPercentages[n-1] < 100 {
+		e.add(fmt.Sprintf("Rollout.CheckpointPercentages[%d]", n-1), "got %d as the last checkpoint: want 100, or the refresh would stop before replacing every instance",
+			r.CheckpointPercentages[n-1])
+	}
+	switch d := raw.CheckpointDelay; {
+	case d != 0 && len(r.CheckpointPercentages) == 0:
+		e.add("Rollout.CheckpointDelay", "got %s with CheckpointPercentages empty: want it only with checkpoints", d)
+	case d < 0 || d%time.Second != 0 || d > MaxCheckpointDelay:
+		e.add("Rollout.CheckpointDelay", "got %s: want whole seconds from 0s to %s", d, MaxCheckpointDelay)
+	}
+}
+
+// lifecycle checks the lifecycle policy's rules (AWS::ImageBuilder::
+// LifecyclePolicy Filter).
+func (e *envCheck) lifecycle() {
+	l := e.env.Lifecycle
+	if l.KeepLatest < 1 || l.KeepLatest > MaxLifecycleRetainAtLeast {
+		e.add("Lifecycle.KeepLatest", "got %d: want 1 to %d (Image Builder's RetainAtLeast)", l.KeepLatest, MaxLifecycleRetainAtLeast)
+	}
+	deprecateOK := l.DeprecateAfterDays >= 1 && l.DeprecateAfterDays <= MaxLifecycleAgeValue
+	if !deprecateOK {
+		e.add("Lifecycle.DeprecateAfterDays", "got %d: want 1 to %d days", l.DeprecateAfterDays, MaxLifecycleAgeValue)
+	}
+	switch {
+	case l.DeleteAfterDays < 1 || l.DeleteAfterDays > MaxLifecycleAgeValue:
+		e.add("Lifecycle.DeleteAfterDays", "got %d: want 1 to %d days", l.DeleteAfterDays, MaxLifecycleAgeValue)
+	case deprecateOK && l.DeleteAfterDays <= l.DeprecateAfterDays:
+		e.add("Lifecycle.DeleteAfterDays", "got %d, not more than DeprecateAfterDays %d: want images deprecated before they are deleted",
+			l.DeleteAfterDays, l.DeprecateAfterDays)
+	}
 }

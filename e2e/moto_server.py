@@ -95,6 +95,7 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.ec2.models import instances as ec2_instances
 from moto.ec2.models import launch_templates as ec2_launch_templates
 from moto.ssm.models import ssm_backends
+import moto_refresh  # noqa: F401  instance refresh, parameter change events, Step Functions targets (e2e/moto_refresh.py)
 
 OPTIONS = {"dynamic_references": "property-change", "port": None}
 

@@ -48,10 +48,9 @@ func locateCfnLintSchemas() {
 	cfnLintSchemas.dir, cfnLintSchemas.err = filepath.Join(strings.TrimSpace(string(out)), "data", "schemas"), err
 }
 
-// createOnly reads the create-only properties of a resource type from the
-// CloudFormation resource schemas shipped with cfn-lint, so that a property
-// added to the schema later is caught by the tests below.
-func createOnly(t *testing.T, typ string) []string {
+// cfnLintSchema reads the CloudFormation resource schema of a type that
+// ships with cfn-lint into schema.
+func cfnLintSchema(t *testing.T, typ string, schema any) {
 	t.Helper()
 	<-cfnLintSchemas.located
 	if cfnLintSchemas.err != nil {
@@ -70,12 +69,20 @@ func createOnly(t *testing.T, typ string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := json.Unmarshal(data, schema); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createOnly reads the create-only properties of a resource type from the
+// CloudFormation resource schemas shipped with cfn-lint, so that a property
+// added to the schema later is caught by the tests below.
+func createOnly(t *testing.T, typ string) []string {
+	t.Helper()
 	var schema struct {
 		CreateOnly []string `json:"createOnlyProperties"`
 	}
-	if err := json.Unmarshal(data, &schema); err != nil {
-		t.Fatal(err)
-	}
+	cfnLintSchema(t, typ, &schema)
 	var props []string
 	for _, p := range schema.CreateOnly {
 		props = append(props, strings.TrimPrefix(p, "/properties/"))

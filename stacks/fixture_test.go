@@ -24,12 +24,13 @@ const fixturePromotedKmsKeyArn = "arn:aws:kms:eu-west-1:444444444444:key/4444abc
 // whatever the default environments happen to set today.
 //
 //   - every-option: an existing VPC, and every optional field of the
-//     fleet, the image and the observability set;
+//     fleet, the image, the observability, the rollout (automatic) and
+//     the lifecycle set;
 //   - created-vpc: a VPC the app creates, with every option of Create set,
-//     and the fleet, image and observability left to their defaults, but
-//     image scanning disabled. Its account and
-//     region have their availability zones committed in cdk.json, as
-//     `cdk synth` requires. Two environments promote from it:
+//     the fleet, image, observability and rollout left to their defaults,
+//     but image scanning disabled and the lifecycle policy turned off. Its
+//     account and region have their availability zones committed in
+//     cdk.json, as `cdk synth` requires. Two environments promote from it:
 //   - promoted: in another account, with every option of Promotion set
 //     and a customer-managed key of its own (the copies are encrypted
 //     with it);
@@ -79,6 +80,14 @@ func fixtureEnvironments() []config.Environment {
 				TestTimeoutMinutes:  120,
 				DistributionRegions: []string{"eu-central-1", "us-east-1"},
 			},
+			Rollout: config.Rollout{
+				Automatic:             true,
+				MinHealthyPercentage:  75,
+				InstanceWarmup:        2 * time.Minute,
+				CheckpointPercentages: []int{25, 100},
+				CheckpointDelay:       10 * time.Minute,
+			},
+			Lifecycle: config.Lifecycle{KeepLatest: 4, DeprecateAfterDays: 21, DeleteAfterDays: 60},
 			Observability: config.Observability{
 				NotificationEmail:   "fleet-alerts@example.org",
 				LogRetentionDays:    545,
@@ -108,6 +117,9 @@ func fixtureEnvironments() []config.Environment {
 				Schedule:   "cron(0 5 1 * ? *)",
 			},
 			Observability: config.Observability{Scanning: config.Scanning{Disabled: true}},
+			// Rolled by hand with Auto Scaling's preferences; every image
+			// and AMI kept.
+			Lifecycle: config.Lifecycle{Disabled: true},
 		},
 		{
 			Name:    "promoted",

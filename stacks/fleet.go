@@ -11,9 +11,11 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
+	"github.com/immutable-server/golden-fleet/constructs/lifecycle"
 	"github.com/immutable-server/golden-fleet/constructs/network"
 	"github.com/immutable-server/golden-fleet/constructs/notify"
 	"github.com/immutable-server/golden-fleet/constructs/observability"
+	"github.com/immutable-server/golden-fleet/constructs/rollout"
 )
 
 // FleetStackProps configures FleetStack.
@@ -43,6 +45,10 @@ type FleetStack struct {
 	// Distribution is what the image factory's pipeline distributes
 	// through; nil for an environment that promotes (no pipeline).
 	Distribution *imagebuilder.DistributionConfiguration
+	// AutomaticRollout is nil unless the environment rolls automatically.
+	AutomaticRollout *rollout.AutomaticRollout
+	// Marker keeps the golden AMIs' lifecycle marks.
+	Marker *lifecycle.Marker
 	promotionFields
 	// Monitoring: the CloudWatch agent's configuration and log groups,
 	// alarms and dashboard (stacks/observability.go).
@@ -125,6 +131,7 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 	output(stack, "GoldenAmiParameter", jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
 	output(stack, "LaunchTemplateId", s.LaunchTemplate.LaunchTemplateId(), "Launch template the group launches from")
 	output(stack, "AutoScalingGroupName", s.Group.Name(), "The fleet's Auto Scaling group")
+	s.addOperations(props)
 	return s
 }
 

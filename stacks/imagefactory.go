@@ -13,6 +13,7 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
+	"github.com/immutable-server/golden-fleet/constructs/lifecycle"
 )
 
 // ImageFactoryStackProps configures ImageFactoryStack.
@@ -41,6 +42,8 @@ type ImageFactoryStack struct {
 	Recipe         *imagebuilder.ImageRecipe
 	Infrastructure *imagebuilder.InfrastructureConfiguration
 	Pipeline       *imagebuilder.ImagePipeline
+	// Lifecycle is nil when the environment turned it off.
+	Lifecycle *lifecycle.Policy
 	promotionSourceFields
 }
 
@@ -116,7 +119,9 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		StartCondition: env.Image.StartCondition,
 		TestTimeout:    time.Duration(env.Image.TestTimeoutMinutes) * time.Minute,
 		Tags:           env.Tags,
+		ImageTags:      imageTags(names),
 	})
+	s.addLifecycle(names, env)
 	observeBuilds(s, env)
 	output(stack, "PipelineArn", s.Pipeline.Arn(), "Image pipeline baking the golden AMI")
 	output(stack, "RecipeName", s.Recipe.Name(), "Current image recipe (name carries a content hash)")

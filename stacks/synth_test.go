@@ -11,7 +11,8 @@ package stacks_test
 //   - intent tests, one behaviour each, derived from the requirements and
 //     run for every environment, fixtures included (app_test.go,
 //     network_test.go, fleet_test.go, imagefactory_test.go,
-//     observability_test.go, security_test.go, nag_test.go);
+//     observability_test.go, operations_test.go, promotion_test.go,
+//     security_test.go, nag_test.go);
 //   - construct-level tests that build small variants in scratch stacks
 //     (construct_*_test.go).
 //

@@ -1,6 +1,7 @@
 // Command fleetctl operates a deployed golden fleet.
 //
-//	fleetctl rollback  --stack golden-fleet-<env>-fleet [--to ami-…]
+//	fleetctl rollback  --stack golden-fleet-<env>-fleet [--to ami-…] [--roll]
+//	fleetctl roll      --stack golden-fleet-<env>-fleet [refresh preferences] [--no-wait]
 //	fleetctl status    --stack golden-fleet-<env>-fleet [--require-golden] [--findings]
 //	fleetctl status    [--env <env>]... [--config FILE]
 //	fleetctl promote   --from <env> --to <env> [--dry-run] [--override GATE --reason TEXT] …
@@ -13,9 +14,9 @@
 // `fleetctl --help` and `fleetctl <command> --help` print the usage and
 // exit 0.
 //
-// Each command lives in a file of its own (rollback.go, status.go with
-// envstatus.go and the vulnerability scan in findings.go, promote.go with
-// gates.go, resources.go) and is listed in commands below.
+// Each command lives in a file of its own (rollback.go, roll.go,
+// status.go with envstatus.go and the vulnerability scan in findings.go,
+// promote.go with gates.go, resources.go) and is listed in commands below.
 package main
 
 import (
@@ -59,6 +60,7 @@ type runFunc func(ctx context.Context, cfg aws.Config, out io.Writer) error
 // new command goes in a file of its own and one line here.
 var commands = []command{
 	rollbackCommand,
+	rollCommand,
 	statusCommand,
 	promoteCommand,
 	resourcesCommand,
@@ -194,18 +196,27 @@ type asgAPI interface {
 
 // stackOutputs reads the fleet stack's outputs fleetctl needs.
 func stackOutputs(ctx context.Context, cfn cfnAPI, stack string) (fleetOutputs, error) {
+	kv, err := stackOutputValues(ctx, cfn, stack)
+	if err != nil {
+		return fleetOutputs{}, err
+	}
+	return parseFleetOutputs(stack, kv)
+}
+
+// stackOutputValues reads every output of stack, by key.
+func stackOutputValues(ctx context.Context, cfn cfnAPI, stack string) (map[string]string, error) {
 	st, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &stack})
 	if err != nil {
-		return fleetOutputs{}, fmt.Errorf("stack %s: %w", stack, err)
+		return nil, fmt.Errorf("stack %s: %w", stack, err)
 	}
 	if len(st.Stacks) != 1 {
-		return fleetOutputs{}, fmt.Errorf("stack %s: found %d stacks", stack, len(st.Stacks))
+		return nil, fmt.Errorf("stack %s: found %d stacks", stack, len(st.Stacks))
 	}
 	kv := map[string]string{}
 	for _, o := range st.Stacks[0].Outputs {
 		kv[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
-	return parseFleetOutputs(stack, kv)
+	return kv, nil
 }
 
 // fleetOutputs are the fleet stack's outputs fleetctl needs.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -13,6 +14,8 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -54,11 +57,12 @@ func TestHelpPrintsTheUsageAndSucceeds(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--help"}, []string{"usage: fleetctl <command>", "rollback", "status", "promote", "resources"}},
+		{[]string{"--help"}, []string{"usage: fleetctl <command>", "rollback", "roll", "status", "promote", "resources"}},
 		{[]string{"-h"}, []string{"usage: fleetctl <command>"}},
 		{[]string{"help"}, []string{"usage: fleetctl <command>", "fleetctl help <command>"}},
 		{[]string{"help", "status"}, []string{"usage: fleetctl status --stack <fleet stack> [--require-golden]", "-require-golden"}},
-		{[]string{"rollback", "--help"}, []string{"usage: fleetctl rollback --stack <fleet stack> [--to ami-…]", "-to string", "-endpoint-url string"}},
+		{[]string{"rollback", "--help"}, []string{"usage: fleetctl rollback --stack <fleet stack> [--to ami-…] [--roll]", "-to string", "-roll", "-endpoint-url string"}},
+		{[]string{"roll", "--help"}, []string{"usage: fleetctl roll --stack <fleet stack>", "-min-healthy-percentage value", "-checkpoints value", "-alarm value", "-no-wait"}},
 		{[]string{"resources", "-h"}, []string{"usage: fleetctl resources --stack <any stack>", "-stack string"}},
 		{[]string{"status", "--stack", "s", "--help"}, []string{"usage: fleetctl status"}},
 		{[]string{"help", "promote"}, []string{"usage: fleetctl promote --from <env> --to <env>", "-override value", "-cdk-json string"}},
@@ -137,6 +141,16 @@ type fakeAWS struct {
 	images    []ec2types.Image
 	modified  []string // default versions set
 	parameter []string // values put
+	// account holds the AMIs the lifecycle marks go on (DescribeImages
+	// with filters, CreateTags, DeleteTags); nil: an account with none.
+	account *marks.FakeEC2
+	// golden is the golden parameter as GetParameter returns it, written
+	// at goldenWritten; instanceImages the AMI of each instance
+	// (DescribeInstances); refresh a scripted instance refresh (roll_test.go).
+	golden         string
+	goldenWritten  time.Time
+	instanceImages map[string]string
+	refresh        refreshScript
 }
 
 func (f *fakeAWS) DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
@@ -155,8 +169,30 @@ func (f *fakeAWS) DescribeAutoScalingGroups(context.Context, *autoscaling.Descri
 	return &autoscaling.DescribeAutoScalingGroupsOutput{AutoScalingGroups: f.groups}, f.groupErr
 }
 
-func (f *fakeAWS) DescribeImages(context.Context, *ec2.DescribeImagesInput, ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
+// DescribeImages answers fleetctl's own look-up of an AMI (ImageIds) with
+// images, and the marks' searches (filters) from account.
+func (f *fakeAWS) DescribeImages(ctx context.Context, in *ec2.DescribeImagesInput, opts ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
+	if len(in.Filters) > 0 {
+		if f.account == nil {
+			return &ec2.DescribeImagesOutput{}, nil
+		}
+		return f.account.DescribeImages(ctx, in, opts...)
+	}
 	return &ec2.DescribeImagesOutput{Images: f.images}, nil
+}
+
+func (f *fakeAWS) CreateTags(ctx context.Context, in *ec2.CreateTagsInput, opts ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
+	if f.account == nil {
+		return nil, errors.New("fake: no AMI to tag")
+	}
+	return f.account.CreateTags(ctx, in, opts...)
+}
+
+func (f *fakeAWS) DeleteTags(ctx context.Context, in *ec2.DeleteTagsInput, opts ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error) {
+	if f.account == nil {
+		return nil, errors.New("fake: no AMI to untag")
+	}
+	return f.account.DeleteTags(ctx, in, opts...)
 }
 
 func (f *fakeAWS) ModifyLaunchTemplate(_ context.Context, in *ec2.ModifyLaunchTemplateInput, _ ...func(*ec2.Options)) (*ec2.ModifyLaunchTemplateOutput, error) {

@@ -18,6 +18,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
 // rollbackCommand points the fleet back at an earlier golden AMI. It
@@ -36,18 +37,24 @@ import (
 //     default version, if there is one, so the next Image Builder build
 //     starts from the launch template data of that time.
 //
-// Running instances are left alone. The image pipeline's next scheduled
-// run writes a new AMI into the parameter and rolls the fleet forward
-// again, unless the pipeline is disabled.
+// It then marks the new golden AMI and its rollback target for the
+// lifecycle policies (internal/marks). Running instances are left alone;
+// --roll then replaces them (fleetctl roll, roll.go): Auto Scaling's own
+// rollback of an instance refresh does not apply when the launch
+// template's image is an SSM parameter, so this is the way back. The
+// image pipeline's next scheduled run writes a new AMI into the parameter
+// and rolls the fleet forward again, unless the pipeline is disabled.
 var rollbackCommand = command{
 	name:     "rollback",
-	synopsis: "--stack <fleet stack> [--to ami-…]",
+	synopsis: "--stack <fleet stack> [--to ami-…] [--roll]",
 	summary: "point the fleet's golden AMI parameter back at an earlier AMI\n" +
-		"(default: the previous distinct value in the parameter's history)",
+		"(default: the previous distinct value in the parameter's history);\n" +
+		"--roll then replaces every instance with one running it",
 	required: []string{"stack"},
 	declare: func(fs *flag.FlagSet) runFunc {
 		stack := fs.String("stack", "", "fleet stack name, for example golden-fleet-prod-fleet (required)")
 		to := fs.String("to", "", "AMI to roll back to (default: the previous distinct golden AMI)")
+		rollAfter := fs.Bool("roll", false, "then replace every instance with one running it (fleetctl roll with the stack's preferences)")
 		return func(ctx context.Context, cfg aws.Config, out io.Writer) error {
 			r := &rollback{
 				cfn: cloudformation.NewFromConfig(cfg),
@@ -56,7 +63,10 @@ var rollbackCommand = command{
 				asg: autoscaling.NewFromConfig(cfg),
 				out: out,
 			}
-			return r.run(ctx, *stack, *to)
+			if err := r.run(ctx, *stack, *to); err != nil || !*rollAfter {
+				return err
+			}
+			return newRoller(cfg, out, defaultPoll).run(ctx, *stack, rollFlags{}, true)
 		}
 	},
 }
@@ -70,6 +80,7 @@ type ec2API interface {
 	ec2.DescribeLaunchTemplateVersionsAPIClient
 	DescribeImages(context.Context, *ec2.DescribeImagesInput, ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error)
 	ModifyLaunchTemplate(context.Context, *ec2.ModifyLaunchTemplateInput, ...func(*ec2.Options)) (*ec2.ModifyLaunchTemplateOutput, error)
+	marks.EC2
 }
 
 type rollback struct {
@@ -139,6 +150,9 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 		return fmt.Errorf("writing %s into %s: %w", target, outs.goldenAmiParameter, err)
 	}
 	fmt.Fprintf(r.out, "golden AMI parameter %s: %s -> %s (version %d)\n", outs.goldenAmiParameter, current, target, put.Version)
+	if err := markGolden(ctx, r.ssm, r.ec2, outs.goldenAmiParameter, r.out); err != nil {
+		fmt.Fprintf(r.out, "WARNING: %v\n", err)
+	}
 
 	if n, ok := defaultVersionFor(versions, target); ok {
 		if _, err := r.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{

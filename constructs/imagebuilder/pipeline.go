@@ -36,6 +36,10 @@ type ImagePipelineProps struct {
 	TestTimeout time.Duration
 	// Tags on the pipeline.
 	Tags map[string]string
+	// ImageTags go on every image the pipeline builds (the Image Builder
+	// image, not its AMI): a lifecycle policy selects images by them.
+	// Default: none.
+	ImageTags map[string]string
 }
 
 // ImagePipeline builds the recipe on a schedule, runs the image tests and
@@ -101,6 +105,12 @@ func NewImagePipeline(scope constructs.Construct, id string, props ImagePipeline
 		},
 		Tags: stringMap(props.Tags),
 	})
+	if len(props.ImageTags) > 0 {
+		// ImageTags is in CloudFormation's schema of the resource (and in
+		// aws-cdk-lib's), not yet in the one cfn-lint 1.51.0 ships:
+		// scripts/cfn-lint-overrides.json adds it.
+		res.SetImageTags(stringMap(props.ImageTags))
+	}
 	return &ImagePipeline{Construct: c, Resource: res, ExecutionRole: role, name: props.Name}
 }
 

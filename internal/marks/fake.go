@@ -1,0 +1,163 @@
+package marks
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// FakeEC2 is an in-memory account's AMIs for tests of code that marks
+// (the marks' own tests, fleetctl's, the lifecycle simulation). It
+// implements EC2 with DescribeImages' owner "self" and its image-id,
+// tag-key and tag:<key> filters, as EC2 documents them.
+type FakeEC2 struct {
+	mu     sync.Mutex
+	images map[string]map[string]string // id -> tags
+	// Calls records every CreateTags and DeleteTags, in order.
+	Calls []string
+}
+
+// NewFakeEC2 returns an account that owns the AMIs ids, untagged.
+func NewFakeEC2(ids ...string) *FakeEC2 {
+	f := &FakeEC2{images: map[string]map[string]string{}}
+	for _, id := range ids {
+		f.Add(id)
+	}
+	return f
+}
+
+// Add registers an AMI the account owns.
+func (f *FakeEC2) Add(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.images[id] == nil {
+		f.images[id] = map[string]string{}
+	}
+}
+
+// Remove deregisters an AMI.
+func (f *FakeEC2) Remove(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.images, id)
+}
+
+// Tags returns a copy of an AMI's tags, nil if the account has no such
+// AMI.
+func (f *FakeEC2) Tags(id string) map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.images[id]
+	if !ok {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range t {
+		out[k] = v
+	}
+	return out
+}
+
+// DescribeImages implements EC2.
+func (f *FakeEC2) DescribeImages(_ context.Context, in *ec2.DescribeImagesInput, _ ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Equal(in.Owners, []string{"self"}) {
+		return nil, fmt.Errorf("fake: want Owners [self], got %v", in.Owners)
+	}
+	ids := make([]string, 0, len(f.images))
+	for id := range f.images {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := &ec2.DescribeImagesOutput{}
+	for _, id := range ids {
+		if len(in.ImageIds) > 0 && !slices.Contains(in.ImageIds, id) {
+			continue
+		}
+		tags := f.images[id]
+		ok := true
+		for _, fl := range in.Filters {
+			name := aws.ToString(fl.Name)
+			switch {
+			case name == "image-id":
+				ok = ok && slices.Contains(fl.Values, id)
+			case name == "tag-key":
+				found := false
+				for _, k := range fl.Values {
+					_, has := tags[k]
+					found = found || has
+				}
+				ok = ok && found
+			case strings.HasPrefix(name, "tag:"):
+				v, has := tags[strings.TrimPrefix(name, "tag:")]
+				ok = ok && has && slices.Contains(fl.Values, v)
+			default:
+				return nil, fmt.Errorf("fake: filter %q not implemented", name)
+			}
+		}
+		if !ok {
+			continue
+		}
+		im := ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable}
+		for _, k := range sortedKeys(tags) {
+			im.Tags = append(im.Tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+		}
+		out.Images = append(out.Images, im)
+	}
+	return out, nil
+}
+
+// CreateTags implements EC2.
+func (f *FakeEC2) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, id := range in.Resources {
+		tags, ok := f.images[id]
+		if !ok {
+			return nil, fmt.Errorf("InvalidAMIID.NotFound: %s", id)
+		}
+		for _, t := range in.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			f.Calls = append(f.Calls, fmt.Sprintf("tag %s %s=%s", id, aws.ToString(t.Key), aws.ToString(t.Value)))
+		}
+	}
+	return &ec2.CreateTagsOutput{}, nil
+}
+
+// DeleteTags implements EC2 (a tag given without a value is deleted
+// whatever its value).
+func (f *FakeEC2) DeleteTags(_ context.Context, in *ec2.DeleteTagsInput, _ ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, id := range in.Resources {
+		tags, ok := f.images[id]
+		if !ok {
+			return nil, fmt.Errorf("InvalidAMIID.NotFound: %s", id)
+		}
+		for _, t := range in.Tags {
+			k := aws.ToString(t.Key)
+			if t.Value == nil || tags[k] == aws.ToString(t.Value) {
+				delete(tags, k)
+				f.Calls = append(f.Calls, fmt.Sprintf("untag %s %s", id, k))
+			}
+		}
+	}
+	return &ec2.DeleteTagsOutput{}, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
