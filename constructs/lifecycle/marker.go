@@ -17,6 +17,8 @@ import (
 
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/marks"
+
+	"github.com/immutable-server/golden-fleet/internal/cfndeps"
 )
 
 // MarkerProps configures Marker.
@@ -251,7 +253,7 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 			"(an image ARN has no account), but only the two mark keys (condition aws:TagKeys); log delivery and X-Ray have no resource-level permissions"),
 	}}, jsii.Bool(true))
 
-	dependOnPolicyOnly(sm)
+	cfndeps.DependOnPolicyOnly(sm)
 
 	rule := awsevents.NewRule(c, jsii.String("OnGoldenAmiChange"), &awsevents.RuleProps{
 		Description: jsii.String("A write of the golden AMI parameter updates the lifecycle marks"),

@@ -25,6 +25,8 @@ import (
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+
+	"github.com/immutable-server/golden-fleet/internal/cfndeps"
 )
 
 // Preferences of an instance refresh that replaces every instance of the
@@ -207,7 +209,7 @@ func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticR
 			"and this role can only reach them through StartInstanceRefresh; log delivery and X-Ray have no resource-level permissions"),
 	}}, jsii.Bool(true))
 
-	dependOnPolicyOnly(sm)
+	cfndeps.DependOnPolicyOnly(sm)
 
 	rule := awsevents.NewRule(c, jsii.String("OnGoldenAmiUpdate"), &awsevents.RuleProps{
 		Description: jsii.String("An update of the golden AMI parameter rolls the fleet"),
