@@ -185,3 +185,17 @@ func TestFleetConstructsExposeResourceNameAndArn(t *testing.T) {
 		constructAccessors{"group", dev.Group.Resource, dev.Group.Name(), dev.Group.Arn(), `{"Ref":"Group`, `:autoScalingGroup:`},
 	)
 }
+
+// The golden parameter must be under /imagebuilder/, where Image Builder's
+// distribution may write: another name fails the synthesis, not a build.
+func TestTheGoldenImageRefusesAParameterOutsideImageBuilder(t *testing.T) {
+	s := newScratchStack()
+	g := fleet.NewGoldenImage(s, "Golden", fleet.GoldenImageProps{ParameterName: "/app/dev/golden-ami", SeedImage: variantSeed})
+	want := []string{`golden image parameter name "/app/dev/golden-ami": want a name under /imagebuilder/`}
+	if got := validationErrors(g); !slices.Equal(got, want) {
+		t.Errorf("validation errors %q, want %q", got, want)
+	}
+	if got := validationErrors(sharedVariant(t, "base").golden); len(got) != 0 {
+		t.Errorf("a name under /imagebuilder/ fails validation: %q", got)
+	}
+}

@@ -4,7 +4,6 @@
 package fleet
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -15,6 +14,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
 // GoldenImageProps configures GoldenImage.
@@ -60,7 +61,7 @@ const SeedWriterID = "Resource"
 func NewGoldenImage(scope constructs.Construct, id string, props GoldenImageProps) *GoldenImage {
 	c := constructs.NewConstruct(scope, &id)
 	if !strings.HasPrefix(props.ParameterName, "/imagebuilder/") {
-		c.Node().AddValidation(&staticError{fmt.Sprintf("golden image parameter name %q: want a name under /imagebuilder/", props.ParameterName)})
+		constructcheck.Fail(c, "golden image parameter name %q: want a name under /imagebuilder/", props.ParameterName)
 	}
 	seed := jsii.String(props.SeedImage)
 	if strings.HasPrefix(props.SeedImage, "/") {
@@ -144,11 +145,6 @@ func suppressSingletonFindings(stack awscdk.Stack) {
 		Reason: jsii.String("the runtime of CDK's AwsCustomResource handler is chosen by aws-cdk-lib, pinned in go.mod"),
 	}}, jsii.Bool(true))
 }
-
-// staticError is a construct validation that always fails with one message.
-type staticError struct{ msg string }
-
-func (e *staticError) Validate() *[]*string { return &[]*string{jsii.String(e.msg)} }
 
 // ParameterName is the golden AMI parameter's name.
 func (g *GoldenImage) ParameterName() string { return g.name }
