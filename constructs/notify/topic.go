@@ -29,15 +29,27 @@ type TopicProps struct {
 
 // EncryptedTopic creates an SNS topic encrypted with its own rotating KMS
 // key that refuses requests without TLS, and lets the service-linked role
-// use the key. The role is matched by a condition rather than named as a
-// principal, so the key can be created before the account's first use of
-// the service creates the role.
+// that publishes use the key.
+//
+// The key policy itself allows the role: SNS encrypts a message with the
+// publisher's own permissions on the key (SNS developer guide, "Key
+// management"), and a service-linked role carries no permission for a
+// customer managed key, so a statement delegating to IAM (the account as
+// principal) would leave it denied (Image Builder user guide, "Amazon SNS
+// integration", encrypted topics; Auto Scaling user guide, "Required KMS
+// key policy for use with encrypted volumes": service-linked roles do not
+// include access to customer managed keys). The role is matched by a
+// condition (any principal whose ARN is the role's, calling from this
+// account) rather than named as a principal: KMS refuses a key policy
+// naming a principal that does not exist, and the role appears only when
+// the account first uses the service, possibly after this key.
 func EncryptedTopic(scope constructs.Construct, props TopicProps) (awssns.Topic, awskms.Key) {
 	key := awskms.NewKey(scope, jsii.String(props.KeyID), &awskms.KeyProps{
 		Description:       jsii.String(props.KeyDescription),
 		EnableKeyRotation: jsii.Bool(true),
 	})
-	role := awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+	stack := awscdk.Stack_Of(scope)
+	role := stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("iam"),
 		Region:       jsii.String(""),
 		Resource:     jsii.String("role"),
@@ -45,11 +57,12 @@ func EncryptedTopic(scope constructs.Construct, props TopicProps) (awssns.Topic,
 	})
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String(props.Publisher + "Publishes"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]interface{}{
-			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": role},
+			"ArnEquals":    map[string]interface{}{"aws:PrincipalArn": role},
+			"StringEquals": map[string]interface{}{"kms:CallerAccount": stack.Account()},
 		},
 	}), jsii.Bool(false))
 	topic := awssns.NewTopic(scope, jsii.String(props.TopicID), &awssns.TopicProps{

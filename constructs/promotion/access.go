@@ -41,10 +41,17 @@ type AccessRoleProps struct {
 //     alarms, and the Image Builder image with its tests and scan findings;
 //   - copy with Image Builder: DistributeImage on the promotion's
 //     distribution configuration, passing its execution role;
-//   - or share for an EC2 copy: add the target account, and only it, to the
-//     launch permissions of an AMI carrying the source's tag, and to the
-//     create-volume permissions of snapshots (ec2:Add/userId; the
-//     target copies the AMI, which needs read access to its snapshots).
+//   - or share for an EC2 copy: add the target account to the launch
+//     permissions of an AMI carrying the source's tag, and only the target
+//     account to the create-volume permissions of snapshots (ec2:Add/userId;
+//     the target copies the AMI, which needs read access to its
+//     snapshots). The Service Authorization Reference lists ec2:Add/userId
+//     for ModifySnapshotAttribute only: a condition on it in the
+//     ModifyImageAttribute statement never holds and would deny every
+//     share. What limits the AMI side is its tag (ec2:ResourceTag, listed for
+//     ModifyImageAttribute); no key listed for it names the account added,
+//     so that only the target account can assume the role, and that only
+//     it may read the snapshots to copy the AMI, limits the rest.
 //
 // It writes nothing else: no parameter, no stack, no key.
 type AccessRole struct {
@@ -94,7 +101,6 @@ func NewAccessRole(scope constructs.Construct, id string, props AccessRoleProps)
 			Resources: jsii.Strings(ec2Arn("image")),
 			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{
 				"ec2:ResourceTag/" + props.AmiTag[0]: props.AmiTag[1],
-				"ec2:Add/userId":                     props.TargetAccount,
 			}}},
 		{Sid: jsii.String("ShareSnapshotsWithTheTargetOnly"), Actions: jsii.Strings("ec2:ModifySnapshotAttribute"),
 			Resources:  jsii.Strings(ec2Arn("snapshot")),
@@ -108,7 +114,7 @@ func NewAccessRole(scope constructs.Construct, id string, props AccessRoleProps)
 		Reason: jsii.String("DescribeTheFleet: ec2:DescribeImages/DescribeInstances, autoscaling:DescribeAutoScalingGroups, " +
 			"cloudwatch:DescribeAlarms and imagebuilder:ListImageScanFindings take no resource-level permissions; " +
 			"image/* and snapshot/*: the golden AMI changes with every build, so sharing is limited by conditions instead " +
-			"(the AMI's environment tag, ec2:Add/userId the target account only); imagebuilder image/*: GetImage and " +
+			"(the AMI's environment tag; snapshots: ec2:Add/userId the target account only); imagebuilder image/*: GetImage and " +
 			"DistributeImage of any image version this account built"),
 		AppliesTo: &[]interface{}{"Resource::*",
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ec2:[^:]+::(image|snapshot)\/\*$/`)},

@@ -12,13 +12,10 @@ import (
 )
 
 // Source is the environment a target promotes from, as the target's
-// account sees it: by account, region and key alias, never by reference.
+// account sees it: by account and region, never by reference.
 type Source struct {
 	// Account and Region of the source.
 	Account, Region string
-	// KeyAlias of the source's AmiKey, for example
-	// "alias/golden-fleet-dev-ami".
-	KeyAlias string
 }
 
 // Promoted is one environment of the stack's account that promotes from
@@ -56,9 +53,19 @@ type CrossAccountRoleProps struct {
 //
 //   - copy an AMI from a source region into a target region, and tag the
 //     copy (ec2:CopyImage, ec2:CreateTags, ec2:DescribeImages);
-//   - use the source's AMI key, found by its alias (the inline policy
-//     the guide asks for, limited with kms:ResourceAliases), and the
-//     target's own key when one is configured;
+//   - use the source's AMI key (the inline policy the guide asks for) on
+//     keys of the source accounts and regions, and the target's own key
+//     when one is configured. The source key's id is generated in another
+//     account, so the statement names key/* of that account and region;
+//     what narrows it to the AMI key is that key's own policy, the only
+//     one of the source account that lets this account use it (a
+//     cross-account KMS call needs both the key policy and the caller's
+//     IAM policy: KMS developer guide, "Allowing users in other accounts
+//     to use a KMS key"). No kms:ResourceAliases condition: aliases belong
+//     to the key's own account and Region (AWS::KMS::Alias), and the KMS
+//     guide documents alias-based authorization (ABAC) for them there; a
+//     condition on them in the target's policy, evaluated for a key of
+//     another account, would decide whether every copy is denied;
 //   - write the golden AMI parameter of each promoting environment
 //     (SsmParameterConfigurations of the promotion's distribution), and
 //     nothing else of SSM.
@@ -78,7 +85,7 @@ func NewCrossAccountRole(scope constructs.Construct, id string, props CrossAccou
 	c := constructs.NewConstruct(scope, &id)
 	stack := awscdk.Stack_Of(c)
 	var trusted []awsiam.IPrincipal
-	var sourceAccounts, regions, parameters, keys, aliases []string
+	var sourceAccounts, regions, parameters, keys []string
 	addOnce := func(list *[]string, v string) {
 		if !slices.Contains(*list, v) {
 			*list = append(*list, v)
@@ -95,7 +102,6 @@ func NewCrossAccountRole(scope constructs.Construct, id string, props CrossAccou
 			Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(p.ParameterName, "/"))}))
 		addOnce(&keys, *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("kms"), Region: jsii.String(p.From.Region),
 			Account: jsii.String(p.From.Account), Resource: jsii.String("key"), ResourceName: jsii.String("*")}))
-		addOnce(&aliases, p.From.KeyAlias)
 	}
 	role := awsiam.NewRole(c, jsii.String("Resource"), &awsiam.RoleProps{
 		RoleName:    jsii.String(props.RoleName),
@@ -121,9 +127,6 @@ func NewCrossAccountRole(scope constructs.Construct, id string, props CrossAccou
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("UseTheSourceAmiKeys"), Actions: jsii.Strings(append(slices.Clone(keyUseActions), keyGrantActions...)...),
 		Resources: jsii.Strings(keys...),
-		Conditions: &map[string]interface{}{
-			"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": aliases},
-		},
 	}))
 	var targetKeys []string
 	for _, p := range props.Promoted {
@@ -143,8 +146,8 @@ func NewCrossAccountRole(scope constructs.Construct, id string, props CrossAccou
 	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().FindChild(jsii.String("DefaultPolicy")), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("ec2:DescribeImages takes no resource-level permission; image/* and snapshot/* of the source and " +
-			"target regions: the AMI a promotion copies, and its copy, are new each time; key/* of the source accounts is " +
-			"limited to the source AMI keys by kms:ResourceAliases (their ids are generated in another account)"),
+			"target regions: the AMI a promotion copies, and its copy, are new each time; key/* of the source accounts and regions: " +
+			"the AMI keys' ids are generated in another account, and only their key policies let this account use them"),
 		AppliesTo: &[]interface{}{"Resource::*",
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ec2:[^:]+::(image|snapshot)\/\*$/`)},
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:kms:[^:]+:[0-9]{12}:key\/\*$/`)},

@@ -22,8 +22,8 @@ import (
 
 // AmiKeyProps configures AmiKey.
 type AmiKeyProps struct {
-	// Alias of the key, for example "alias/golden-fleet-dev-ami". The
-	// target accounts' roles find the key by it (kms:ResourceAliases).
+	// Alias of the key, for example "alias/golden-fleet-dev-ami": how
+	// operators find it.
 	Alias string
 	// TargetAccounts may use the key to copy the AMIs it encrypts into
 	// their own account. Default: none (the key serves its own account).
