@@ -46,15 +46,16 @@ synth-check:
 
 # Tests that start moto or the CDK CLI: the rollout against moto (e2e/)
 # and bad input through the real `cdk synth` (badinput/).
-# AWS leaves two behaviours the rollout could depend on undocumented: when
-# CloudFormation resolves a {{resolve:ssm}} reference again, and which
-# launch template version Image Builder copies. The whole e2e suite runs
+# AWS leaves three behaviours the rollout could depend on undocumented: when
+# CloudFormation resolves a {{resolve:ssm}} reference again, which
+# launch template version Image Builder copies, and how long after
+# PutParameter Parameter Store checks an aws:ec2:image value (S13). The whole e2e suite runs
 # under one combination; the update matrix and the emulator's own test run
 # under the others (e2e/moto_server.py S2, e2e/build_test.go).
 e2e:
 	go test -tags e2e -count=1 -timeout 30m ./e2e/ ./badinput/
-	E2E_DYNAMIC_REFERENCES=resource-update E2E_SOURCE_VERSION=latest \
-	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy|TestRollback' ./e2e/
+	E2E_DYNAMIC_REFERENCES=resource-update E2E_SOURCE_VERSION=latest E2E_AMI_PARAMETER_CHECK=delayed \
+	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy|TestRollback|TestTheGoldenParameter|TestTheSeed|TestAPromotion' ./e2e/
 	E2E_DYNAMIC_REFERENCES=every-update \
 	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy' ./e2e/
 

@@ -319,6 +319,7 @@ func build(t *testing.T) (ami string, version int64) {
 		}); err != nil {
 			t.Fatalf("put %s: %v", p.name, err)
 		}
+		waitForParameter(ctx, t, p.name, ami) // S13
 		logf("build %d: %s -> %s", builds, p.name, ami)
 	}
 	return ami, version

@@ -97,7 +97,11 @@ var emulator = struct {
 	// sourceVersion: which launch template version Image Builder bases the
 	// version it adds on: default or latest.
 	sourceVersion string
-}{envOr("E2E_DYNAMIC_REFERENCES", "property-change"), envOr("E2E_SOURCE_VERSION", "default")}
+	// amiParameterCheck: when Parameter Store checks an aws:ec2:image
+	// value after PutParameter answered: immediate or delayed
+	// (moto_server.py --ami-parameter-check).
+	amiParameterCheck string
+}{envOr("E2E_DYNAMIC_REFERENCES", "property-change"), envOr("E2E_SOURCE_VERSION", "default"), envOr("E2E_AMI_PARAMETER_CHECK", "immediate")}
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -121,7 +125,8 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(workDir)
-	logf("undocumented behaviours in this run: dynamic references resolved %s; Image Builder copies the %s launch template version", emulator.dynamicReferences, emulator.sourceVersion)
+	logf("undocumented behaviours in this run: dynamic references resolved %s; Image Builder copies the %s launch template version; aws:ec2:image parameters checked %s",
+		emulator.dynamicReferences, emulator.sourceVersion, emulator.amiParameterCheck)
 
 	stop, err := startMoto()
 	if err != nil {
@@ -160,7 +165,7 @@ func startMoto() (stop func(), err error) {
 		return nil, err
 	}
 	cmd := exec.Command("python3", filepath.Join(root, "e2e", "moto_server.py"), "--port", fmt.Sprint(port),
-		"--dynamic-references", emulator.dynamicReferences)
+		"--dynamic-references", emulator.dynamicReferences, "--ami-parameter-check", emulator.amiParameterCheck)
 	cmd.Env = append(os.Environ(), "GOLDEN_FLEET_EMULATOR_FAIL="+failFile())
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
@@ -542,4 +547,22 @@ func defaultVersion(t *testing.T, lt string) ltVersion {
 	}
 	t.Fatalf("launch template %s has no default version", lt)
 	return ltVersion{}
+}
+
+// waitForParameter waits until Parameter Store shows name = value, as
+// every writer of an aws:ec2:image value must: Parameter Store checks the
+// AMI after PutParameter has answered (moto_server.py S13).
+func waitForParameter(ctx context.Context, t *testing.T, name, value string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p, err := aws_.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+		if err == nil && aws.ToString(p.Parameter.Value) == value {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30s after PutParameter %s does not hold %s (last read: %v): Parameter Store's check failed", name, value, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -2,7 +2,7 @@
 """moto's server on 127.0.0.1, made to do what AWS does where moto 5.2.1
 does something else and the golden-fleet tests depend on it.
 
-    python3 e2e/moto_server.py --port N [--dynamic-references MODE]
+    python3 e2e/moto_server.py --port N [--dynamic-references MODE] [--ami-parameter-check MODE]
 
 Every patch reproduces documented AWS behaviour, or the resource provider's
 own code, and cites it; none of them does what the app's design needs
@@ -11,7 +11,7 @@ launcher takes a switch and the tests run under each value (see
 --dynamic-references). Used by the e2e tests (go test -tags e2e ./e2e/) and
 by scripts/local-deploy.
 
-Sources (S1…S11 in the comments below):
+Sources (S1…S13 in the comments below):
 S1 EC2: a launch template image id "resolve:ssm:NAME" is resolved at every
    launch. https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html
 S2 CloudFormation dynamic references "{{resolve:ssm:NAME[:VERSION]}}" are
@@ -68,6 +68,26 @@ S11 EC2 CopyImage of an AMI another account shared (launch permission on
    to the caller. Patched in e2e/moto_promotion.py, which cites its pages.
    https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ami-copy-works.html
 
+S12 A custom resource backed by a Lambda function with inline Python code
+   (Code.ZipFile) gets CloudFormation's Create, Update and Delete
+   requests, and its handler runs with the function's role: the custom
+   resource request and response objects (CloudFormation user guide,
+   "Custom resources"), the cfn-response module (ibid.), Lambda's Python
+   handler and context object (Lambda developer guide). moto runs
+   functions only in Docker and sends Create only. In e2e/moto_lambda.py,
+   which cites them.
+S13 PutParameter of an aws:ec2:image value answers 200 before Parameter
+   Store checks the AMI (as the writer: ec2:DescribeImages, an available
+   AMI); the parameter or its new version appears only when the check
+   passes, else a "Parameter Store Change" event with the exception
+   "Unable to Describe Resource" is sent. SSM API reference, PutParameter,
+   DataType; Systems Manager user guide, native parameter support for AMI
+   IDs, and "Troubleshooting Parameter Store". When the check runs is not
+   documented: --ami-parameter-check
+     immediate   right after the response;
+     delayed     seconds after it (moto_ami_parameters.DELAY_SECONDS).
+   In e2e/moto_ami_parameters.py.
+
 Test hook (not AWS behaviour, a fault injector): when the file named by
 GOLDEN_FLEET_EMULATOR_FAIL exists and holds a resource type, the next create
 or update of a resource of that type fails, once, and the file is removed.
@@ -96,6 +116,8 @@ from moto.ec2.models import instances as ec2_instances
 from moto.ec2.models import launch_templates as ec2_launch_templates
 from moto.ssm.models import ssm_backends
 import moto_refresh  # noqa: F401  instance refresh, parameter change events, Step Functions targets (e2e/moto_refresh.py)
+import moto_ami_parameters  # S13 (e2e/moto_ami_parameters.py)
+import moto_lambda  # S12 (e2e/moto_lambda.py)
 
 OPTIONS = {"dynamic_references": "property-change", "port": None}
 
@@ -262,6 +284,8 @@ def _parse_resource_as_cfn_hands_it(resource_json, resources_map):
     cleaned["Properties"] = _merge_stack_tags(rtype, props, stack_tags(resources_map))
     if is_aws_custom_resource(resource_json):
         cls = AwsSdkCallResource
+    else:
+        cls = moto_lambda.custom_resource_class(resource_json, resources_map, OPTIONS["port"]) or cls  # S12
     return cls, cleaned, rtype
 
 
@@ -856,8 +880,12 @@ def main():
     p.add_argument("--dynamic-references", choices=("property-change", "resource-update", "every-update"),
                    default="property-change",
                    help="when CloudFormation resolves a {{resolve:ssm:…}} reference again (undocumented, S2)")
+    p.add_argument("--ami-parameter-check", choices=("immediate", "delayed"), default="immediate",
+                   help="when Parameter Store checks an aws:ec2:image value after PutParameter answered (undocumented, S13)")
     args = p.parse_args()
     OPTIONS["port"] = args.port
+    moto_ami_parameters.OPTIONS["mode"] = args.ami_parameter_check
+    log(f"aws:ec2:image parameters checked: {args.ami_parameter_check}")
     OPTIONS["dynamic_references"] = args.dynamic_references
     log(f"dynamic references: {args.dynamic_references}")
     from moto.server import main as moto_main

@@ -257,6 +257,7 @@ func sourceBuild(t *testing.T) string {
 		Type: ssmtypes.ParameterTypeString, DataType: aws.String("aws:ec2:image"), Overwrite: aws.Bool(true)}); err != nil {
 		t.Fatalf("put %s: %v", srcParam, err)
 	}
+	waitForParameter(ctx, t, srcParam, ami) // S13
 	logf("source build %d: %s in %s", promo.builds, ami, srcParam)
 	return ami
 }

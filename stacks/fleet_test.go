@@ -1,13 +1,11 @@
 package stacks_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -228,34 +226,6 @@ func TestNoCloudFormationResourceOwnsTheGoldenAmiParameter(t *testing.T) {
 	}
 }
 
-// sdkCall decodes an AwsCustomResource call (Create, Update or Delete):
-// a JSON string, or an Fn::Join of one whose Refs become "@@Ref:<id>@@".
-func sdkCall(t *testing.T, v any) map[string]any {
-	t.Helper()
-	text, ok := v.(string)
-	if !ok {
-		parts, _ := cdktest.ValueAt(v, "Fn::Join", 1).([]any)
-		if parts == nil {
-			t.Fatalf("call %s: want a string or an Fn::Join", cdktest.CompactJSON(v))
-		}
-		var b strings.Builder
-		for _, part := range parts {
-			switch part := part.(type) {
-			case string:
-				b.WriteString(part)
-			case map[string]any:
-				b.WriteString(fmt.Sprintf("@@Ref:%v@@", part["Ref"]))
-			}
-		}
-		text = b.String()
-	}
-	var call map[string]any
-	if err := json.Unmarshal([]byte(text), &call); err != nil {
-		t.Fatalf("call %q: %v", text, err)
-	}
-	return call
-}
-
 // The seed is put once, when the stack is created, without overwriting a
 // parameter that exists; an update or a delete of the stack makes no call.
 // The fleet stack may be deleted and created again, the golden AMI
@@ -281,108 +251,113 @@ func TestTheFleetStackKeepsNoFixedNameWhenDeleted(t *testing.T) {
 	})
 }
 
+// seedWriter is the fleet stack's only Custom::GoldenAmiSeed, and the
+// logical id of the function behind it.
+func seedWriter(t *testing.T, tpl environmentTemplates) (cdktest.Resource, string) {
+	t.Helper()
+	seed := cdktest.OnlyResource(t, "Custom::GoldenAmiSeed", tpl.Fleet)
+	fn, _ := cdktest.ValueAt(seed.Properties, "ServiceToken", "Fn::GetAtt", 0).(string)
+	if fn == "" || cdktest.ValueAt(tpl.Fleet.Template, "Resources", fn, "Type") != "AWS::Lambda::Function" {
+		t.Fatalf("%s: ServiceToken %s, want the Arn of a function of the stack", seed, cdktest.CompactJSON(seed.Properties["ServiceToken"]))
+	}
+	return seed, fn
+}
+
+// The seed is put once, when the stack is created, by the inline handler
+// (constructs/fleet/seed_handler.py: PutParameter with Overwrite false,
+// nothing on Update and Delete; run against the emulator by the e2e
+// tests, e2e/moto_lambda.py). Here: exactly one writer, of the golden
+// parameter, with the seed, its code inline (no asset), and the launch
+// template created after it.
 func TestTheGoldenAmiSeedIsWrittenOnCreateOnlyAndNeverOverwritten(t *testing.T) {
 	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
-		var writers []string
-		for id, r := range tpl.Fleet.Template["Resources"].(map[string]any) {
-			props, _ := cdktest.ValueAt(r, "Properties").(map[string]any)
-			if props["Create"] == nil && props["Update"] == nil {
-				continue
+		seed, fn := seedWriter(t, tpl)
+		if got := seed.Properties["Name"]; got != goldenParameter(env) {
+			t.Errorf("%s writes %v, want %s", seed, got, goldenParameter(env))
+		}
+		code, _ := cdktest.ValueAt(tpl.Fleet.Template, "Resources", fn, "Properties", "Code", "ZipFile").(string)
+		for _, want := range []string{`"Overwrite": False`, `"DataType": "aws:ec2:image"`, `event["RequestType"] == "Create"`} {
+			if !strings.Contains(code, want) {
+				t.Errorf("function %s: inline code without %s", fn, want)
 			}
-			for _, kind := range []string{"Update", "Delete"} {
-				if props[kind] != nil {
-					t.Errorf("%s makes a call on %s: %s", id, kind, cdktest.CompactJSON(props[kind]))
-				}
+		}
+		value := fmt.Sprint(seed.Properties["Value"])
+		if !strings.HasPrefix(env.Fleet.SeedImage, "/") {
+			if value != env.Fleet.SeedImage {
+				t.Errorf("%s puts %s, want the seed AMI %s", seed, value, env.Fleet.SeedImage)
 			}
-			call := sdkCall(t, props["Create"])
-			if cdktest.ValueAt(call, "parameters", "Name") != goldenParameter(env) {
-				continue
-			}
-			writers = append(writers, id)
-			if call["service"] != "SSM" || call["action"] != "PutParameter" {
-				t.Errorf("%s calls %v.%v, want SSM.PutParameter", id, call["service"], call["action"])
-			}
-			if got := cdktest.ValueAt(call, "parameters", "Overwrite"); got != false {
-				t.Errorf("%s: Overwrite = %v, want false: an existing golden parameter must keep its value", id, got)
-			}
-			if ignore, _ := call["ignoreErrorCodesMatching"].(string); ignore == "" || !regexp.MustCompile(ignore).MatchString("ParameterAlreadyExists") {
-				t.Errorf("%s: ignoreErrorCodesMatching = %q: a parameter that exists (stack deployed again) must not fail the create", id, ignore)
-			}
-			if got := cdktest.ValueAt(call, "parameters", "DataType"); got != "aws:ec2:image" {
-				t.Errorf("%s: DataType = %v, want aws:ec2:image (EC2 resolves only such parameters at launch)", id, got)
-			}
-			value := fmt.Sprint(cdktest.ValueAt(call, "parameters", "Value"))
-			if !strings.HasPrefix(env.Fleet.SeedImage, "/") {
-				if value != env.Fleet.SeedImage {
-					t.Errorf("%s puts %s, want the seed AMI %s", id, value, env.Fleet.SeedImage)
-				}
-				continue
-			}
+		} else {
 			// An SSM path: a stack parameter of an SSM parameter type,
 			// whose default is the path.
-			m := regexp.MustCompile(`^@@Ref:(.+)@@$`).FindStringSubmatch(value)
-			if m == nil {
-				t.Fatalf("%s puts %s, want a Ref to a stack parameter reading %s", id, value, env.Fleet.SeedImage)
-			}
-			param, _ := cdktest.ValueAt(tpl.Fleet.Template, "Parameters", m[1]).(map[string]any)
+			ref, _ := cdktest.ValueAt(seed.Properties, "Value", "Ref").(string)
+			param, _ := cdktest.ValueAt(tpl.Fleet.Template, "Parameters", ref).(map[string]any)
 			if param["Type"] != "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" || param["Default"] != env.Fleet.SeedImage {
-				t.Errorf("stack parameter %s = %s, want type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id> with default %s", m[1], cdktest.CompactJSON(param), env.Fleet.SeedImage)
+				t.Errorf("%s puts %s, want a Ref to a stack parameter of type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id> with default %s",
+					seed, value, env.Fleet.SeedImage)
 			}
-		}
-		if len(writers) != 1 {
-			t.Fatalf("%d resources put %s (%v), want exactly one", len(writers), goldenParameter(env), writers)
 		}
 		// EC2 checks that the parameter exists when the launch template is
-		// created.
+		// created, and the writer answers only once it does.
 		lt := cdktest.OnlyResource(t, "AWS::EC2::LaunchTemplate", tpl.Fleet)
 		deps := cdktest.AsList(cdktest.ValueAt(tpl.Fleet.Template, "Resources", lt.LogicalID, "DependsOn"))
-		if !slices.Contains(deps, any(writers[0])) {
-			t.Errorf("launch template %s depends on %v, want it created after the seed writer %s", lt.LogicalID, deps, writers[0])
+		if !slices.Contains(deps, any(seed.LogicalID)) {
+			t.Errorf("launch template %s depends on %v, want it created after the seed writer %s", lt.LogicalID, deps, seed.LogicalID)
 		}
 	})
 }
 
-// awsCustomResourceFunction starts the logical id of the function that
-// CDK's AwsCustomResource shares across a stack (its construct id, fixed
-// by aws-cdk-lib).
-const awsCustomResourceFunction = "AWS679f53fac002430cb0da5b7982bd2287"
+// writerStatements are the statements of the policies of the role of the
+// seed writer's function.
+func writerStatements(t *testing.T, tpl environmentTemplates) []any {
+	t.Helper()
+	_, fn := seedWriter(t, tpl)
+	role := cdktest.ValueAt(tpl.Fleet.Template, "Resources", fn, "Properties", "Role", "Fn::GetAtt", 0)
+	var out []any
+	for _, p := range cdktest.Resources("AWS::IAM::Policy", tpl.Fleet) {
+		if slices.ContainsFunc(cdktest.AsList(p.Properties["Roles"]), func(r any) bool { return cdktest.ValueAt(r, "Ref") == role }) {
+			out = append(out, cdktest.AsList(cdktest.ValueAt(p.Properties, "PolicyDocument", "Statement"))...)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no policy of the seed writer's role %v", role)
+	}
+	return out
+}
 
-// The seed writer may write the golden parameter and nothing else. Its
-// permissions are the policies of the role of AwsCustomResource's
-// function (a promotion target's cross-account role writes the parameter
-// too: promotion_test.go).
+// The seed writer may write (and read back) the golden parameter and
+// nothing else of SSM.
 func TestTheSeedWriterMayWriteOnlyTheGoldenAmiParameter(t *testing.T) {
 	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		want := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.Account, goldenParameter(env))
-		var writerRoles []any
-		for _, fn := range cdktest.Resources("AWS::Lambda::Function", tpl.Fleet) {
-			if strings.HasPrefix(fn.LogicalID, awsCustomResourceFunction) {
-				writerRoles = append(writerRoles, cdktest.Ref(fmt.Sprint(cdktest.ValueAt(fn.Properties, "Role", "Fn::GetAtt", 0))))
-			}
-		}
-		if len(writerRoles) != 1 {
-			t.Fatalf("%d functions of AwsCustomResource, want one", len(writerRoles))
-		}
-		found := false
-		for _, p := range cdktest.Resources("AWS::IAM::Policy", tpl.Fleet) {
-			if cdktest.CompactJSON(p.Properties["Roles"]) != cdktest.CompactJSON(writerRoles) {
-				continue
-			}
-			found = true
-			for _, st := range cdktest.AsList(cdktest.ValueAt(p.Properties, "PolicyDocument", "Statement")) {
-				if r := cdktest.ValueAt(st, "Resource"); r != want {
-					t.Errorf("%s: statement %s on %v, want only %s", p, cdktest.CompactJSON(st), r, want)
-				}
-				for _, a := range cdktest.AsList(cdktest.ValueAt(st, "Action")) {
-					if a != "ssm:PutParameter" && a != "ssm:AddTagsToResource" {
-						t.Errorf("%s: action %v, want only ssm:PutParameter and ssm:AddTagsToResource", p, a)
+		for _, st := range writerStatements(t, tpl) {
+			for _, a := range cdktest.AsList(cdktest.ValueAt(st, "Action")) {
+				switch {
+				case a == "ssm:PutParameter" || a == "ssm:AddTagsToResource" || a == "ssm:GetParameter":
+					if r := cdktest.ValueAt(st, "Resource"); r != want {
+						t.Errorf("statement %s on %v, want only %s", cdktest.CompactJSON(st), r, want)
 					}
+				case a == "ec2:DescribeImages":
+				default:
+					t.Errorf("action %v, want only ssm:PutParameter, ssm:GetParameter, ssm:AddTagsToResource and ec2:DescribeImages", a)
 				}
 			}
 		}
-		if !found {
-			t.Error("no policy lets the seed writer put the parameter")
+	})
+}
+
+// Parameter Store checks an aws:ec2:image value as the writer: "you must
+// have permission for both ssm:PutParameter and ec2:DescribeImages"
+// (Systems Manager user guide, native parameter support for AMI IDs).
+// Without it the check fails and the parameter is never created.
+func TestTheSeedWriterMayDescribeTheSeedAmi(t *testing.T) {
+	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+		for _, st := range writerStatements(t, tpl) {
+			if cdktest.ValueAt(st, "Effect") == "Allow" && slices.Contains(cdktest.AsList(cdktest.ValueAt(st, "Action")), any("ec2:DescribeImages")) &&
+				cdktest.ValueAt(st, "Resource") == "*" && cdktest.ValueAt(st, "Condition") == nil {
+				return
+			}
 		}
+		t.Error("the seed writer may not ec2:DescribeImages: Parameter Store's check of the seed AMI fails and the golden parameter is never created")
 	})
 }
 

@@ -150,8 +150,8 @@ func TestAnEnvironmentThatPromotesBakesNothing(t *testing.T) {
 func TestAnEnvironmentThatPromotesStartsFromItsSeed(t *testing.T) {
 	forEachPromotion(t, func(t *testing.T, p promotionPair, _, _, dstFleet cdktest.Stack) {
 		seed := cdktest.OnlyResource(t, "Custom::GoldenAmiSeed", dstFleet)
-		if create := fmt.Sprint(seed.Properties["Create"]); !strings.Contains(create, goldenParameter(p.target)) || !strings.Contains(create, "promotion") {
-			t.Errorf("%s: the seed writer's call %s does not write %s, described as written by promotion", dstFleet.Name, create, goldenParameter(p.target))
+		if seed.Properties["Name"] != goldenParameter(p.target) || !strings.Contains(fmt.Sprint(seed.Properties["Description"]), "promotion") {
+			t.Errorf("%s: the seed writer %s does not write %s, described as written by promotion", dstFleet.Name, cdktest.CompactJSON(seed.Properties), goldenParameter(p.target))
 		}
 	})
 }

@@ -649,6 +649,9 @@ func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) e
 		if err != nil {
 			return fmt.Errorf("%s is in %s and tagged, but writing it into %s failed: %w", copyID, p.target.Name, plan.TargetParameter, err)
 		}
+		if err := waitForParameterValue(ctx, p.dst.ssm, plan.TargetParameter, copyID); err != nil {
+			return fmt.Errorf("%s is in %s and tagged, but %w", copyID, p.target.Name, err)
+		}
 		fmt.Fprintf(p.out, "golden AMI parameter %s: %s -> %s (version %d)\n", plan.TargetParameter, plan.TargetCurrent, copyID, put.Version)
 	} else {
 		fmt.Fprintf(p.out, "golden AMI parameter %s: %s -> %s (written by the distribution)\n", plan.TargetParameter, plan.TargetCurrent, copyID)

@@ -73,6 +73,7 @@ var rollbackCommand = command{
 
 type ssmAPI interface {
 	ssm.GetParameterHistoryAPIClient
+	ssmGetAPI
 	PutParameter(context.Context, *ssm.PutParameterInput, ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
 }
 
@@ -148,6 +149,9 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("writing %s into %s: %w", target, outs.goldenAmiParameter, err)
+	}
+	if err := waitForParameterValue(ctx, r.ssm, outs.goldenAmiParameter, target); err != nil {
+		return fmt.Errorf("%w; nothing else changed", err)
 	}
 	fmt.Fprintf(r.out, "golden AMI parameter %s: %s -> %s (version %d)\n", outs.goldenAmiParameter, current, target, put.Version)
 	if err := markGolden(ctx, r.ssm, r.ec2, outs.goldenAmiParameter, r.out); err != nil {

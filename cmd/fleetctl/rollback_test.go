@@ -174,5 +174,6 @@ func (f *fakeAWS) GetParameterHistory(context.Context, *ssm.GetParameterHistoryI
 
 func (f *fakeAWS) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
 	f.parameter = append(f.parameter, aws.ToString(in.Value))
+	f.golden = aws.ToString(in.Value) // what a read shows once Parameter Store's check passed
 	return &ssm.PutParameterOutput{Version: int64(3 + len(f.parameter))}, nil
 }

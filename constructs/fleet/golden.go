@@ -4,13 +4,16 @@
 package fleet
 
 import (
+	_ "embed"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
-	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -40,21 +43,43 @@ type GoldenImageProps struct {
 //   - The launch template's image id is "resolve:ssm:<name>", so every
 //     instance launch reads it.
 //   - No CloudFormation resource owns its value. A create-only custom
-//     resource (CDK's AwsCustomResource) puts the seed when the stack is
-//     created, with Overwrite false, and makes no call on update or delete:
-//     no stack update, rollback or provider change can write it again. It
-//     outlives the stack (see the README's rollout section).
+//     resource (Custom::GoldenAmiSeed, an inline Python function) puts the
+//     seed when the stack is created, with Overwrite false, and makes no
+//     call on update or delete: no stack update, rollback or provider
+//     change can write it again. It outlives the stack (see the README's
+//     rollout section).
+//   - Parameter Store checks an aws:ec2:image value after PutParameter has
+//     answered, as the writer (ec2:DescribeImages), and creates the
+//     parameter only if the AMI is available. The custom resource answers
+//     CloudFormation only once the parameter holds the seed, and fails the
+//     create when it never does, so nothing that reads the parameter (the
+//     launch template, the group's instances) is created before it exists
+//     (docs/golden-parameter.md).
 type GoldenImage struct {
 	constructs.Construct
 	// Resource is the create-only custom resource that writes the seed.
-	Resource customresources.AwsCustomResource
+	Resource awscdk.CustomResource
+	// Function is the function behind it (seed_handler.py, inline).
+	Function awslambda.Function
 	name     string
 }
 
 // SeedWriterID is the construct id of the custom resource. Like every
-// construct id it is a contract: a new id would create a new custom
-// resource, which would find the parameter and leave it as it is.
-const SeedWriterID = "Resource"
+// construct id it is a contract: a new id creates a new custom resource,
+// which finds the parameter and leaves it as it is. (It was "Resource"
+// while CDK's AwsCustomResource wrote the seed: CloudFormation does not
+// let a custom resource change its ServiceToken, so the new writer is a
+// new resource, and the old one's Delete makes no call.)
+const SeedWriterID = "Seed"
+
+// seedHandler is the function's code, inline in the template (no asset).
+//
+//go:embed seed_handler.py
+var seedHandler string
+
+// seedTimeout bounds how long the function waits for Parameter Store's
+// check; CloudFormation gets a FAILED answer before it.
+const seedTimeout = 10 * time.Minute
 
 // NewGoldenImage creates the custom resource that writes the golden AMI
 // parameter's seed once.
@@ -72,15 +97,24 @@ func NewGoldenImage(scope constructs.Construct, id string, props GoldenImageProp
 	}
 	arn := ParameterArn(awscdk.Stack_Of(c), props.ParameterName)
 
-	params := map[string]interface{}{
+	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_TWO_YEARS,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	fn := awslambda.NewFunction(c, jsii.String("Writer"), &awslambda.FunctionProps{
+		Description: jsii.String("Custom::GoldenAmiSeed: puts the golden AMI parameter's seed once and waits until Parameter Store has created it"),
+		Runtime:     awslambda.Runtime_PYTHON_3_14(),
+		Handler:     jsii.String("index.handler"),
+		Code:        awslambda.Code_FromInline(jsii.String(seedHandler)),
+		Timeout:     awscdk.Duration_Seconds(jsii.Number(seedTimeout.Seconds())),
+		LogGroup:    logs,
+	})
+	actions := []string{"ssm:PutParameter", "ssm:GetParameter"}
+	properties := map[string]interface{}{
 		"Name":        props.ParameterName,
 		"Value":       seed,
-		"Type":        "String",
-		"DataType":    "aws:ec2:image",
-		"Overwrite":   false,
 		"Description": "Current golden AMI. Written by Image Builder on every build, by fleetctl rollback and by promotion; read by the launch template at every launch. CloudFormation wrote only its first value.",
 	}
-	actions := []string{"ssm:PutParameter"}
 	if len(props.Tags) > 0 {
 		keys := make([]string, 0, len(props.Tags))
 		for k := range props.Tags {
@@ -91,59 +125,48 @@ func NewGoldenImage(scope constructs.Construct, id string, props GoldenImageProp
 		for _, k := range keys {
 			tags = append(tags, map[string]interface{}{"Key": k, "Value": props.Tags[k]})
 		}
-		params["Tags"] = tags
+		properties["Tags"] = tags
 		// PutParameter with Tags needs ssm:AddTagsToResource too.
 		actions = append(actions, "ssm:AddTagsToResource")
 	}
-
-	writer := customresources.NewAwsCustomResource(c, jsii.String(SeedWriterID), &customresources.AwsCustomResourceProps{
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("WriteGoldenAmiSeedOnce"),
+		Actions:   jsii.Strings(actions...),
+		Resources: jsii.Strings(*arn),
+	}))
+	// Parameter Store checks an aws:ec2:image value with the writer's
+	// permissions: to create such a parameter the caller needs both
+	// ssm:PutParameter and ec2:DescribeImages (Systems Manager user guide,
+	// native parameter support for AMI IDs). DescribeImages has no
+	// resource-level permissions.
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ParameterStoreChecksTheSeedAmi"),
+		Actions:   jsii.Strings("ec2:DescribeImages"),
+		Resources: jsii.Strings("*"),
+	}))
+	writer := awscdk.NewCustomResource(c, jsii.String(SeedWriterID), &awscdk.CustomResourceProps{
 		ResourceType: jsii.String("Custom::GoldenAmiSeed"),
-		// Create only. AwsCustomResource makes no call on an update or a
-		// delete when OnUpdate and OnDelete are not set.
-		OnCreate: &customresources.AwsSdkCall{
-			Service:    jsii.String("SSM"),
-			Action:     jsii.String("PutParameter"),
-			Parameters: params,
-			// The parameter already exists (the stack was deleted and
-			// deployed again, or the resource replaced): keep its value.
-			IgnoreErrorCodesMatching: jsii.String("ParameterAlreadyExists"),
-			PhysicalResourceId:       customresources.PhysicalResourceId_Of(jsii.String(props.ParameterName)),
-		},
-		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("WriteGoldenAmiSeedOnce"),
-				Actions:   jsii.Strings(actions...),
-				Resources: jsii.Strings(*arn),
-			}),
-		}),
-		// The SDK in the Lambda runtime: nothing is downloaded at deploy time.
-		InstallLatestAwsSdk: jsii.Bool(false),
+		ServiceToken: fn.FunctionArn(),
+		Properties:   &properties,
+		// Its Delete makes no call: the parameter outlives the stack.
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	suppressSingletonFindings(awscdk.Stack_Of(c))
-	return &GoldenImage{Construct: c, Resource: writer, name: props.ParameterName}
-}
-
-// suppressSingletonFindings explains the cdk-nag findings on the Lambda
-// function that CDK's AwsCustomResource shares across a stack.
-func suppressSingletonFindings(stack awscdk.Stack) {
-	// The singleton's construct id, fixed by aws-cdk-lib.
-	fn := stack.Node().TryFindChild(jsii.String("AWS679f53fac002430cb0da5b7982bd2287"))
-	if fn == nil {
-		return
-	}
-	// The function names its role with Fn::GetAtt already; aws-cdk-lib's
-	// DependsOn on the role says it twice (cfn-lint W3005).
-	if cfn, ok := fn.Node().TryFindChild(jsii.String("Resource")).(awscdk.CfnResource); ok {
-		cfn.AddDeletionOverride(jsii.String("DependsOn"))
-	}
+	// The function writes only once its permissions exist.
+	writer.Node().AddDependency(fn.Role())
 	cdknag.NagSuppressions_AddResourceSuppressions(fn, &[]*cdknag.NagPackSuppression{{
 		Id:        jsii.String("AwsSolutions-IAM4"),
-		Reason:    jsii.String("AWSLambdaBasicExecutionRole lets CDK's AwsCustomResource handler write its own logs, nothing else"),
+		Reason:    jsii.String("AWSLambdaBasicExecutionRole lets the seed writer write its own logs, nothing else"),
 		AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
 	}, {
-		Id:     jsii.String("AwsSolutions-L1"),
-		Reason: jsii.String("the runtime of CDK's AwsCustomResource handler is chosen by aws-cdk-lib, pinned in go.mod"),
+		Id: jsii.String("AwsSolutions-L1"),
+		Reason: jsii.String("python3.14 is the newest Python runtime that cfn-lint's runtime data knows; aws-cdk-lib lists " +
+			"python3.15, which the build's template checks cannot vouch for yet"),
+	}, {
+		Id:        jsii.String("AwsSolutions-IAM5"),
+		Reason:    jsii.String("ec2:DescribeImages has no resource-level permissions; Parameter Store checks the seed AMI with it"),
+		AppliesTo: &[]interface{}{"Resource::*"},
 	}}, jsii.Bool(true))
+	return &GoldenImage{Construct: c, Resource: writer, Function: fn, name: props.ParameterName}
 }
 
 // ParameterName is the golden AMI parameter's name.
