@@ -257,6 +257,7 @@ func build(t *testing.T) (ami string, version int64) {
 		t.Fatalf("create image: %v", err)
 	}
 	ami = aws.ToString(img.ImageId)
+	waitForImage(ctx, t, ami) // S14: a build distributes an available image
 
 	for _, target := range plan.launchTemplates {
 		res, err := aws_.cfn.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{

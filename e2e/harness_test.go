@@ -566,3 +566,14 @@ func waitForParameter(ctx context.Context, t *testing.T, name, value string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// waitForImage waits until the AMI is available, as Image Builder does
+// before it distributes an image: CreateImage answers with a pending AMI
+// (moto_server.py S14).
+func waitForImage(ctx context.Context, t *testing.T, id string) {
+	t.Helper()
+	w := ec2.NewImageAvailableWaiter(aws_.ec2, func(o *ec2.ImageAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
+	if err := w.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, 30*time.Second); err != nil {
+		t.Fatalf("AMI %s not available after 30s: %v", id, err)
+	}
+}

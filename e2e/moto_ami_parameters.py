@@ -153,3 +153,41 @@ def _put_parameter_checked_later(self):
 
 
 SimpleSystemManagerResponse.put_parameter = _put_parameter_checked_later
+
+
+# S14. An AMI is pending before it is available ---------------------------
+#
+# CreateImage and CopyImage return the new AMI's id at once; the AMI is
+# "pending" until its snapshots are complete, then "available" (EC2 user
+# guide, "Create an Amazon EBS-backed AMI": "the AMI is in the pending
+# state … until it is available"; "Copy an AMI": "the new AMI is ready to
+# use once its state is available"; DescribeImages, ImageState). moto makes
+# it available at once. How long it stays pending is not documented; here
+# it is PENDING_SECONDS of the --ami-parameter-check mode (immediate: a
+# moment; delayed: seconds), so that readers that do not wait for
+# "available" are caught in both modes.
+
+PENDING_SECONDS = {"immediate": 0.5, "delayed": 3.0}
+
+
+def _pending_then_available(ami):
+    ami.state = "pending"
+
+    def available():
+        ami.state = "available"
+        log(f"{ami.id}: available")
+
+    timer = threading.Timer(PENDING_SECONDS[OPTIONS["mode"]], available)
+    timer.daemon = True
+    timer.start()
+    return ami
+
+
+def _created_pending(method):
+    def wrapped(self, *args, **kwargs):
+        return _pending_then_available(method(self, *args, **kwargs))
+
+    return wrapped
+
+
+AmiBackend.create_image = _created_pending(AmiBackend.create_image)

@@ -11,7 +11,7 @@ launcher takes a switch and the tests run under each value (see
 --dynamic-references). Used by the e2e tests (go test -tags e2e ./e2e/) and
 by scripts/local-deploy.
 
-Sources (S1…S13 in the comments below):
+Sources (S1…S14 in the comments below):
 S1 EC2: a launch template image id "resolve:ssm:NAME" is resolved at every
    launch. https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html
 S2 CloudFormation dynamic references "{{resolve:ssm:NAME[:VERSION]}}" are
@@ -87,6 +87,11 @@ S13 PutParameter of an aws:ec2:image value answers 200 before Parameter
      immediate   right after the response;
      delayed     seconds after it (moto_ami_parameters.DELAY_SECONDS).
    In e2e/moto_ami_parameters.py.
+S14 CreateImage and CopyImage answer with an AMI that is pending, and
+   becomes available later (EC2 user guide, creating and copying AMIs;
+   DescribeImages ImageState); how much later is not documented: a moment
+   or seconds, following --ami-parameter-check. In
+   e2e/moto_ami_parameters.py; CopyImage through e2e/moto_promotion.py.
 
 Test hook (not AWS behaviour, a fault injector): when the file named by
 GOLDEN_FLEET_EMULATOR_FAIL exists and holds a resource type, the next create
@@ -764,6 +769,9 @@ FakeAutoScalingGroup.update_from_cloudformation_json = _asg_update_in_place
 # S11. Cross-account CopyImage of a shared AMI -------------------------------
 
 import moto_promotion  # noqa: E402,F401  (e2e/moto_promotion.py)
+
+# S14 for copies: CopyImage as moto_promotion has it, pending first.
+moto_promotion.ec2_amis.AmiBackend.copy_image = moto_ami_parameters._created_pending(moto_promotion.ec2_amis.AmiBackend.copy_image)
 
 
 # S9. CDK's AwsCustomResource --------------------------------------------------

@@ -245,6 +245,7 @@ func sourceBuild(t *testing.T) string {
 		t.Fatalf("create image: %v", err)
 	}
 	ami := aws.ToString(img.ImageId)
+	waitForImage(ctx, t, ami) // S14
 	_, err = aws_.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{ami}, Tags: []ec2types.Tag{
 		{Key: aws.String("Ec2ImageBuilderArn"), Value: aws.String(fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image/%s-src-golden-ami-e2e/1.0.0/%d", region, account, prefix, promo.builds))},
 		{Key: aws.String("CreatedBy"), Value: aws.String("EC2 Image Builder")},
