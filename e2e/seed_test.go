@@ -49,16 +49,18 @@ func seedWriterStack(t *testing.T, name, value string) string {
 }
 
 // createStack creates a stack from body and returns its final status and
-// the reasons of its failed resources.
+// the reasons of its failed resources. moto creates a stack within
+// CreateStack and fails the call when a resource fails: that is a failed
+// create too, its error the reason.
 func createStack(ctx context.Context, t *testing.T, stack, body string) (cfntypes.StackStatus, string) {
 	t.Helper()
-	if _, err := aws_.cfn.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String(stack), TemplateBody: aws.String(body),
-		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam}}); err != nil {
-		t.Fatalf("create %s: %v", stack, err)
-	}
 	t.Cleanup(func() {
 		_, _ = aws_.cfn.DeleteStack(context.Background(), &cloudformation.DeleteStackInput{StackName: aws.String(stack)})
 	})
+	if _, err := aws_.cfn.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String(stack), TemplateBody: aws.String(body),
+		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam}}); err != nil {
+		return cfntypes.StackStatusCreateFailed, err.Error()
+	}
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		out, err := aws_.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
