@@ -283,7 +283,7 @@ def authorize(self, iam_request_cls, resource):
     # on an operator's AssumeRole, the trust policy is evaluated for the
     # service principal it names (moto_authz_principals, P2).
     as_service = self.headers.get("X-Golden-Fleet-As-Service")
-    if as_service and moto_authz.role_name_of(principal) == moto_authz.OPERATOR_ROLE:
+    if as_service and moto_authz.role_name_of(principal) in moto_authz.OPERATOR_ROLES:
         principal = as_service
     moto_authz_seam.set_current_principal(principal)
     if iam_request_cls.__name__ == "S3IAMRequest":
@@ -304,7 +304,7 @@ def authorize(self, iam_request_cls, resource):
             arns = [a for a in resolver(self) if a] or ["*"]
         elif moto_authz.EVAL["e"].wildcard_only(action):
             arns = ["*"]
-        elif moto_authz.role_name_of(principal) == moto_authz.OPERATOR_ROLE:
+        elif moto_authz.role_name_of(principal) in moto_authz.OPERATOR_ROLES:
             arns = ["*"]
         else:
             moto_authz.log(f"UNMAPPED {action} by {principal}: refused (no resource mapping in moto_authz_http.RESOURCES)")
