@@ -204,6 +204,8 @@ class Evaluator:
             line = self.proc.stdout.readline()
             self.calls += 1
             self.seconds += time.monotonic() - t
+            if self.calls % 500 == 0:  # moto is killed, not stopped: the totals so far
+                log(f"{self.calls} evaluations, {self.seconds:.2f} s in the evaluator")
         if not line:
             raise RuntimeError("the authorization evaluator (tools/iamsim/evaluator.mjs) exited")
         return json.loads(line)
