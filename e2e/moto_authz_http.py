@@ -36,7 +36,9 @@ def _p(r, name):
 
 
 def _ssm_param(r, name):
-    name = name or ""
+    # A version or label selector (NAME:3, NAME:label) names the same
+    # parameter resource (A5: ARN format parameter/${ParameterNameWithoutLeadingSlash}).
+    name = (name or "").split(":", 1)[0]
     return f"arn:aws:ssm:{r.region}:{r.current_account}:parameter/{name.lstrip('/')}"
 
 
@@ -137,6 +139,17 @@ def _create_tags(r):
     return out or ["*"]
 
 
+def _alarms(r):
+    qs = r.querystring or {}
+    names = [v[0] for k, v in qs.items() if k.startswith("AlarmNames.member.")]
+    try:
+        names = names or list(r._get_param("AlarmNames") or [])
+    except Exception:  # noqa: BLE001
+        pass
+    base = f"arn:aws:cloudwatch:{r.region}:{r.current_account}:alarm:"
+    return [base + n for n in names] or [base + "*"]
+
+
 # (service prefix, action) -> the request's resource ARNs (A5).
 RESOURCES = {
     ("ssm", "GetParameter"): lambda r: [_ssm_param(r, _p(r, "Name"))],
@@ -198,6 +211,9 @@ RESOURCES = {
     ("logs", "CreateLogGroup"): _log_group,
     ("iam", "GetRole"): lambda r: [f"arn:aws:iam::{r.current_account}:role/{_p(r, 'RoleName')}"],
     ("iam", "ListRoleTags"): lambda r: [f"arn:aws:iam::{r.current_account}:role/{_p(r, 'RoleName')}"],
+    ("cloudwatch", "DescribeAlarms"): _alarms,
+    ("cloudwatch", "SetAlarmState"): lambda r: [f"arn:aws:cloudwatch:{r.region}:{r.current_account}:alarm:{_p(r, 'AlarmName')}"],
+    ("cloudwatch", "PutMetricAlarm"): lambda r: [f"arn:aws:cloudwatch:{r.region}:{r.current_account}:alarm:{_p(r, 'AlarmName')}"],
     ("events", "PutEvents"): lambda r: [f"arn:aws:events:{r.region}:{r.current_account}:event-bus/default"],
 }
 
@@ -263,6 +279,33 @@ def resource_tags(arn, account, region):
     return {}
 
 
+def request_tags(r):
+    """aws:RequestTag/KEY and aws:TagKeys of a request that tags (A5: the
+    condition keys of EC2's CreateTags/DeleteTags, SSM's AddTagsToResource
+    and every create call with tags): EC2's Tag.N.Key/Value, a JSON Tags
+    list; {} when the request has none."""
+    tags = {}
+    qs = r.querystring or {}
+    for k, v in qs.items():
+        m = re.match(r"Tag\.(\d+)\.Key$", k)
+        if m:
+            tags[v[0]] = (qs.get(f"Tag.{m.group(1)}.Value") or [""])[0]
+    if not tags:
+        try:
+            body = r._get_param("Tags")
+        except Exception:  # noqa: BLE001
+            body = None
+        for t in body or []:
+            if isinstance(t, dict) and "Key" in t:
+                tags[t["Key"]] = t.get("Value", "")
+    if not tags:
+        return {}
+    ctx = {"aws:TagKeys": sorted(tags)}
+    for k, v in tags.items():
+        ctx[f"aws:RequestTag/{k}"] = v
+    return ctx
+
+
 def _signing_service(headers):
     auth = headers.get("Authorization") or ""
     m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
@@ -311,6 +354,7 @@ def authorize(self, iam_request_cls, resource):
             raise moto_authz.denied_error(prefix, principal, action, "?",
                                           "the emulator's authorization model maps no resource for this action (e2e/moto_authz_http.py)")
     ctx = {"aws:RequestedRegion": self.region}
+    ctx.update(request_tags(self))
     for arn in arns:
         owner = arn.split(":")[4] if arn.count(":") >= 5 and arn.split(":")[4] else account
         if action == "sts:AssumeRole":  # the request's STS condition keys (A5: sts:ExternalId, sts:RoleSessionName)
@@ -324,6 +368,13 @@ def authorize(self, iam_request_cls, resource):
         c = dict(ctx)
         for k, v in resource_tags(arn, owner, self.region).items():
             c[f"aws:ResourceTag/{k}"] = v
+            if prefix == "ec2":  # EC2's own spelling of the key (A5)
+                c[f"ec2:ResourceTag/{k}"] = v
+        if action == "ec2:ModifySnapshotAttribute":  # A5: listed for this action (not for ModifyImageAttribute)
+            qs = self.querystring or {}
+            users = [v[0] for k, v in qs.items() if re.match(r"CreateVolumePermission\.Add\.\d+\.UserId$", k)]
+            if users:
+                c["ec2:Add/userId"] = users
         moto_authz.check(principal, action, arn, owner, c, service=prefix)
 
 
