@@ -87,7 +87,7 @@ def _topic_key(topic_arn):
 def _remember(method, json_arg):
     def wrapped(cls, *args, **kwargs):
         group = method.__func__(cls, *args, **kwargs)
-        json_ = args[json_arg]
+        json_ = kwargs["cloudformation_json"] if "cloudformation_json" in kwargs else args[json_arg]
         group._gf_notifications = (json_.get("Properties") or {}).get("NotificationConfigurations") or []
         return group
 

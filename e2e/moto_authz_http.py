@@ -342,6 +342,11 @@ def authorize(self, iam_request_cls, resource):
         if not op:
             return
         action = f"{prefix}:{op}"
+        if action == "sts:GetCallerIdentity":
+            # "No permissions are required to perform this operation"
+            # (STS API Reference, GetCallerIdentity); an explicit deny does
+            # not stop it either.
+            return
         resolver = RESOURCES.get((prefix, op))
         if resolver is not None:
             arns = [a for a in resolver(self) if a] or ["*"]
