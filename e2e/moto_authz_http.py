@@ -314,6 +314,7 @@ def _signing_service(headers):
 
 def authorize(self, iam_request_cls, resource):
     """Replaces moto's ActionAuthenticatorMixin._authenticate_and_authorize_action."""
+    moto_authz_seam.set_current_principal(None)
     service = _signing_service(self.headers)
     if service is None:
         return  # unsigned: moto's own API (/moto-api), not AWS
