@@ -34,6 +34,19 @@ var notExercised = map[string]string{
 	"MonitoringInstancePolicy/ReadAmiCreationDate":    "run by the instances' boot script; moto's instances run no software",
 	"VpcAllIAMRoleDefaultPolicy/1":                    "VPC Flow Logs delivery; moto delivers no flow logs",
 	"GoldenAmiMarkerRoleDefaultPolicy/1":              "Step Functions' log delivery (CDK's logging grant); moto's Step Functions delivers no execution logs",
+	"AutomaticRolloutRoleDefaultPolicy/2":             "Step Functions' log delivery (CDK's logging grant); moto's Step Functions delivers no execution logs",
+	// Auto Scaling checks that the caller of StartInstanceRefresh may use
+	// the group's launch template (launch, tag, pass its role); the
+	// emulator does not model that check.
+	"AutomaticRolloutRoleDefaultPolicy/LaunchFromTheFleetLaunchTemplate": "Auto Scaling's launch template permission check on StartInstanceRefresh is not modelled",
+	"AutomaticRolloutRoleDefaultPolicy/TagWhatItLaunches":                "Auto Scaling's launch template permission check on StartInstanceRefresh is not modelled",
+	"AutomaticRolloutRoleDefaultPolicy/PassTheInstanceRole":              "Auto Scaling's launch template permission check on StartInstanceRefresh is not modelled",
+	// Parameter Store checks an aws:ec2:image value asynchronously with the
+	// writer's ec2:DescribeImages: emulated on the fixes branch (issue 15
+	// item 3). Delete this reason when it merges (the report then says
+	// it is stale if the check asks for the permission).
+	"PipelineExecutionRoleDefaultPolicy/ValidateAmiParameterValue": "Parameter Store's aws:ec2:image check is emulated on the fixes branch (issue 15 item 3)",
+	"PipelineExecutionRoleDefaultPolicy/ReadLaunchTemplates":       "the simulated distribution reads the launch template's versions as the harness (e2e/build_test.go sourceVersion), not as this role",
 }
 
 // authzRecord is where moto_authz.py writes what it allowed.
@@ -172,7 +185,9 @@ func leastPrivilege() error {
 			continue
 		}
 		if r.Denied != "" {
-			denials = append(denials, fmt.Sprintf("%s %s %s (%s, via %s)", r.Principal, r.Action, r.Resource, r.Denied, r.Via))
+			if r.Via != "api" {
+				denials = append(denials, fmt.Sprintf("%s %s %s (%s, via %s)", r.Principal, r.Action, r.Resource, r.Denied, r.Via))
+			}
 			continue
 		}
 		for _, s := range r.Statements {
@@ -223,9 +238,10 @@ func leastPrivilege() error {
 			problems = append(problems, fmt.Sprintf("%s (%s): no e2e call needed it: remove it, or say in notExercised why it stays", k, statements[k]))
 		}
 	}
-	// Denied calls: a denied API call fails its test already; a call a
-	// service makes asynchronously (an Auto Scaling notification) fails
-	// nothing else, so every denial is a problem here.
+	// Denied calls a service makes asynchronously (an Auto Scaling
+	// notification, a state machine's task) fail nothing else: each is a
+	// problem here. A denied API call fails the test that made it (or is
+	// what the test wants, TestTheEmulatorEnforcesTrustAndIdentityPolicies).
 	for _, d := range uniq(denials) {
 		problems = append(problems, "denied: "+d)
 	}

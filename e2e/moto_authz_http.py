@@ -379,6 +379,8 @@ def authorize(self, iam_request_cls, resource):
         if action == "ec2:ModifySnapshotAttribute":  # A5: listed for this action (not for ModifyImageAttribute)
             qs = self.querystring or {}
             users = [v[0] for k, v in qs.items() if re.match(r"CreateVolumePermission\.Add\.\d+\.UserId$", k)]
+            if (qs.get("OperationType") or [""])[0] == "add":  # the UserId.N form of the same request
+                users += [v[0] for k, v in qs.items() if re.match(r"UserId\.\d+$", k)]
             if users:
                 c["ec2:Add/userId"] = users
         moto_authz.check(principal, action, arn, owner, c, service=prefix)
