@@ -6,6 +6,7 @@
 
 SHELL := /bin/bash
 CDK_DIR := tools/cdk
+IAMSIM_DIR := tools/iamsim
 BIN := $(CURDIR)/$(CDK_DIR)/node_modules/.bin
 export PATH := $(BIN):$(PATH)
 # jsii inside the Go app and the CLI both run on the pinned Node 22.
@@ -15,11 +16,17 @@ export PATH := $(BIN):$(PATH)
 synth: deps
 	cdk synth --quiet
 
-deps: $(CDK_DIR)/node_modules/.installed
+deps: $(CDK_DIR)/node_modules/.installed $(IAMSIM_DIR)/node_modules/.installed
 	@go mod download
 
 $(CDK_DIR)/node_modules/.installed: $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
 	cd $(CDK_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The e2e emulator's authorization model (e2e/moto_authz.py): the pinned
+# IAM policy simulator and the Service Authorization Reference data.
+$(IAMSIM_DIR)/node_modules/.installed: $(IAMSIM_DIR)/package.json $(IAMSIM_DIR)/package-lock.json $(CDK_DIR)/node_modules/.installed
+	cd $(IAMSIM_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Everything, in order of speed: unit and snapshot tests, the real CLI

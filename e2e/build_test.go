@@ -240,6 +240,7 @@ func build(t *testing.T) (ami string, version int64) {
 	f := outputs(t)
 	plan := readDistribution(t)
 	policy := executionPolicy(t)
+	ib := imageBuilder(t) // the distribution's calls, as the pipeline's execution role
 	builds++
 	ids, _ := groupInstances(t, f.group)
 	if len(ids) == 0 {
@@ -287,7 +288,7 @@ func build(t *testing.T) (ami string, version int64) {
 			t.Fatalf("copying launch template data: %v", err)
 		}
 		data.ImageId = aws.String(ami)
-		v, err := aws_.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
+		v, err := ib.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
 			LaunchTemplateId:   aws.String(lt),
 			SourceVersion:      aws.String(fmt.Sprint(base.number)),
 			VersionDescription: aws.String("e2e: Image Builder distribution of " + ami),
@@ -301,7 +302,7 @@ func build(t *testing.T) (ami string, version int64) {
 			if !allowed(policy, "ec2:ModifyLaunchTemplate", arn, ltTags) {
 				t.Fatalf("build %d: the execution role may not set the default version of %s", builds, lt)
 			}
-			if _, err := aws_.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
+			if _, err := ib.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
 				LaunchTemplateId: aws.String(lt), DefaultVersion: aws.String(fmt.Sprint(version)),
 			}); err != nil {
 				t.Fatalf("set default version: %v", err)
@@ -314,7 +315,7 @@ func build(t *testing.T) (ami string, version int64) {
 		if !allowed(policy, "ssm:PutParameter", arn, nil) {
 			t.Fatalf("build %d: the execution role may not write %s: Image Builder's distribution would fail", builds, p.name)
 		}
-		if _, err := aws_.ssm.PutParameter(ctx, &ssm.PutParameterInput{
+		if _, err := ib.ssm.PutParameter(ctx, &ssm.PutParameterInput{
 			Name: aws.String(p.name), Value: aws.String(ami), Type: ssmtypes.ParameterTypeString,
 			DataType: aws.String(p.dataType), Overwrite: aws.Bool(true),
 		}); err != nil {

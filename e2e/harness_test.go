@@ -139,7 +139,12 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	if err := leastPrivilege(); code == 0 && err != nil { // leastprivilege_test.go
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		code = 1
+	}
+	return code
 }
 
 func freePort() (int, error) {
@@ -166,7 +171,7 @@ func startMoto() (stop func(), err error) {
 	}
 	cmd := exec.Command("python3", filepath.Join(root, "e2e", "moto_server.py"), "--port", fmt.Sprint(port),
 		"--dynamic-references", emulator.dynamicReferences, "--ami-parameter-check", emulator.amiParameterCheck)
-	cmd.Env = append(os.Environ(), "GOLDEN_FLEET_EMULATOR_FAIL="+failFile())
+	cmd.Env = append(os.Environ(), "GOLDEN_FLEET_EMULATOR_FAIL="+failFile(), "E2E_AUTHZ_RECORD="+authzRecord())
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -44,6 +44,8 @@ from moto.stepfunctions.parser.backend.execution import Execution
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend, stepfunctions_parser_backends
 from moto.utilities.arns import parse_arn
 
+import moto_authz_principals  # EventBridge and Step Functions act as their roles (e2e/moto_authz_principals.py)
+
 
 def log(msg):
     print(f"moto_events: {msg}", file=sys.stderr, flush=True)
@@ -138,6 +140,7 @@ def _send_to_targets_and_state_machines(self, original_event, transform_input=Tr
         arn = parse_arn(target["Arn"])
         event = target.get("Input") or json.dumps(original_event, default=str)
         backend = stepfunctions_parser_backends[arn.account][arn.region]
+        moto_authz_principals.eventbridge_target(target, arn.account, arn.region, self.arn)  # as the target's role (P2)
         execution = backend.start_execution(target["Arn"], execution_input=event)
         log(f"rule {self.name}: started {execution.execution_arn}")
 

@@ -120,6 +120,8 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.ec2.models import instances as ec2_instances
 from moto.ec2.models import launch_templates as ec2_launch_templates
 from moto.ssm.models import ssm_backends
+import moto_authz  # the authorization model (e2e/moto_authz.py), installed in main()
+import moto_authz_principals  # principals of the calls AWS services make (e2e/moto_authz_principals.py)
 import moto_refresh  # noqa: F401  instance refresh, parameter change events, Step Functions targets (e2e/moto_refresh.py)
 import moto_ami_parameters  # S13 (e2e/moto_ami_parameters.py)
 import moto_lambda  # S12 (e2e/moto_lambda.py)
@@ -806,16 +808,18 @@ def _decode_special(value, physical_id):
     return value
 
 
-def sdk_call(call, physical_id, account_id, region):
+def sdk_call(call, physical_id, account_id, region, function_arn):
     """Makes the call through boto3 against this server (on 127.0.0.1)."""
     import boto3
     from botocore.exceptions import ClientError
 
     service = call["service"].lower().replace("@aws-sdk/client-", "")
+    # The handler runs as the function's execution role, which Lambda
+    # assumes (moto_authz_principals.lambda_credentials).
+    key, secret, token = moto_authz_principals.lambda_credentials(function_arn, account_id, region)
     client = boto3.client(service, region_name=call.get("region") or region,
                           endpoint_url=f"http://127.0.0.1:{OPTIONS['port']}",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    client.meta.events.register("before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account_id))
+                          aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)
     method = getattr(client, _snake(call["action"]))
     try:
         response = method(**_decode_special(call.get("parameters") or {}, physical_id))
@@ -859,7 +863,7 @@ class AwsSdkCallResource:
         physical = next((c["physicalResourceId"]["id"] for c in (create, update, delete)
                          if c and c.get("physicalResourceId", {}).get("id")), kwargs.get("LogicalId"))
         if create:
-            sdk_call(create, physical, account_id, region_name)
+            sdk_call(create, physical, account_id, region_name, props.get("ServiceToken"))
         return cls(physical, props)
 
     @classmethod
@@ -871,7 +875,7 @@ class AwsSdkCallResource:
             original_resource.props = props
             return original_resource
         physical = call.get("physicalResourceId", {}).get("id") or original_resource.physical_id
-        sdk_call(call, physical, account_id, region_name)
+        sdk_call(call, physical, account_id, region_name, props.get("ServiceToken"))
         return cls(physical, props)
 
     def delete(self, account_id, region_name):
@@ -879,7 +883,8 @@ class AwsSdkCallResource:
         if call is None:
             log(f"custom resource {self.physical_id}: Delete with no Delete call: nothing done (S9)")
             return
-        sdk_call(call, call.get("physicalResourceId", {}).get("id") or self.physical_id, account_id, region_name)
+        sdk_call(call, call.get("physicalResourceId", {}).get("id") or self.physical_id, account_id, region_name,
+                 self.props.get("ServiceToken"))
 
 
 def main():
@@ -896,6 +901,10 @@ def main():
     log(f"aws:ec2:image parameters checked: {args.ami_parameter_check}")
     OPTIONS["dynamic_references"] = args.dynamic_references
     log(f"dynamic references: {args.dynamic_references}")
+    if os.environ.get("E2E_AUTHZ", "on") != "off":
+        moto_authz.install(record_path=os.environ.get("E2E_AUTHZ_RECORD") or None)
+    else:
+        log("authorization: off (E2E_AUTHZ=off): every call allowed")
     from moto.server import main as moto_main
 
     moto_main(["-H", "127.0.0.1", "-p", str(args.port)])

@@ -301,7 +301,7 @@ func stateOf(t *testing.T, sourceAMI string) targetState {
 func promote(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	base := []string{"promote", "--from", promoSource, "--to", promoTarget, "--config", promo.cfgPath, "--endpoint-url", endpoint, "--copy-with", "ec2"}
-	return runFleetctl(t, promo.targetEnv, append(base, args...)...)
+	return runFleetctl(t, promoteRoleEnv(t), append(base, args...)...) // as docs/deploy-and-promote.md prescribes (promoterole_test.go)
 }
 
 // What moto cannot show (no Image Builder): these two gates are
