@@ -142,13 +142,15 @@ class InlinePythonCustomResource:
 
 
 def _role_credentials(resources_map, role_logical_id, account_id, region, port):
-    import boto3
+    """Lambda runs the function with its execution role's credentials,
+    assumed as lambda.amazonaws.com under the role's trust policy
+    (moto_authz_principals P1)."""
+    import moto_authz_principals
 
     role = resources_map[role_logical_id]
-    sts = boto3.client("sts", region_name=region, endpoint_url=f"http://127.0.0.1:{port}",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
-    sts.meta.events.register("before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account_id))
-    return sts.assume_role(RoleArn=role.arn, RoleSessionName="lambda-" + role.name[:40])["Credentials"]
+    key, secret, token = moto_authz_principals.assume_as_service(
+        "lambda.amazonaws.com", role.arn, "lambda-" + role.name[:40], region)
+    return {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token}
 
 
 def invoke(fn, resources_map, event, account_id, region, port):
