@@ -1,0 +1,216 @@
+// The evidence promote reads before it decides: the source's golden AMI,
+// the copies already in the target, and what each gate weighs (Image
+// Builder's record of the image, the AMI's scan, the source fleet).
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
+	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/immutable-server/golden-fleet/config"
+)
+
+// sourceImage is the source's golden AMI as DescribeImages returns it.
+type sourceImage struct {
+	id, name  string
+	created   string
+	tags      map[string]string
+	snapshots []string
+}
+
+func tagMap(tags []ec2types.Tag) map[string]string {
+	m := map[string]string{}
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
+}
+
+func parameterValue(ctx context.Context, c ssmGetAPI, name string) (string, error) {
+	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: &name})
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	return aws.ToString(out.Parameter.Value), nil
+}
+
+func (p *promoter) describeSource(ctx context.Context, ami string) (sourceImage, error) {
+	out, err := p.src.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{ami}})
+	if err != nil {
+		return sourceImage{}, fmt.Errorf("source golden AMI %s: %w", ami, err)
+	}
+	if len(out.Images) != 1 || out.Images[0].State != ec2types.ImageStateAvailable {
+		state := "not found"
+		if len(out.Images) == 1 {
+			state = string(out.Images[0].State)
+		}
+		return sourceImage{}, fmt.Errorf("source golden AMI %s is %s: nothing to promote; nothing changed", ami, state)
+	}
+	i := out.Images[0]
+	s := sourceImage{id: ami, name: aws.ToString(i.Name), created: aws.ToString(i.CreationDate), tags: tagMap(i.Tags)}
+	for _, b := range i.BlockDeviceMappings {
+		if b.Ebs != nil && b.Ebs.SnapshotId != nil {
+			s.snapshots = append(s.snapshots, *b.Ebs.SnapshotId)
+		}
+	}
+	return s, nil
+}
+
+// copiesInTarget lists the target's available AMIs copied from ami,
+// newest first.
+func (p *promoter) copiesInTarget(ctx context.Context, ami string) ([]string, error) {
+	out, err := p.dst.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{
+		Owners:  []string{"self"},
+		Filters: []ec2types.Filter{{Name: aws.String("tag:" + config.PromotedFromAMITagKey), Values: []string{ami}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("target %s: copies of %s: %w", p.target.Name, ami, err)
+	}
+	var imgs []ec2types.Image
+	for _, i := range out.Images {
+		if i.State == ec2types.ImageStateAvailable && tagMap(i.Tags)[config.PromotedFromAMITagKey] == ami {
+			imgs = append(imgs, i)
+		}
+	}
+	sort.Slice(imgs, func(a, b int) bool { return aws.ToString(imgs[a].CreationDate) > aws.ToString(imgs[b].CreationDate) })
+	var ids []string
+	for _, i := range imgs {
+		ids = append(ids, aws.ToString(i.ImageId))
+	}
+	return ids, nil
+}
+
+// checkGates collects each gate's evidence from the source account.
+func (p *promoter) checkGates(ctx context.Context, ami string, img sourceImage, group string) []gateResult {
+	rec := imageRecord{Arn: img.tags["Ec2ImageBuilderArn"]}
+	if rec.Arn != "" {
+		out, err := p.src.ib.GetImage(ctx, &imagebuilder.GetImageInput{ImageBuildVersionArn: &rec.Arn})
+		switch {
+		case err != nil:
+			rec.Err = err
+		case out.Image == nil:
+			rec.Err = errors.New("GetImage returned no image")
+		default:
+			i := out.Image
+			if i.State != nil {
+				rec.Status, rec.Reason = string(i.State.Status), aws.ToString(i.State.Reason)
+			}
+			rec.TestsEnabled = i.ImageTestsConfiguration != nil && aws.ToBool(i.ImageTestsConfiguration.ImageTestsEnabled)
+			rec.ScanningEnabled = i.ImageScanningConfiguration != nil && aws.ToBool(i.ImageScanningConfiguration.ImageScanningEnabled)
+			if i.ScanState != nil {
+				rec.ScanStatus = string(i.ScanState.Status)
+			}
+		}
+	}
+	var findings []gateFinding
+	var findingsErr error
+	if rec.Err == nil && rec.ScanningEnabled && rec.ScanStatus == "COMPLETED" {
+		findings, findingsErr = p.findings(ctx, rec.Arn)
+	}
+	promo := p.target.Promotion
+	return []gateResult{
+		imageTestsGate(ami, rec),
+		soakGate(ami, promo.SoakTime, p.now(), p.sampleFleet(ctx, group)),
+		vulnerabilitiesGate(rec, findings, findingsErr, promo.MaxFindingSeverity),
+	}
+}
+
+func (p *promoter) findings(ctx context.Context, imageArn string) ([]gateFinding, error) {
+	var out []gateFinding
+	pg := imagebuilder.NewListImageScanFindingsPaginator(p.src.ib, &imagebuilder.ListImageScanFindingsInput{
+		Filters: []ibtypes.ImageScanFindingsFilter{{Name: aws.String("imageBuildVersionArn"), Values: []string{imageArn}}},
+	})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range page.Findings {
+			out = append(out, gateFinding{Severity: aws.ToString(f.Severity), Title: aws.ToString(f.Title)})
+		}
+	}
+	return out, nil
+}
+
+// sampleFleet reads the source group's instances (health, AMI, launch
+// time) and the fleet's alarms: those that watch the group
+// (AutoScalingGroupName dimension) or whose name starts with
+// "<prefix>-<env>-".
+func (p *promoter) sampleFleet(ctx context.Context, group string) fleetSample {
+	f := fleetSample{Group: group}
+	g, err := p.src.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
+	switch {
+	case err != nil:
+		f.Err = fmt.Errorf("group %s: %w", group, err)
+		return f
+	case len(g.AutoScalingGroups) != 1:
+		f.Err = fmt.Errorf("group %s not found", group)
+		return f
+	}
+	var ids []string
+	for _, i := range g.AutoScalingGroups[0].Instances {
+		f.Instances = append(f.Instances, fleetInstance{ID: aws.ToString(i.InstanceId), Lifecycle: string(i.LifecycleState), Health: aws.ToString(i.HealthStatus)})
+		ids = append(ids, aws.ToString(i.InstanceId))
+	}
+	if len(ids) > 0 {
+		details := map[string]ec2types.Instance{}
+		pg := ec2.NewDescribeInstancesPaginator(p.src.ec2, &ec2.DescribeInstancesInput{InstanceIds: ids})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(ctx)
+			if err != nil {
+				f.Err = fmt.Errorf("instances of %s: %w", group, err)
+				return f
+			}
+			for _, r := range page.Reservations {
+				for _, i := range r.Instances {
+					details[aws.ToString(i.InstanceId)] = i
+				}
+			}
+		}
+		for k := range f.Instances {
+			d := details[f.Instances[k].ID]
+			f.Instances[k].Image = aws.ToString(d.ImageId)
+			f.Instances[k].Launched = aws.ToTime(d.LaunchTime)
+		}
+	}
+	prefix := p.cfg.Prefix + "-" + p.source.Name + "-"
+	pg := cloudwatch.NewDescribeAlarmsPaginator(p.src.cw, &cloudwatch.DescribeAlarmsInput{
+		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
+	})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			f.Err = fmt.Errorf("alarms: %w", err)
+			return f
+		}
+		for _, a := range page.MetricAlarms {
+			watches := false
+			for _, d := range a.Dimensions {
+				watches = watches || aws.ToString(d.Name) == "AutoScalingGroupName" && aws.ToString(d.Value) == group
+			}
+			if watches || strings.HasPrefix(aws.ToString(a.AlarmName), prefix) {
+				f.Alarms = append(f.Alarms, alarm{Name: aws.ToString(a.AlarmName), State: string(a.StateValue)})
+			}
+		}
+		for _, a := range page.CompositeAlarms {
+			if strings.HasPrefix(aws.ToString(a.AlarmName), prefix) {
+				f.Alarms = append(f.Alarms, alarm{Name: aws.ToString(a.AlarmName), State: string(a.StateValue)})
+			}
+		}
+	}
+	return f
+}
