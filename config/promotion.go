@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	inspector "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
+	"github.com/immutable-server/golden-fleet/internal/scan"
 )
 
 // Promotion makes an environment run the golden AMIs of another one
@@ -50,21 +50,6 @@ const (
 
 // Gates lists every gate by name.
 var Gates = []string{GateImageTests, GateSoak, GateVulnerabilities}
-
-// FindingSeverities are Amazon Inspector's finding severities from the
-// lowest to the highest, the values MaxFindingSeverity takes. Inspector's
-// other value, UNTRIAGED, has no rank.
-var FindingSeverities = []string{"INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"}
-
-// UntriagedSeverity is the severity of a finding Inspector has not rated.
-const UntriagedSeverity = string(inspector.SeverityUntriaged)
-
-// SeverityRank orders severities: the index in FindingSeverities; ok is
-// false for UNTRIAGED and unknown text.
-func SeverityRank(severity string) (rank int, ok bool) {
-	rank = slices.Index(FindingSeverities, strings.ToUpper(severity))
-	return rank, rank >= 0
-}
 
 // withDefaults returns a copy of p with its defaults, or nil for nil.
 func (p *Promotion) withDefaults() *Promotion {
@@ -181,8 +166,8 @@ func validatePromotions(p *problems, app App) {
 		if promo.SoakTime < time.Second || promo.SoakTime > MaxSoakTime || promo.SoakTime%time.Second != 0 {
 			p.add(pp+".SoakTime", "got %s: want 0 (default %s) or whole seconds from 1s to %s (90 days)", promo.SoakTime, DefaultSoakTime, MaxSoakTime)
 		}
-		if _, ok := SeverityRank(promo.MaxFindingSeverity); !ok || promo.MaxFindingSeverity != strings.ToUpper(promo.MaxFindingSeverity) {
-			p.add(pp+".MaxFindingSeverity", "got %s: want one of Amazon Inspector's severities %s (default %s)", q(promo.MaxFindingSeverity), strings.Join(FindingSeverities, ", "), DefaultMaxFindingSeverity)
+		if _, err := scan.ParseLimit(promo.MaxFindingSeverity); err != nil {
+			p.add(pp+".MaxFindingSeverity", "%v (default %s)", err, DefaultMaxFindingSeverity)
 		}
 
 		fp := pp + ".From"

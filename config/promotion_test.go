@@ -2,12 +2,9 @@ package config
 
 import (
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	inspector "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 
 	"github.com/immutable-server/golden-fleet/components"
 )
@@ -157,26 +154,6 @@ func TestPromotionDefaultsAreAppliedToACopy(t *testing.T) {
 	got.From = "changed"
 	if raw.Promotion.From != "dev" || raw.Promotion.SoakTime != 0 {
 		t.Errorf("WithDefaults shares its Promotion with the caller's: %+v", raw.Promotion)
-	}
-}
-
-func TestFindingSeveritiesAreInspectorsInOrder(t *testing.T) {
-	// Every severity of the SDK's catalog is either ranked or UNTRIAGED;
-	// a new severity fails here until it is ranked.
-	for _, s := range inspector.Severity("").Values() {
-		if _, ok := SeverityRank(string(s)); !ok && string(s) != UntriagedSeverity {
-			t.Errorf("Inspector severity %s has no rank in FindingSeverities %v", s, FindingSeverities)
-		}
-	}
-	for _, s := range FindingSeverities {
-		if !slices.Contains(inspector.Severity("").Values(), inspector.Severity(s)) {
-			t.Errorf("FindingSeverities has %s, which is no Inspector severity", s)
-		}
-	}
-	low, _ := SeverityRank("LOW")
-	critical, _ := SeverityRank("CRITICAL")
-	if low >= critical {
-		t.Errorf("LOW ranks %d, CRITICAL %d: want LOW below CRITICAL", low, critical)
 	}
 }
 

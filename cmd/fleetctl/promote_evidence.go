@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/scan"
 )
 
 // sourceImage is the source's golden AMI as DescribeImages returns it.
@@ -30,6 +32,8 @@ type sourceImage struct {
 	created   string
 	tags      map[string]string
 	snapshots []string
+	// scan is EC2's scan results of the AMI (on-demand AMI scan).
+	scan *ec2types.ScanResults
 }
 
 func tagMap(tags []ec2types.Tag) map[string]string {
@@ -61,7 +65,7 @@ func (p *promoter) describeSource(ctx context.Context, ami string) (sourceImage,
 		return sourceImage{}, fmt.Errorf("source golden AMI %s is %s: nothing to promote; nothing changed", ami, state)
 	}
 	i := out.Images[0]
-	s := sourceImage{id: ami, name: aws.ToString(i.Name), created: aws.ToString(i.CreationDate), tags: tagMap(i.Tags)}
+	s := sourceImage{id: ami, name: aws.ToString(i.Name), created: aws.ToString(i.CreationDate), tags: tagMap(i.Tags), scan: i.ScanResults}
 	for _, b := range i.BlockDeviceMappings {
 		if b.Ebs != nil && b.Ebs.SnapshotId != nil {
 			s.snapshots = append(s.snapshots, *b.Ebs.SnapshotId)
@@ -96,52 +100,95 @@ func (p *promoter) copiesInTarget(ctx context.Context, ami string) ([]string, er
 
 // checkGates collects each gate's evidence from the source account.
 func (p *promoter) checkGates(ctx context.Context, ami string, img sourceImage, group string) []gateResult {
-	rec := imageRecord{Arn: img.tags["Ec2ImageBuilderArn"]}
-	if rec.Arn != "" {
-		out, err := p.src.ib.GetImage(ctx, &imagebuilder.GetImageInput{ImageBuildVersionArn: &rec.Arn})
-		switch {
-		case err != nil:
-			rec.Err = err
-		case out.Image == nil:
-			rec.Err = errors.New("GetImage returned no image")
-		default:
-			i := out.Image
-			if i.State != nil {
-				rec.Status, rec.Reason = string(i.State.Status), aws.ToString(i.State.Reason)
-			}
-			rec.TestsEnabled = i.ImageTestsConfiguration != nil && aws.ToBool(i.ImageTestsConfiguration.ImageTestsEnabled)
-			rec.ScanningEnabled = i.ImageScanningConfiguration != nil && aws.ToBool(i.ImageScanningConfiguration.ImageScanningEnabled)
-			if i.ScanState != nil {
-				rec.ScanStatus = string(i.ScanState.Status)
-			}
-		}
-	}
-	var findings []gateFinding
-	var findingsErr error
-	if rec.Err == nil && rec.ScanningEnabled && rec.ScanStatus == "COMPLETED" {
-		findings, findingsErr = p.findings(ctx, rec.Arn)
-	}
+	rec := p.imageRecord(ctx, img.tags[imageBuilderArnTag])
 	promo := p.target.Promotion
+	var vulnerabilities gateResult
+	if limit, err := scan.ParseLimit(promo.MaxFindingSeverity); err != nil {
+		vulnerabilities = gateResult{Name: config.GateVulnerabilities, Evidence: []string{"MaxFindingSeverity " + err.Error()}}
+	} else {
+		vulnerabilities = vulnerabilitiesGate(p.readScan(ctx, img, rec), limit)
+	}
 	return []gateResult{
 		imageTestsGate(ami, rec),
 		soakGate(ami, promo.SoakTime, p.now(), p.sampleFleet(ctx, group)),
-		vulnerabilitiesGate(rec, findings, findingsErr, promo.MaxFindingSeverity),
+		vulnerabilities,
 	}
 }
 
-func (p *promoter) findings(ctx context.Context, imageArn string) ([]gateFinding, error) {
-	var out []gateFinding
+// imageRecord reads Image Builder's image arn (none when arn is empty).
+func (p *promoter) imageRecord(ctx context.Context, arn string) imageRecord {
+	rec := imageRecord{Arn: arn}
+	if arn == "" {
+		return rec
+	}
+	out, err := p.src.ib.GetImage(ctx, &imagebuilder.GetImageInput{ImageBuildVersionArn: &rec.Arn})
+	switch {
+	case err != nil:
+		rec.Err = err
+	case out.Image == nil:
+		rec.Err = errors.New("GetImage returned no image")
+	default:
+		i := out.Image
+		if i.State != nil {
+			rec.Status, rec.Reason = string(i.State.Status), aws.ToString(i.State.Reason)
+		}
+		rec.TestsEnabled = i.ImageTestsConfiguration != nil && aws.ToBool(i.ImageTestsConfiguration.ImageTestsEnabled)
+		rec.ScanState = i.ScanState
+	}
+	return rec
+}
+
+// readScan reads the AMI's vulnerability scan where the source's scan
+// type writes it (internal/scan's package comment has the sources):
+// ON_DEMAND_AMI_CVE in EC2's scan results of the AMI, TEST_INSTANCE_CVE
+// in Image Builder's copy of the scan of the test instance.
+func (p *promoter) readScan(ctx context.Context, img sourceImage, rec imageRecord) scanEvidence {
+	s := p.source.Observability.Scanning
+	if s.Disabled {
+		return scanEvidence{}
+	}
+	ev := scanEvidence{Type: s.Type}
+	switch s.Type {
+	case config.ScanOnDemandAMI:
+		ev.Where = fmt.Sprintf("EC2's scan results of %s (scan type %s)", img.id, s.Type)
+		ev.Highest, ev.Err = scan.FromEC2(img.scan, nil)
+		if ev.Err == nil {
+			ev.Where = fmt.Sprintf("EC2's scan results of %s (scan type %s, Amazon Inspector scanned it %s)", img.id, s.Type,
+				aws.ToTime(img.scan.FindingScanDate).UTC().Format(time.RFC3339))
+		}
+	case config.ScanTestInstance:
+		ev.Where = fmt.Sprintf("Image Builder's copy of the scan of %s (scan type %s)", or(rec.Arn, img.id), s.Type)
+		switch {
+		case rec.Arn == "":
+			ev.Err = fmt.Errorf("the AMI has no %s tag: not an Image Builder image, so Image Builder kept no scan of it", imageBuilderArnTag)
+		case rec.Err != nil:
+			ev.Err = fmt.Errorf("the image could not be read: %w", rec.Err)
+		default:
+			var raw []ibtypes.ImageScanFinding
+			if raw, ev.Err = p.imageScanFindings(ctx, rec.Arn); ev.Err == nil {
+				ev.Highest, ev.Err = scan.FromImageBuilder(rec.ScanState, nil, raw)
+				ev.Findings = imageBuilderFindings(raw)
+			}
+		}
+	default:
+		ev.Err = fmt.Errorf("unknown scan type %q: want %s or %s", s.Type, config.ScanOnDemandAMI, config.ScanTestInstance)
+	}
+	return ev
+}
+
+// imageScanFindings lists Image Builder's copy of the findings of image
+// arn.
+func (p *promoter) imageScanFindings(ctx context.Context, arn string) ([]ibtypes.ImageScanFinding, error) {
+	var out []ibtypes.ImageScanFinding
 	pg := imagebuilder.NewListImageScanFindingsPaginator(p.src.ib, &imagebuilder.ListImageScanFindingsInput{
-		Filters: []ibtypes.ImageScanFindingsFilter{{Name: aws.String("imageBuildVersionArn"), Values: []string{imageArn}}},
+		Filters: []ibtypes.ImageScanFindingsFilter{{Name: aws.String("imageBuildVersionArn"), Values: []string{arn}}},
 	})
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("findings: %w", err)
 		}
-		for _, f := range page.Findings {
-			out = append(out, gateFinding{Severity: aws.ToString(f.Severity), Title: aws.ToString(f.Title)})
-		}
+		out = append(out, page.Findings...)
 	}
 	return out, nil
 }

@@ -192,7 +192,10 @@ func newWorld(t *testing.T) *world {
 		outputs: map[string]map[string]string{"golden-fleet-dev-fleet": {"GoldenAmiParameter": devParam, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": "dev-group"}},
 		params:  map[string]string{devParam: x},
 		images: map[string]ec2types.Image{x: {ImageId: aws.String(x), State: ec2types.ImageStateAvailable, Name: aws.String("golden-fleet-dev-2025-03-08"),
-			CreationDate:        aws.String("2025-03-08T09:00:00.000Z"),
+			CreationDate: aws.String("2025-03-08T09:00:00.000Z"),
+			// dev scans ON_DEMAND_AMI_CVE (the default): Amazon Inspector
+			// scanned the AMI and found nothing.
+			ScanResults:         &ec2types.ScanResults{FindingScanDate: aws.Time(now.Add(-49 * time.Hour))},
 			Tags:                []ec2types.Tag{{Key: aws.String("Ec2ImageBuilderArn"), Value: aws.String(ibArn)}, {Key: aws.String(config.EnvironmentTagKey), Value: aws.String("dev")}},
 			BlockDeviceMappings: []ec2types.BlockDeviceMapping{{DeviceName: aws.String("/dev/xvda"), Ebs: &ec2types.EbsBlockDevice{SnapshotId: aws.String(snap)}}}}},
 		instances: map[string]ec2types.Instance{
@@ -257,10 +260,14 @@ func TestAFailedGateRefusesThePromotionAndChangesNothing(t *testing.T) {
 		"an alarm of the fleet is in ALARM": func(w *world) {
 			w.dev.alarms = []cwtypes.MetricAlarm{{AlarmName: aws.String("golden-fleet-dev-5xx"), StateValue: cwtypes.StateValueAlarm}}
 		},
-		"a HIGH finding": func(w *world) {
-			w.dev.ib[ibArn].ImageScanningConfiguration.ImageScanningEnabled = aws.Bool(true)
-			w.dev.ib[ibArn].ScanState = &ibtypes.ImageScanState{Status: ibtypes.ImageScanStatusCompleted}
-			w.dev.findings = []ibtypes.ImageScanFinding{{Severity: aws.String("HIGH"), Title: aws.String("CVE-2025-0001")}}
+		"a HIGH finding on the AMI": func(w *world) { w.dev.images[x] = withScan(w.dev.images[x], ec2types.SeverityLabelHigh) },
+		"the AMI was never scanned": func(w *world) { w.dev.images[x] = withScan(w.dev.images[x], "none") },
+		// Half of prod's 48-hour soak time would pass it.
+		"the AMI ran 30 of the 48 hours": func(w *world) { w.dev.instances["i-1"] = withLaunch(w.dev.instances["i-1"], w.now.Add(-30*time.Hour)) },
+		// An alarm found by the dimension it watches, not by its name.
+		"an alarm that watches the group is in ALARM": func(w *world) {
+			w.dev.alarms = []cwtypes.MetricAlarm{{AlarmName: aws.String("team-pager-cpu"), StateValue: cwtypes.StateValueAlarm,
+				Dimensions: []cwtypes.Dimension{{Name: aws.String("AutoScalingGroupName"), Value: aws.String("dev-group")}}}}
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -279,6 +286,95 @@ func TestAFailedGateRefusesThePromotionAndChangesNothing(t *testing.T) {
 }
 
 func withoutTags(i ec2types.Image) ec2types.Image { i.Tags = nil; return i }
+
+// withScan gives the AMI EC2's scan results with highest severity label
+// ("" for a scan that found nothing, "none" for no scan at all).
+func withScan(i ec2types.Image, label ec2types.SeverityLabel) ec2types.Image {
+	switch label {
+	case "none":
+		i.ScanResults = nil
+	default:
+		i.ScanResults = &ec2types.ScanResults{FindingScanDate: aws.Time(time.Date(2025, 3, 8, 11, 0, 0, 0, time.UTC)), HighestFindingSeverityLabel: label}
+	}
+	return i
+}
+
+// The vulnerabilities gate reads where the source's scan type writes:
+// with ON_DEMAND_AMI_CVE, EC2's scan results of the AMI, whatever Image
+// Builder's copy says; with TEST_INSTANCE_CVE, Image Builder's copy.
+func TestTheVulnerabilitiesGateReadsWhereTheScanWrites(t *testing.T) {
+	ibClean := func(w *world) {
+		w.dev.ib[ibArn].ImageScanningConfiguration.ImageScanningEnabled = aws.Bool(true)
+		w.dev.ib[ibArn].ScanState = &ibtypes.ImageScanState{Status: ibtypes.ImageScanStatusCompleted}
+	}
+	for _, tc := range []struct {
+		name     string
+		scanType string
+		setup    func(w *world)
+		pass     bool
+		saying   string
+	}{
+		{"on-demand: a CRITICAL on the AMI, Image Builder's copy clean", config.ScanOnDemandAMI, func(w *world) {
+			ibClean(w)
+			w.dev.images[x] = withScan(w.dev.images[x], ec2types.SeverityLabelCritical)
+		}, false, "EC2's scan results of " + x},
+		{"on-demand: the AMI clean, a finding only in Image Builder", config.ScanOnDemandAMI, func(w *world) {
+			ibClean(w)
+			w.dev.findings = []ibtypes.ImageScanFinding{{Severity: aws.String("CRITICAL"), Title: aws.String("CVE-old")}}
+		}, true, "highest severity NONE"},
+		{"test instance: a HIGH in Image Builder's copy, the AMI clean", config.ScanTestInstance, func(w *world) {
+			ibClean(w)
+			w.dev.findings = []ibtypes.ImageScanFinding{{Severity: aws.String("HIGH"), Title: aws.String("CVE-2025-0001 openssl")}}
+		}, false, "HIGH: CVE-2025-0001 openssl"},
+		{"test instance: the scan did not complete", config.ScanTestInstance, func(w *world) {
+			ibClean(w)
+			w.dev.ib[ibArn].ScanState.Status = ibtypes.ImageScanStatusTimedOut
+		}, false, "TIMED_OUT"},
+		{"test instance: clean", config.ScanTestInstance, ibClean, true, "Image Builder's copy of the scan of " + ibArn},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.p.source.Observability.Scanning.Type = tc.scanType
+			tc.setup(w)
+			err := w.promote(t, promoteOptions{dryRun: true})
+			gate := gateReportLine(w.out.String(), config.GateVulnerabilities)
+			if (err == nil) != tc.pass || !strings.Contains(w.out.String(), tc.saying) {
+				t.Errorf("err %v, gate %q: want passed %v saying %q", err, gate, tc.pass, tc.saying)
+			}
+			w.nothingChanged(t)
+		})
+	}
+}
+
+// gateReportLine is the verdict line of gate in promote's output.
+func gateReportLine(out, gate string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), gate+" ") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
+}
+
+// The configured severity limit reaches the gate: values the default
+// limit (MEDIUM) decides the other way.
+func TestTheVulnerabilitiesGateUsesTheConfiguredLimit(t *testing.T) {
+	for _, tc := range []struct {
+		limit string
+		found ec2types.SeverityLabel
+		pass  bool
+	}{
+		{"HIGH", ec2types.SeverityLabelHigh, true},
+		{"LOW", ec2types.SeverityLabelMedium, false},
+	} {
+		w := newWorld(t)
+		w.p.target.Promotion.MaxFindingSeverity = tc.limit
+		w.dev.images[x] = withScan(w.dev.images[x], tc.found)
+		if err := w.promote(t, promoteOptions{dryRun: true}); (err == nil) != tc.pass {
+			t.Errorf("limit %s, a %s finding: err %v, want passed %v", tc.limit, tc.found, err, tc.pass)
+		}
+	}
+}
 
 func withLaunch(i ec2types.Instance, at time.Time) ec2types.Instance { i.LaunchTime = &at; return i }
 
