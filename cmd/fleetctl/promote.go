@@ -323,8 +323,8 @@ func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) e
 	}
 	sort.Slice(tags, func(i, j int) bool { return *tags[i].Key < *tags[j].Key })
 	if _, err := p.dst.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{copyID}, Tags: tags}); err != nil {
-		return fmt.Errorf("%s is in %s, but tagging it failed: %w; %s is unchanged (run the promotion again: it reuses the copy)",
-			copyID, p.target.Name, err, plan.TargetParameter)
+		return fmt.Errorf("%s is in %s, but tagging it failed: %w; %s (run the promotion again: it reuses the copy)",
+			copyID, p.target.Name, err, p.parameterNow(ctx, plan))
 	}
 	fmt.Fprintf(p.out, "tagged %s with the promotion record\n", copyID)
 	now, err := parameterValue(ctx, p.dst.ssm, plan.TargetParameter)
@@ -346,4 +346,20 @@ func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) e
 	fmt.Fprintf(p.out, "promoted %s (%s) to %s as %s; every replacement and scale-out in %s now launches it, running instances are unchanged\n",
 		plan.SourceAMI, p.source.Name, p.target.Name, copyID, p.target.Name)
 	return nil
+}
+
+// parameterNow says what the target's parameter holds after a step
+// failed: an Image Builder distribution writes it itself, so "unchanged"
+// is said only when it is.
+func (p *promoter) parameterNow(ctx context.Context, plan plan) string {
+	now, err := parameterValue(ctx, p.dst.ssm, plan.TargetParameter)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s could not be read (%v): a distribution may have written the copy into it", plan.TargetParameter, err)
+	case now == plan.TargetCurrent:
+		return fmt.Sprintf("%s is unchanged (%s)", plan.TargetParameter, now)
+	default:
+		return fmt.Sprintf("%s now holds %s (was %s): the distribution wrote it, so %s launches the copy untagged until the promotion is run again",
+			plan.TargetParameter, now, plan.TargetCurrent, p.target.Name)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"slices"
@@ -46,6 +47,8 @@ type fakeAccount struct {
 	distribute func(in *imagebuilder.DistributeImageInput) string
 	writes     []string
 	n          int
+	// tagErr makes CreateTags fail.
+	tagErr error
 }
 
 func (f *fakeAccount) write(format string, args ...any) {
@@ -130,6 +133,9 @@ func (f *fakeAccount) CopyImage(_ context.Context, in *ec2.CopyImageInput, _ ...
 }
 
 func (f *fakeAccount) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
+	if f.tagErr != nil {
+		return nil, f.tagErr
+	}
 	for _, r := range in.Resources {
 		img := f.images[r]
 		img.Tags = append(img.Tags, in.Tags...)
@@ -479,6 +485,36 @@ func TestAnImageBuilderPromotionDistributesThenTagsTheCopy(t *testing.T) {
 	}
 	if tagMap(w.prod.images[copyID].Tags)[config.PromotedFromAMITagKey] != x {
 		t.Errorf("the copy is not tagged with its source")
+	}
+}
+
+// A tagging failure after the copy says what the target's parameter
+// holds: the distribution may have written the copy into it already.
+func TestATaggingFailureSaysWhatTheParameterHolds(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		want   string
+	}{
+		{copyWithImageBuilder, prodParam + " now holds ami-0d15d15d15d15d15d (was " + seed + "): the distribution wrote it"},
+		{copyWithEC2, prodParam + " is unchanged (" + seed + ")"},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			w := newWorld(t)
+			const copyID = "ami-0d15d15d15d15d15d"
+			const dist = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/5"
+			w.dev.distribute = func(*imagebuilder.DistributeImageInput) string {
+				w.prod.images[copyID] = ec2types.Image{ImageId: aws.String(copyID), State: ec2types.ImageStateAvailable}
+				w.prod.params[prodParam] = copyID
+				w.dev.ib[dist] = &ibtypes.Image{Arn: aws.String(dist), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
+					OutputResources: &ibtypes.OutputResources{Amis: []ibtypes.Ami{{Region: aws.String("eu-west-1"), AccountId: aws.String("222222222222"), Image: aws.String(copyID)}}}}
+				return dist
+			}
+			w.prod.tagErr = errors.New("RequestLimitExceeded")
+			err := w.promote(t, promoteOptions{copyWith: tc.method})
+			if err == nil || !strings.Contains(err.Error(), "tagging it failed: RequestLimitExceeded") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to say %q", err, tc.want)
+			}
+		})
 	}
 }
 
