@@ -169,14 +169,42 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 
 	fmt.Fprintf(r.out, "Auto Scaling group %s: running instances are unchanged; every replacement and scale-out now launches %s.\n",
 		outs.autoScalingGroupName, target)
+	tags := []map[string]string{tagMap(img.Images[0].Tags)}
+	if cur, err := r.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{current}}); err == nil {
+		for _, i := range cur.Images {
+			if aws.ToString(i.ImageId) == current {
+				tags = append(tags, tagMap(i.Tags))
+			}
+		}
+	}
+	fmt.Fprintln(r.out, forwardWarning(stack, outs.goldenAmiParameter, tags...))
+	return nil
+}
+
+// forwardWarning says what writes the next AMI into the parameter and so
+// rolls the fleet forward again. An environment that promotes (its golden
+// AMIs are promoted copies, tagged with the environment they came from)
+// bakes nothing: there it is the next promotion, not a pipeline. tags are
+// those of the AMIs the parameter held and now holds.
+func forwardWarning(stack, parameter string, tags ...map[string]string) string {
+	for _, t := range tags {
+		from := t[config.PromotedFromEnvironmentTagKey]
+		if from == "" {
+			continue
+		}
+		env := t[config.EnvironmentTagKey]
+		if n, ok := config.NamesOfGoldenParameter(parameter); env == "" && ok {
+			env = n.Env
+		}
+		return fmt.Sprintf("WARNING: the next promotion into %s (fleetctl promote --from %s --to %s) will write a new AMI into %s and roll the fleet forward again: "+
+			"promote only once the faulty change is fixed in %s.", or(env, "this environment"), from, or(env, "<env>"), parameter, from)
+	}
 	pipeline, factory := pipelineHint(stack)
 	if pipeline == "" {
 		pipeline, factory = "the image pipeline", "the image factory stack"
 	}
-	fmt.Fprintf(r.out, "WARNING: the next scheduled run of %s (stack %s) will write a new AMI into %s and roll the fleet forward again, "+
-		"unless the pipeline is disabled (set its status to DISABLED until the faulty change is fixed).\n",
-		pipeline, factory, outs.goldenAmiParameter)
-	return nil
+	return fmt.Sprintf("WARNING: the next scheduled run of %s (stack %s) will write a new AMI into %s and roll the fleet forward again, "+
+		"unless the pipeline is disabled (set its status to DISABLED until the faulty change is fixed).", pipeline, factory, parameter)
 }
 
 // --- pure rollback logic: no AWS calls, unit-tested in rollback_test.go ---
