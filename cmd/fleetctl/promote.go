@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
 // promoteCommand copies the source environment's current golden AMI into
@@ -136,9 +137,8 @@ type promoteSourceEC2 interface {
 }
 
 type promoteTargetEC2 interface {
-	ec2.DescribeImagesAPIClient
+	marks.EC2
 	CopyImage(context.Context, *ec2.CopyImageInput, ...func(*ec2.Options)) (*ec2.CopyImageOutput, error)
-	CreateTags(context.Context, *ec2.CreateTagsInput, ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error)
 }
 
 type imageBuilderAPI interface {
@@ -149,6 +149,7 @@ type imageBuilderAPI interface {
 
 type parameterAPI interface {
 	ssmGetAPI
+	marks.SSM
 	PutParameter(context.Context, *ssm.PutParameterInput, ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
 }
 
@@ -342,6 +343,11 @@ func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) e
 		fmt.Fprintf(p.out, "golden AMI parameter %s: %s -> %s (version %d)\n", plan.TargetParameter, plan.TargetCurrent, copyID, put.Version)
 	} else {
 		fmt.Fprintf(p.out, "golden AMI parameter %s: %s -> %s (written by the distribution)\n", plan.TargetParameter, plan.TargetCurrent, copyID)
+	}
+	// Marked at once, not only when the target's marker sees the
+	// parameter change: the lifecycle policies must not touch the copy.
+	if err := markGolden(ctx, p.dst.ssm, p.dst.ec2, plan.TargetParameter, p.out); err != nil {
+		fmt.Fprintf(p.out, "WARNING: %v\n", err)
 	}
 	fmt.Fprintf(p.out, "promoted %s (%s) to %s as %s; every replacement and scale-out in %s now launches it, running instances are unchanged\n",
 		plan.SourceAMI, p.source.Name, p.target.Name, copyID, p.target.Name)

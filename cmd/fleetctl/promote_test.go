@@ -26,6 +26,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
 // fakeAccount is one AWS account and region as promote sees it: enough
@@ -49,6 +50,11 @@ type fakeAccount struct {
 	n          int
 	// tagErr makes CreateTags fail.
 	tagErr error
+	// history of each parameter before its current value, oldest first.
+	history map[string][]string
+	// marked records the lifecycle marks set and removed (internal/marks),
+	// apart from writes.
+	marked []string
 }
 
 func (f *fakeAccount) write(format string, args ...any) {
@@ -75,8 +81,21 @@ func (f *fakeAccount) GetParameter(_ context.Context, in *ssm.GetParameterInput,
 	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Value: aws.String(v), Version: 1}}, nil
 }
 
+func (f *fakeAccount) GetParameterHistory(_ context.Context, in *ssm.GetParameterHistoryInput, _ ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {
+	name := aws.ToString(in.Name)
+	var out []ssmtypes.ParameterHistory
+	for i, v := range append(slices.Clone(f.history[name]), f.params[name]) {
+		out = append(out, ssmtypes.ParameterHistory{Name: in.Name, Version: int64(i + 1), Value: aws.String(v)})
+	}
+	return &ssm.GetParameterHistoryOutput{Parameters: out}, nil
+}
+
 func (f *fakeAccount) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
 	f.write("PutParameter %s=%s %s", aws.ToString(in.Name), aws.ToString(in.Value), aws.ToString(in.DataType))
+	if f.history == nil {
+		f.history = map[string][]string{}
+	}
+	f.history[aws.ToString(in.Name)] = append(f.history[aws.ToString(in.Name)], f.params[aws.ToString(in.Name)])
 	f.params[aws.ToString(in.Name)] = aws.ToString(in.Value)
 	return &ssm.PutParameterOutput{Version: 2}, nil
 }
@@ -89,8 +108,16 @@ func (f *fakeAccount) DescribeImages(_ context.Context, in *ec2.DescribeImagesIn
 		}
 		ok := true
 		for _, flt := range in.Filters {
-			key, _ := strings.CutPrefix(aws.ToString(flt.Name), "tag:")
-			ok = ok && slices.Contains(flt.Values, tagMap(img.Tags)[key])
+			switch name := aws.ToString(flt.Name); name {
+			case "image-id":
+				ok = ok && slices.Contains(flt.Values, id)
+			case "tag-key":
+				_, has := tagMap(img.Tags)[flt.Values[0]]
+				ok = ok && len(flt.Values) == 1 && has
+			default:
+				key, _ := strings.CutPrefix(name, "tag:")
+				ok = ok && slices.Contains(flt.Values, tagMap(img.Tags)[key])
+			}
 		}
 		if ok {
 			out = append(out, img)
@@ -136,13 +163,38 @@ func (f *fakeAccount) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ .
 	if f.tagErr != nil {
 		return nil, f.tagErr
 	}
+	lifecycleMarks := true
+	for _, t := range in.Tags {
+		lifecycleMarks = lifecycleMarks && (aws.ToString(t.Key) == marks.RetainKey || strings.HasPrefix(aws.ToString(t.Key), marks.RoleKeyPrefix))
+	}
 	for _, r := range in.Resources {
 		img := f.images[r]
-		img.Tags = append(img.Tags, in.Tags...)
+		for _, t := range in.Tags { // CreateTags overwrites a tag's value
+			img.Tags = slices.DeleteFunc(img.Tags, func(o ec2types.Tag) bool { return aws.ToString(o.Key) == aws.ToString(t.Key) })
+			img.Tags = append(img.Tags, t)
+		}
 		f.images[r] = img
+		if lifecycleMarks {
+			for _, t := range in.Tags {
+				f.marked = append(f.marked, fmt.Sprintf("%s %s=%s", r, aws.ToString(t.Key), aws.ToString(t.Value)))
+			}
+			continue
+		}
 		f.write("CreateTags %s", r)
 	}
 	return &ec2.CreateTagsOutput{}, nil
+}
+
+func (f *fakeAccount) DeleteTags(_ context.Context, in *ec2.DeleteTagsInput, _ ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error) {
+	for _, r := range in.Resources {
+		img := f.images[r]
+		for _, t := range in.Tags {
+			img.Tags = slices.DeleteFunc(img.Tags, func(o ec2types.Tag) bool { return aws.ToString(o.Key) == aws.ToString(t.Key) })
+			f.marked = append(f.marked, fmt.Sprintf("%s -%s", r, aws.ToString(t.Key)))
+		}
+		f.images[r] = img
+	}
+	return &ec2.DeleteTagsOutput{}, nil
 }
 
 func (f *fakeAccount) DescribeAutoScalingGroups(_ context.Context, in *autoscaling.DescribeAutoScalingGroupsInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error) {
@@ -485,6 +537,20 @@ func TestAnImageBuilderPromotionDistributesThenTagsTheCopy(t *testing.T) {
 	}
 	if tagMap(w.prod.images[copyID].Tags)[config.PromotedFromAMITagKey] != x {
 		t.Errorf("the copy is not tagged with its source")
+	}
+}
+
+// The promoted copy is marked for the lifecycle policies at once (current
+// for prod's fleet, retained), as the target's marker would mark it later.
+func TestThePromotedCopyIsMarkedAtOnce(t *testing.T) {
+	w := newWorld(t)
+	if err := w.promote(t, promoteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	copyID := w.prod.params[prodParam]
+	tags := tagMap(w.prod.images[copyID].Tags)
+	if tags[marks.RoleKey("golden-fleet-prod")] != marks.Current || tags[marks.RetainKey] != marks.RetainValue {
+		t.Errorf("the promoted copy %s carries %v: want it marked %s's current AMI and retained (marks %q)", copyID, tags, "golden-fleet-prod", w.prod.marked)
 	}
 }
 

@@ -15,7 +15,8 @@
 //
 // Who marks: the fleet stack's marker state machine on every change of the
 // golden parameter (Image Builder's distribution writes it, and fleetctl
-// promote the target's), and fleetctl rollback at once (Sync). Code that
+// promote the target's), and fleetctl rollback and fleetctl promote at
+// once (Sync). Code that
 // writes a golden parameter and wants the marks at once calls Sync, or
 // Apply, with the EC2 client of the account and region that own the AMI. All of them apply the same rule,
 // from the parameter's current state, so marking twice changes nothing.
