@@ -208,31 +208,13 @@ func (p *promoter) sampleFleet(ctx context.Context, group string) fleetSample {
 		f.Err = fmt.Errorf("group %s not found", group)
 		return f
 	}
-	var ids []string
-	for _, i := range g.AutoScalingGroups[0].Instances {
-		f.Instances = append(f.Instances, fleetInstance{ID: aws.ToString(i.InstanceId), Lifecycle: string(i.LifecycleState), Health: aws.ToString(i.HealthStatus)})
-		ids = append(ids, aws.ToString(i.InstanceId))
+	instances, err := instancesOf(ctx, p.src.ec2, g.AutoScalingGroups[0])
+	if err != nil {
+		f.Err = err
+		return f
 	}
-	if len(ids) > 0 {
-		details := map[string]ec2types.Instance{}
-		pg := ec2.NewDescribeInstancesPaginator(p.src.ec2, &ec2.DescribeInstancesInput{InstanceIds: ids})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				f.Err = fmt.Errorf("instances of %s: %w", group, err)
-				return f
-			}
-			for _, r := range page.Reservations {
-				for _, i := range r.Instances {
-					details[aws.ToString(i.InstanceId)] = i
-				}
-			}
-		}
-		for k := range f.Instances {
-			d := details[f.Instances[k].ID]
-			f.Instances[k].Image = aws.ToString(d.ImageId)
-			f.Instances[k].Launched = aws.ToTime(d.LaunchTime)
-		}
+	for _, i := range instances {
+		f.Instances = append(f.Instances, fleetInstance{ID: i.id, Lifecycle: i.lifecycle, Health: i.health, Image: i.image, Launched: i.launched})
 	}
 	prefix := p.cfg.Prefix + "-" + p.source.Name + "-"
 	pg := cloudwatch.NewDescribeAlarmsPaginator(p.src.cw, &cloudwatch.DescribeAlarmsInput{

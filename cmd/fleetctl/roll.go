@@ -469,29 +469,9 @@ func (r *roller) check(ctx context.Context, name, golden string) error {
 	if err != nil {
 		return err
 	}
-	var instances []groupInstance
-	var ids []string
-	for _, i := range group.Instances {
-		instances = append(instances, groupInstance{id: aws.ToString(i.InstanceId), lifecycle: string(i.LifecycleState), instanceType: aws.ToString(i.InstanceType)})
-		ids = append(ids, aws.ToString(i.InstanceId))
-	}
-	images := map[string]string{}
-	if len(ids) > 0 {
-		p := ec2.NewDescribeInstancesPaginator(r.ec2, &ec2.DescribeInstancesInput{InstanceIds: ids})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return fmt.Errorf("instances of %s: %w", name, err)
-			}
-			for _, res := range page.Reservations {
-				for _, i := range res.Instances {
-					images[aws.ToString(i.InstanceId)] = aws.ToString(i.ImageId)
-				}
-			}
-		}
-	}
-	for k := range instances {
-		instances[k].image = images[instances[k].id]
+	instances, err := instancesOf(ctx, r.ec2, group)
+	if err != nil {
+		return err
 	}
 	if problems := goldenProblems(golden, int(aws.ToInt32(group.DesiredCapacity)), instances); len(problems) > 0 {
 		return fmt.Errorf("the refresh succeeded, but the fleet is not all on the golden AMI:\n  %s", strings.Join(problems, "\n  "))
