@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/configjson"
 )
 
 // configFlags are the flags of the commands that work from the app's
@@ -39,7 +38,7 @@ func (c configFlags) set() bool {
 }
 
 // load returns the configuration fleetctl works from: the file given
-// (JSON, unknown fields refused) or the compiled-in one, validated as
+// (JSON, decoded strictly as the app decodes it) or the compiled-in one, validated as
 // `cdk synth` validates it, with its defaults.
 func (c configFlags) load() (config.App, error) {
 	cfg := config.Default()
@@ -48,11 +47,11 @@ func (c configFlags) load() (config.App, error) {
 		if err != nil {
 			return cfg, fmt.Errorf("--config: %w", err)
 		}
-		cfg = config.App{}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&cfg); err != nil {
-			return cfg, fmt.Errorf("--config %s: not a JSON config.App: %w", *c.path, err)
+		// The app's own decoder (internal/configjson): what the app
+		// refuses, fleetctl refuses.
+		var problems []string
+		if cfg, problems = configjson.Decode(data); len(problems) > 0 {
+			return cfg, fmt.Errorf("--config %s: not a JSON config.App:\n  %s", *c.path, strings.Join(problems, "\n  "))
 		}
 	}
 	ctx, err := config.CDKJSONContext(*c.cdkJSON)

@@ -58,10 +58,28 @@ func TestAConfigFileIsDecodedStrictlyAndValidated(t *testing.T) {
 	if _, err := loadWith(t, "--config", unknown, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a JSON config.App") {
 		t.Errorf("a misspelt field: %v, want the file refused", err)
 	}
+	// What encoding/json lets through and the app refuses: a key in
+	// another case, a key twice.
+	good, err := json.Marshal(config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string]string{
+		"a key in another case": strings.Replace(string(good), `"Prefix"`, `"prefix"`, 1),
+		"a key twice":           strings.Replace(string(good), `"Prefix":`, `"Prefix":"other","Prefix":`, 1),
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadWith(t, "--config", path, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a JSON config.App") {
+			t.Errorf("%s: %v, want the file refused as the app refuses it", name, err)
+		}
+	}
 	bad := config.Default()
 	bad.Environments[1].Promotion.From = "stage"
 	invalid := write("invalid.json", bad)
-	_, err := loadWith(t, "--config", invalid, "--cdk-json", "../../cdk.json")
+	_, err = loadWith(t, "--config", invalid, "--cdk-json", "../../cdk.json")
 	if err == nil || !strings.Contains(err.Error(), "the configuration is invalid") || !strings.Contains(err.Error(), `Environments[prod].Promotion.From: got "stage"`) {
 		t.Errorf("a promotion from an unknown environment: %v, want the validation's line", err)
 	}
