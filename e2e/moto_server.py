@@ -67,6 +67,10 @@ S11 EC2 CopyImage of an AMI another account shared (launch permission on
    the AMI, create-volume permission on its snapshots): the copy belongs
    to the caller. Patched in e2e/moto_promotion.py, which cites its pages.
    https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ami-copy-works.html
+S12 Amazon Inspector's scan of an AMI as EC2 reports it: DescribeImages'
+   ScanResults and GetImageFindings. Patched in e2e/moto_inspector.py,
+   which cites its pages; the scans themselves come from the test (the
+   GOLDEN_FLEET_INSPECTOR_SCANS hook there), standing in for Inspector.
 
 Test hook (not AWS behaviour, a fault injector): when the file named by
 GOLDEN_FLEET_EMULATOR_FAIL exists and holds a resource type, the next create
@@ -740,6 +744,10 @@ FakeAutoScalingGroup.update_from_cloudformation_json = _asg_update_in_place
 # S11. Cross-account CopyImage of a shared AMI -------------------------------
 
 import moto_promotion  # noqa: E402,F401  (e2e/moto_promotion.py)
+
+# S12. Inspector's scan results of an AMI in EC2 ------------------------------
+
+import moto_inspector  # noqa: E402,F401  (e2e/moto_inspector.py)
 
 
 # S9. CDK's AwsCustomResource --------------------------------------------------
