@@ -445,7 +445,7 @@ func TestEveryLifecycleRuleFollowsTheConfigurationAndExcludesMarkedAMIs(t *testi
 		want := []any{
 			map[string]any{"Action": map[string]any{"IncludeResources": map[string]any{"Amis": true, "Snapshots": false}, "Type": "DEPRECATE"},
 				"ExclusionRules": map[string]any{"Amis": map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue}}},
-				"Filter":         map[string]any{"RetainAtLeast": l.KeepLatest, "Type": "AGE", "Unit": "DAYS", "Value": l.DeprecateAfterDays}},
+				"Filter":         map[string]any{"Type": "AGE", "Unit": "DAYS", "Value": l.DeprecateAfterDays}}, // RetainAtLeast: documented for DELETE only
 			map[string]any{"Action": map[string]any{"IncludeResources": map[string]any{"Amis": true, "Snapshots": true}, "Type": "DELETE"},
 				"ExclusionRules": map[string]any{"Amis": map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue}}},
 				"Filter":         map[string]any{"RetainAtLeast": l.KeepLatest, "Type": "AGE", "Unit": "DAYS", "Value": l.DeleteAfterDays}},

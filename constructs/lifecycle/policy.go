@@ -27,8 +27,9 @@ type PolicyProps struct {
 	// pipeline gives every image it builds (config.PipelineTagKey). At
 	// least one.
 	ImageTags map[string]string
-	// KeepLatest newest images are never touched, whatever their age
-	// (1 to 10).
+	// KeepLatest newest images are never deleted, whatever their age
+	// (1 to 10, the delete rule's RetainAtLeast); they are deprecated
+	// with the others.
 	KeepLatest int
 	// DeprecateAfterDays and DeleteAfterDays: older images are deprecated,
 	// then deleted with their AMIs and snapshots.
@@ -78,7 +79,17 @@ func NewPolicy(scope constructs.Construct, id string, props PolicyProps) *Policy
 		AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy"},
 	}}, jsii.Bool(true))
 
+	// RetainAtLeast is documented for age-based DELETE rules only ("the
+	// number of resources to keep on hand after the lifecycle DELETE
+	// action is applied", LifecyclePolicyDetailFilter), so only the delete
+	// rule carries it.
 	rule := func(action string, days int, snapshots bool) interface{} {
+		filter := &awsimagebuilder.CfnLifecyclePolicy_FilterProperty{
+			Type: jsii.String("AGE"), Value: jsii.Number(float64(days)), Unit: jsii.String("DAYS"),
+		}
+		if action == "DELETE" {
+			filter.RetainAtLeast = jsii.Number(float64(props.KeepLatest))
+		}
 		return &awsimagebuilder.CfnLifecyclePolicy_PolicyDetailProperty{
 			Action: &awsimagebuilder.CfnLifecyclePolicy_ActionProperty{
 				Type: jsii.String(action),
@@ -86,10 +97,7 @@ func NewPolicy(scope constructs.Construct, id string, props PolicyProps) *Policy
 					Amis: jsii.Bool(true), Snapshots: jsii.Bool(snapshots),
 				},
 			},
-			Filter: &awsimagebuilder.CfnLifecyclePolicy_FilterProperty{
-				Type: jsii.String("AGE"), Value: jsii.Number(float64(days)), Unit: jsii.String("DAYS"),
-				RetainAtLeast: jsii.Number(float64(props.KeepLatest)),
-			},
+			Filter:         filter,
 			ExclusionRules: Exclusion(),
 		}
 	}
@@ -108,7 +116,7 @@ func NewPolicy(scope constructs.Construct, id string, props PolicyProps) *Policy
 	res := awsimagebuilder.NewCfnLifecyclePolicy(c, jsii.String("Resource"), &awsimagebuilder.CfnLifecyclePolicyProps{
 		Name: jsii.String(props.Name),
 		Description: jsii.String(fmt.Sprintf("Deprecates images older than %d days, deletes them with their AMIs and snapshots after %d; "+
-			"keeps the %d newest and every AMI tagged %s=%s", props.DeprecateAfterDays, props.DeleteAfterDays, props.KeepLatest,
+			"never deletes the %d newest nor any AMI tagged %s=%s", props.DeprecateAfterDays, props.DeleteAfterDays, props.KeepLatest,
 			marks.RetainKey, marks.RetainValue)),
 		ResourceType:      jsii.String("AMI_IMAGE"),
 		ExecutionRole:     role.RoleArn(),

@@ -11,9 +11,10 @@
 //     ResourceSelection: by image tags (TagMap) or by recipe name and
 //     semantic version ("x" matches any part).
 //   - A rule (PolicyDetail) with an AGE filter acts on the images older
-//     than Value Units (a month taken as 30 days, a year as 365), except
-//     the RetainAtLeast newest; with a COUNT filter, on all but the Value
-//     newest.
+//     than Value Units (a month taken as 30 days, a year as 365), a DELETE
+//     rule except the RetainAtLeast newest (documented for age-based
+//     DELETE only; Check refuses it elsewhere); with a COUNT filter, on
+//     all but the Value newest.
 //   - ExclusionRules skip the images whose AMI carries a tag of
 //     Amis.TagMap, or whose own tags include one of TagMap.
 //   - DEPRECATE, DISABLE and DELETE set the image (and its AMI) to that
@@ -98,6 +99,12 @@ func (p Policy) Check() error {
 			return fmt.Errorf("rule %d: filter type %q", i, r.Type)
 		case r.Value < 1:
 			return fmt.Errorf("rule %d: filter value %d", i, r.Value)
+		case r.RetainAtLeast != 0 && (r.Action != Delete || r.Type != "AGE"):
+			// "For age-based filters, this is the number of resources to
+			// keep on hand after the lifecycle DELETE action is applied"
+			// (LifecyclePolicyDetailFilter): what it does elsewhere is not
+			// documented.
+			return fmt.Errorf("rule %d: RetainAtLeast %d on a %s %s rule: documented only for age-based DELETE rules", i, r.RetainAtLeast, r.Type, r.Action)
 		}
 	}
 	return nil

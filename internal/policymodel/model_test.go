@@ -35,7 +35,7 @@ func noTags(string) map[string]string { return nil }
 
 func TestAgeRulesKeepTheNewestAndActOnOlderImages(t *testing.T) {
 	p := Policy{SelectTags: map[string]string{"pipeline": "p"}, Rules: []Rule{
-		{Action: Deprecate, Type: "AGE", Value: 10, Unit: "DAYS", RetainAtLeast: 2},
+		{Action: Deprecate, Type: "AGE", Value: 10, Unit: "DAYS"},
 		{Action: Delete, Type: "AGE", Value: 3, Unit: "WEEKS", RetainAtLeast: 2},
 	}}
 	ims := images(30, 25, 22, 12, 5, 1) // oldest first
@@ -43,10 +43,11 @@ func TestAgeRulesKeepTheNewestAndActOnOlderImages(t *testing.T) {
 	if got, want := states(ims), "DELETE DELETE DELETE DEPRECATE - -"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
-	// All old: the two newest stay whatever their age.
+	// All old: the two newest are not deleted whatever their age, only
+	// deprecated.
 	ims = images(300, 200, 100)
 	p.Run(t0, 1, ims, noTags)
-	if got, want := states(ims), "DELETE - -"; got != want {
+	if got, want := states(ims), "DELETE DEPRECATE DEPRECATE"; got != want {
 		t.Errorf("all old: got %s, want %s", got, want)
 	}
 }
@@ -94,6 +95,9 @@ func TestCheckRejectsWhatTheModelCannotRun(t *testing.T) {
 		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: "ARCHIVE", Type: "COUNT", Value: 1}}},
 		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: Delete, Type: "AGE", Value: 1, Unit: "HOURS"}}},
 		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: Delete, Type: "COUNT", Value: 0}}},
+		// RetainAtLeast is documented for age-based DELETE rules only.
+		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: Deprecate, Type: "AGE", Value: 1, Unit: "DAYS", RetainAtLeast: 3}}},
+		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: Delete, Type: "COUNT", Value: 1, RetainAtLeast: 3}}},
 	} {
 		if err := p.Check(); err == nil {
 			t.Errorf("%+v: want an error", p)
@@ -103,7 +107,8 @@ func TestCheckRejectsWhatTheModelCannotRun(t *testing.T) {
 
 // appLike is a policy of the shape the app synthesizes (constructs/
 // lifecycle): images selected by their pipeline's tag, deprecated after
-// 14 days and deleted after 30, the 3 newest kept, marked AMIs excluded.
+// 14 days and deleted after 30, the 3 newest never deleted, marked AMIs
+// excluded.
 func appLike(fleet string, exclude bool) Fleet {
 	ex := map[string]string{marks.RetainKey: marks.RetainValue}
 	if !exclude {
@@ -113,7 +118,7 @@ func appLike(fleet string, exclude bool) Fleet {
 	return Fleet{Name: fleet, ImageTags: tags, Recipe: Recipe{fleet + "-golden-ami", "1.0.0"}, KeepLatest: 3, DeleteAfterDays: 30,
 		Seed: "ami-0ffffffffffffffff",
 		Policy: &Policy{SelectTags: tags, Rules: []Rule{
-			{Action: Deprecate, Type: "AGE", Value: 14, Unit: "DAYS", RetainAtLeast: 3, ExcludeAMITags: ex},
+			{Action: Deprecate, Type: "AGE", Value: 14, Unit: "DAYS", ExcludeAMITags: ex},
 			{Action: Delete, Type: "AGE", Value: 30, Unit: "DAYS", RetainAtLeast: 3, ExcludeAMITags: ex},
 		}}}
 }

@@ -21,7 +21,8 @@ import (
 //
 //   - every fleet's golden AMI and rollback target can launch: not
 //     disabled or deleted (a deprecated AMI still launches by id);
-//   - the KeepLatest newest images of each fleet are available;
+//   - the KeepLatest newest images of each fleet are not deleted (the
+//     delete rule's RetainAtLeast; they may be deprecated);
 //   - the policy cleans up: every image of a fleet that is still there is
 //     among its KeepLatest newest, marked, or at most DeleteAfterDays old.
 //
@@ -199,7 +200,7 @@ func (w *World) check() {
 		}
 		sort.SliceStable(own, func(i, j int) bool { return own[i].Created.After(own[j].Created) })
 		for i, im := range own {
-			if i < f.KeepLatest && im.State != "" {
+			if i < f.KeepLatest && im.State == Delete {
 				w.violate("fleet %s: %s, one of its %d newest images, is %sd", name, im.AMI, f.KeepLatest, strings.ToLower(string(im.State)))
 			}
 			if im.State != Delete {
