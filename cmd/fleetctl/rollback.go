@@ -154,22 +154,39 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 		fmt.Fprintf(r.out, "WARNING: %v\n", err)
 	}
 
-	if n, ok := defaultVersionFor(versions, target); ok {
-		if _, err := r.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
-			LaunchTemplateId: &outs.launchTemplateID,
-			DefaultVersion:   aws.String(strconv.FormatInt(n, 10)),
-		}); err != nil {
-			return fmt.Errorf("the parameter now holds %s, but setting the default version of launch template %s to %d failed: %w",
-				target, outs.launchTemplateID, n, err)
-		}
-		fmt.Fprintf(r.out, "launch template %s: default version -> %d (the newest version carrying %s)\n", outs.launchTemplateID, n, target)
-	} else {
-		fmt.Fprintf(r.out, "launch template %s: no version carries %s; default version unchanged\n", outs.launchTemplateID, target)
+	if err := r.defaultVersion(ctx, outs.launchTemplateID, versions, target); err != nil {
+		return err
 	}
 
 	fmt.Fprintf(r.out, "Auto Scaling group %s: running instances are unchanged; every replacement and scale-out now launches %s.\n",
 		outs.autoScalingGroupName, target)
-	tags := []map[string]string{tagMap(img.Images[0].Tags)}
+	fmt.Fprintln(r.out, forwardWarning(stack, outs.goldenAmiParameter, r.imageTags(ctx, img.Images[0], current)...))
+	return nil
+}
+
+// defaultVersion makes the newest launch template version carrying
+// target the default version, if there is one.
+func (r *rollback) defaultVersion(ctx context.Context, templateID string, versions []launchTemplateVersion, target string) error {
+	n, ok := defaultVersionFor(versions, target)
+	if !ok {
+		fmt.Fprintf(r.out, "launch template %s: no version carries %s; default version unchanged\n", templateID, target)
+		return nil
+	}
+	if _, err := r.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
+		LaunchTemplateId: &templateID,
+		DefaultVersion:   aws.String(strconv.FormatInt(n, 10)),
+	}); err != nil {
+		return fmt.Errorf("the parameter now holds %s, but setting the default version of launch template %s to %d failed: %w",
+			target, templateID, n, err)
+	}
+	fmt.Fprintf(r.out, "launch template %s: default version -> %d (the newest version carrying %s)\n", templateID, n, target)
+	return nil
+}
+
+// imageTags are the tags of the AMI rolled back to and, when it can be
+// read, of the one rolled back from.
+func (r *rollback) imageTags(ctx context.Context, target ec2types.Image, current string) []map[string]string {
+	tags := []map[string]string{tagMap(target.Tags)}
 	if cur, err := r.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{current}}); err == nil {
 		for _, i := range cur.Images {
 			if aws.ToString(i.ImageId) == current {
@@ -177,8 +194,7 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 			}
 		}
 	}
-	fmt.Fprintln(r.out, forwardWarning(stack, outs.goldenAmiParameter, tags...))
-	return nil
+	return tags
 }
 
 // forwardWarning says what writes the next AMI into the parameter and so
