@@ -42,21 +42,25 @@ func (c configFlags) set() bool {
 // `cdk synth` validates it, with its defaults.
 func (c configFlags) load() (config.App, error) {
 	cfg := config.Default()
+	var data []byte
 	if *c.path != "" {
-		data, err := os.ReadFile(*c.path)
-		if err != nil {
+		var err error
+		if data, err = os.ReadFile(*c.path); err != nil {
 			return cfg, fmt.Errorf("--config: %w", err)
-		}
-		// The app's own decoder (internal/configjson): what the app
-		// refuses, fleetctl refuses.
-		var problems []string
-		if cfg, problems = configjson.Decode(data); len(problems) > 0 {
-			return cfg, fmt.Errorf("--config %s: not a JSON config.App:\n  %s", *c.path, strings.Join(problems, "\n  "))
 		}
 	}
 	ctx, err := config.CDKJSONContext(*c.cdkJSON)
 	if err != nil {
 		return cfg, fmt.Errorf("--cdk-json %s: %w: want the app's cdk.json (run fleetctl in the repository's root, or pass --cdk-json)", *c.cdkJSON, err)
+	}
+	if *c.path != "" {
+		// The app's own decoder (internal/configjson): what the app
+		// refuses, fleetctl refuses, every problem of the file at once.
+		if _, problems := configjson.Decode(data); len(problems) > 0 {
+			_, problems = configjson.DecodeAndValidate(data, nil, ctx)
+			return cfg, fmt.Errorf("--config %s: not a valid JSON config.App:\n  %s", *c.path, strings.Join(problems, "\n  "))
+		}
+		cfg, _ = configjson.Decode(data)
 	}
 	valid, err := config.Validate(cfg, nil, ctx)
 	if err != nil {

@@ -55,7 +55,7 @@ func TestAConfigFileIsDecodedStrictlyAndValidated(t *testing.T) {
 		return path
 	}
 	unknown := write("unknown.json", map[string]any{"Prefix": "golden-fleet", "Enviroments": []any{}})
-	if _, err := loadWith(t, "--config", unknown, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a JSON config.App") {
+	if _, err := loadWith(t, "--config", unknown, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a valid JSON config.App") {
 		t.Errorf("a misspelt field: %v, want the file refused", err)
 	}
 	// What encoding/json lets through and the app refuses: a key in
@@ -72,9 +72,19 @@ func TestAConfigFileIsDecodedStrictlyAndValidated(t *testing.T) {
 		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := loadWith(t, "--config", path, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a JSON config.App") {
+		if _, err := loadWith(t, "--config", path, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a valid JSON config.App") {
 			t.Errorf("%s: %v, want the file refused as the app refuses it", name, err)
 		}
+	}
+	// A type error hides none of the file's other problems.
+	typeErr := strings.Replace(strings.Replace(string(good), `"MinCapacity":2,`, `"MinCapacity":"two",`, 1), `"From":"dev"`, `"From":"stage"`, 1)
+	path := filepath.Join(dir, "type-error.json")
+	if err := os.WriteFile(path, []byte(typeErr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadWith(t, "--config", path, "--cdk-json", "../../cdk.json"); err == nil ||
+		!strings.Contains(err.Error(), `Fleet.MinCapacity: got the string "two"`) || !strings.Contains(err.Error(), `Environments[prod].Promotion.From: got "stage"`) {
+		t.Errorf("a type error and a bad From: %v, want both reported", err)
 	}
 	bad := config.Default()
 	bad.Environments[1].Promotion.From = "stage"

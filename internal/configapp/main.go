@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/immutable-server/golden-fleet/components"
+	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/configjson"
 	"github.com/immutable-server/golden-fleet/stacks"
 )
@@ -44,12 +45,17 @@ func run() error {
 	// A misspelt field would otherwise be dropped silently and its
 	// default used; a second value or a repeated key would be ignored.
 	cfg, problems := configjson.Decode(data)
-	if len(problems) > 0 {
-		return stacks.Report(path+" is not a JSON config.App", problems)
-	}
 	var docs components.Source = components.Embedded()
 	if dir := os.Getenv("GOLDEN_FLEET_COMPONENTS"); dir != "" {
 		docs = components.FromFS(os.DirFS(dir))
+	}
+	if len(problems) > 0 {
+		// Every problem of the file at once: the validation's of what
+		// could be decoded too.
+		if cdkContext, err := config.CLIContext(); err == nil {
+			_, problems = configjson.DecodeAndValidate(data, docs, cdkContext)
+		}
+		return stacks.Report(path+" is not a JSON config.App", problems)
 	}
 	if os.Getenv("GOLDEN_FLEET_UNVALIDATED") == "1" {
 		return stacks.Synthesize(os.Getenv(stacks.OutdirEnv), func(app awscdk.App) error {
