@@ -32,6 +32,14 @@ type Promotion struct {
 	// An UNTRIAGED finding always refuses. Default: MEDIUM (a HIGH or
 	// CRITICAL finding refuses).
 	MaxFindingSeverity string
+	// KeepCopies is how many of the newest promoted copies in this
+	// environment's account and region fleetctl promote keeps; after each
+	// promotion it deregisters the older ones (with their snapshots),
+	// except those the fleets run or may roll back to (the lifecycle
+	// marks, internal/marks): promoted copies are EC2 copies, which no
+	// Image Builder lifecycle policy selects. 1 to MaxKeepCopies.
+	// Default: 3 (DefaultKeepCopies).
+	KeepCopies int
 }
 
 // Limits of Promotion (its defaults are in defaults.go).
@@ -39,6 +47,9 @@ const (
 	// MaxSoakTime is the longest soak this app allows (its own choice:
 	// an AMI older than that is stale for promotion).
 	MaxSoakTime = 90 * 24 * time.Hour
+	// MaxKeepCopies is the most promoted copies KeepCopies may keep (this
+	// app's choice: enough for any rollback, few enough to clean up).
+	MaxKeepCopies = 100
 )
 
 // Gates of a promotion, in the order fleetctl checks them.
@@ -62,6 +73,9 @@ func (p *Promotion) withDefaults() *Promotion {
 	}
 	if out.MaxFindingSeverity == "" {
 		out.MaxFindingSeverity = DefaultMaxFindingSeverity
+	}
+	if out.KeepCopies == 0 {
+		out.KeepCopies = DefaultKeepCopies
 	}
 	return &out
 }
@@ -168,6 +182,9 @@ func validatePromotions(p *problems, app App) {
 		}
 		if _, err := scan.ParseLimit(promo.MaxFindingSeverity); err != nil {
 			p.add(pp+".MaxFindingSeverity", "%v (default %s)", err, DefaultMaxFindingSeverity)
+		}
+		if promo.KeepCopies < 1 || promo.KeepCopies > MaxKeepCopies {
+			p.add(pp+".KeepCopies", "got %d: want 0 (default %d) or 1 to %d promoted copies kept", promo.KeepCopies, DefaultKeepCopies, MaxKeepCopies)
 		}
 
 		fp := pp + ".From"

@@ -139,6 +139,8 @@ type promoteSourceEC2 interface {
 type promoteTargetEC2 interface {
 	marks.EC2
 	CopyImage(context.Context, *ec2.CopyImageInput, ...func(*ec2.Options)) (*ec2.CopyImageOutput, error)
+	DeregisterImage(context.Context, *ec2.DeregisterImageInput, ...func(*ec2.Options)) (*ec2.DeregisterImageOutput, error)
+	DeleteSnapshot(context.Context, *ec2.DeleteSnapshotInput, ...func(*ec2.Options)) (*ec2.DeleteSnapshotOutput, error)
 }
 
 type imageBuilderAPI interface {
@@ -347,7 +349,9 @@ func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) e
 	// Marked at once, not only when the target's marker sees the
 	// parameter change: the lifecycle policies must not touch the copy.
 	if err := markGolden(ctx, p.dst.ssm, p.dst.ec2, plan.TargetParameter, p.out); err != nil {
-		fmt.Fprintf(p.out, "WARNING: %v\n", err)
+		fmt.Fprintf(p.out, "WARNING: %v; no promoted copy retired\n", err)
+	} else {
+		p.retireCopies(ctx, copyID)
 	}
 	fmt.Fprintf(p.out, "promoted %s (%s) to %s as %s; every replacement and scale-out in %s now launches it, running instances are unchanged\n",
 		plan.SourceAMI, p.source.Name, p.target.Name, copyID, p.target.Name)

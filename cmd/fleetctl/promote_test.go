@@ -155,7 +155,8 @@ func (f *fakeAccount) CopyImage(_ context.Context, in *ec2.CopyImageInput, _ ...
 	f.n++
 	id := fmt.Sprintf("ami-c0c0c0c0c0c0c0c0%d", f.n)
 	f.write("CopyImage %s from %s encrypted=%v kms=%s", aws.ToString(in.SourceImageId), aws.ToString(in.SourceRegion), aws.ToBool(in.Encrypted), aws.ToString(in.KmsKeyId))
-	f.images[id] = ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable, Name: in.Name}
+	f.images[id] = ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable, Name: in.Name,
+		CreationDate: aws.String("2025-03-10T12:00:00.000Z")} // the world's now
 	return &ec2.CopyImageOutput{ImageId: aws.String(id)}, nil
 }
 
@@ -183,6 +184,17 @@ func (f *fakeAccount) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ .
 		f.write("CreateTags %s", r)
 	}
 	return &ec2.CreateTagsOutput{}, nil
+}
+
+func (f *fakeAccount) DeregisterImage(_ context.Context, in *ec2.DeregisterImageInput, _ ...func(*ec2.Options)) (*ec2.DeregisterImageOutput, error) {
+	f.write("DeregisterImage %s", aws.ToString(in.ImageId))
+	delete(f.images, aws.ToString(in.ImageId))
+	return &ec2.DeregisterImageOutput{}, nil
+}
+
+func (f *fakeAccount) DeleteSnapshot(_ context.Context, in *ec2.DeleteSnapshotInput, _ ...func(*ec2.Options)) (*ec2.DeleteSnapshotOutput, error) {
+	f.write("DeleteSnapshot %s", aws.ToString(in.SnapshotId))
+	return &ec2.DeleteSnapshotOutput{}, nil
 }
 
 func (f *fakeAccount) DeleteTags(_ context.Context, in *ec2.DeleteTagsInput, _ ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error) {
@@ -551,6 +563,42 @@ func TestThePromotedCopyIsMarkedAtOnce(t *testing.T) {
 	tags := tagMap(w.prod.images[copyID].Tags)
 	if tags[marks.RoleKey("golden-fleet-prod")] != marks.Current || tags[marks.RetainKey] != marks.RetainValue {
 		t.Errorf("the promoted copy %s carries %v: want it marked %s's current AMI and retained (marks %q)", copyID, tags, "golden-fleet-prod", w.prod.marked)
+	}
+}
+
+// After a promotion the target keeps its KeepCopies newest promoted
+// copies and every copy a fleet runs or may roll back to; the older ones
+// are deregistered with their snapshots.
+func TestAPromotionRetiresOldPromotedCopiesInTheTarget(t *testing.T) {
+	w := newWorld(t)
+	w.p.target.Promotion.KeepCopies = 2
+	old := func(id, created string, retained bool) {
+		tags := []ec2types.Tag{{Key: aws.String(config.PromotedFromAMITagKey), Value: aws.String("ami-0000000000000000" + id[len(id)-1:])}}
+		if retained {
+			tags = append(tags, ec2types.Tag{Key: aws.String(marks.RetainKey), Value: aws.String(marks.RetainValue)})
+		}
+		w.prod.images[id] = ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable, CreationDate: aws.String(created), Tags: tags,
+			BlockDeviceMappings: []ec2types.BlockDeviceMapping{{Ebs: &ec2types.EbsBlockDevice{SnapshotId: aws.String("snap-" + id)}}}}
+	}
+	old("ami-0a0a0a0a0a0a0a0a1", "2025-01-01T00:00:00.000Z", false)
+	old("ami-0a0a0a0a0a0a0a0a2", "2025-02-01T00:00:00.000Z", true) // prod's rollback target, say
+	old("ami-0a0a0a0a0a0a0a0a3", "2025-02-15T00:00:00.000Z", false)
+	old("ami-0a0a0a0a0a0a0a0a4", "2025-03-01T00:00:00.000Z", false)
+	if err := w.promote(t, promoteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The new copy (created now) and ...a4 are the 2 newest; ...a2 is
+	// marked; ...a1 and ...a3 go.
+	for id, kept := range map[string]bool{"ami-0a0a0a0a0a0a0a0a1": false, "ami-0a0a0a0a0a0a0a0a2": true, "ami-0a0a0a0a0a0a0a0a3": false, "ami-0a0a0a0a0a0a0a0a4": true} {
+		if _, ok := w.prod.images[id]; ok != kept {
+			t.Errorf("%s kept %v, want %v (writes %q)", id, ok, kept, w.prod.writes)
+		}
+	}
+	if !slices.Contains(w.prod.writes, "DeleteSnapshot snap-ami-0a0a0a0a0a0a0a0a1") {
+		t.Errorf("the retired copy's snapshot was not deleted: %q", w.prod.writes)
+	}
+	if _, ok := w.prod.images[w.prod.params[prodParam]]; !ok {
+		t.Errorf("the promoted copy %s was retired", w.prod.params[prodParam])
 	}
 }
 
