@@ -435,19 +435,23 @@ func TestTheLifecyclePolicySelectsThePipelinesImagesByTagNotByRecipe(t *testing.
 	})
 }
 
-func TestEveryLifecycleRuleFollowsTheConfigurationAndExcludesMarkedAMIs(t *testing.T) {
+func TestEveryLifecycleRuleFollowsTheConfigurationAndExcludesMarkedImagesAndAMIs(t *testing.T) {
 	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		p, ok := lifecyclePolicy(t, tpl.ImageFactory)
 		if !ok {
 			return
 		}
 		l := env.Lifecycle
+		// The mark on the image resource (TagMap) and on its AMI
+		// (Amis.TagMap): either alone lets a rule act on the other.
+		exclusion := map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue},
+			"Amis": map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue}}}
 		want := []any{
 			map[string]any{"Action": map[string]any{"IncludeResources": map[string]any{"Amis": true, "Snapshots": false}, "Type": "DEPRECATE"},
-				"ExclusionRules": map[string]any{"Amis": map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue}}},
+				"ExclusionRules": exclusion,
 				"Filter":         map[string]any{"Type": "AGE", "Unit": "DAYS", "Value": l.DeprecateAfterDays}}, // RetainAtLeast: documented for DELETE only
 			map[string]any{"Action": map[string]any{"IncludeResources": map[string]any{"Amis": true, "Snapshots": true}, "Type": "DELETE"},
-				"ExclusionRules": map[string]any{"Amis": map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue}}},
+				"ExclusionRules": exclusion,
 				"Filter":         map[string]any{"RetainAtLeast": l.KeepLatest, "Type": "AGE", "Unit": "DAYS", "Value": l.DeleteAfterDays}},
 		}
 		if got := p.Properties["PolicyDetails"]; cdktest.CompactJSON(got) != cdktest.CompactJSON(want) {
@@ -492,8 +496,9 @@ func modelOf(t *testing.T, p cdktest.Resource) *policymodel.Policy {
 // policy of its own. Its AMIs are modelled in reach of dev's policy, the
 // worst case (a promotion copies the AMI into prod's account; whether a
 // lifecycle policy acts on the copies its images were distributed to is
-// not modelled). strip removes the policy's exclusions.
-func simulate(t *testing.T, strip bool) *policymodel.World {
+// not modelled). strip removes the policy's exclusions: all of them, or
+// with stripImages the image resources' (ExclusionRules.TagMap) only.
+func simulate(t *testing.T, strip bool, stripImages ...bool) *policymodel.World {
 	env := func(name string) config.Environment {
 		i := slices.IndexFunc(synthesized.cfg.Environments, func(e config.Environment) bool { return e.Name == name })
 		if i < 0 {
@@ -517,6 +522,11 @@ func simulate(t *testing.T, strip bool) *policymodel.World {
 	if strip {
 		for i := range m.Rules {
 			m.Rules[i].ExcludeAMITags, m.Rules[i].ExcludeImageTags = nil, nil
+		}
+	}
+	if len(stripImages) > 0 && stripImages[0] {
+		for i := range m.Rules {
+			m.Rules[i].ExcludeImageTags = nil
 		}
 	}
 	imageTags := map[string]string{}
@@ -565,6 +575,23 @@ func TestWithoutTheMarkExclusionTheSynthesizedPoliciesWouldStrandAFleet(t *testi
 	}
 	if stranded == 0 {
 		t.Errorf("without the exclusion no fleet lost an AMI: the simulation does not exercise the marks; violations: %v", w.Violations)
+	}
+}
+
+// The AMI exclusion alone is not enough: the image resources of golden
+// AMIs and rollback targets are deprecated and deleted (the model acts on
+// an image resource whose AMI is excluded: nothing documents otherwise),
+// and promotion's image-tests gate reads them.
+func TestWithoutTheImageExclusionTheSynthesizedPoliciesWouldDeleteTheImagesOfMarkedAMIs(t *testing.T) {
+	w := simulate(t, false, true)
+	lost := 0
+	for _, v := range w.Violations {
+		if strings.Contains(v, "image resource of its") {
+			lost++
+		}
+	}
+	if lost == 0 {
+		t.Errorf("without the image exclusion no image resource of a golden AMI or rollback target was lost: the simulation does not exercise it; violations: %d", len(w.Violations))
 	}
 }
 

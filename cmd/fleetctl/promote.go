@@ -168,6 +168,7 @@ type targetClients struct {
 	cfn cfnAPI
 	ssm parameterAPI
 	ec2 promoteTargetEC2
+	ib  marks.ImageBuilder
 }
 
 type promoter struct {
@@ -207,7 +208,8 @@ func runPromote(ctx context.Context, base aws.Config, cfg config.App, o promoteO
 		cfg: cfg, source: source, target: target, names: names,
 		src: sourceClients{cfn: cloudformation.NewFromConfig(srcCfg), ssm: ssm.NewFromConfig(srcCfg), ec2: ec2.NewFromConfig(srcCfg),
 			asg: autoscaling.NewFromConfig(srcCfg), cw: cloudwatch.NewFromConfig(srcCfg), ib: imagebuilder.NewFromConfig(srcCfg)},
-		dst:       targetClients{cfn: cloudformation.NewFromConfig(dstCfg), ssm: ssm.NewFromConfig(dstCfg), ec2: ec2.NewFromConfig(dstCfg)},
+		dst: targetClients{cfn: cloudformation.NewFromConfig(dstCfg), ssm: ssm.NewFromConfig(dstCfg), ec2: ec2.NewFromConfig(dstCfg),
+			ib: imagebuilder.NewFromConfig(dstCfg)},
 		by:        promotedBy(aws.ToString(id.Arn), os.Getenv("GITHUB_ACTOR")),
 		now:       time.Now,
 		out:       out,
@@ -348,7 +350,7 @@ func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) e
 	}
 	// Marked at once, not only when the target's marker sees the
 	// parameter change: the lifecycle policies must not touch the copy.
-	if err := markGolden(ctx, p.dst.ssm, p.dst.ec2, plan.TargetParameter, p.out); err != nil {
+	if err := markGolden(ctx, p.dst.ssm, p.dst.ec2, p.dst.ib, plan.TargetParameter, p.out); err != nil {
 		fmt.Fprintf(p.out, "WARNING: %v; no promoted copy retired\n", err)
 	} else {
 		p.retireCopies(ctx, copyID)

@@ -484,14 +484,14 @@ func (r *roller) check(ctx context.Context, name, golden string) error {
 // parameter's fleet for the lifecycle policies (internal/marks), as the
 // fleet stack's marker does on the parameter's change event, so that the
 // marks are right at once.
-func markGolden(ctx context.Context, ssmAPI marks.SSM, ec2API marks.EC2, parameter string, out io.Writer) error {
+func markGolden(ctx context.Context, ssmAPI marks.SSM, ec2API marks.EC2, ib marks.ImageBuilder, parameter string, out io.Writer) error {
 	names, ok := config.NamesOfGoldenParameter(parameter)
 	if !ok {
 		fmt.Fprintf(out, "lifecycle marks: %s is not a golden-fleet parameter name; no AMI marked\n", parameter)
 		return nil
 	}
 	fleet := names.Base()
-	changes, err := marks.Sync(ctx, ssmAPI, ec2API, fleet, parameter)
+	changes, err := marks.Sync(ctx, ssmAPI, ec2API, ib, fleet, parameter)
 	if err != nil {
 		return fmt.Errorf("marking its AMIs for the lifecycle policies failed (the fleet stack's marker retries when it sees the change): %w", err)
 	}

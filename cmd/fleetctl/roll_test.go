@@ -373,12 +373,19 @@ func (h historySSM) GetParameterHistory(context.Context, *ssm.GetParameterHistor
 	return &ssm.GetParameterHistoryOutput{Parameters: h}, nil
 }
 
+// x was built by Image Builder in this account, y by hand: x's image
+// resource is marked as x is.
 func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
-	account := marks.NewFakeEC2(x, y)
+	account := marks.NewFakeEC2(y)
+	account.AddBuilt(x, marks.FakeImageArn(x))
+	builder := marks.NewFakeImageBuilder(marks.FakeImageArn(x))
 	h := historySSM{{Version: 1, Value: aws.String(seed)}, {Version: 2, Value: aws.String(x)}, {Version: 3, Value: aws.String(y)}, {Version: 4, Value: aws.String(x)}}
 	var out strings.Builder
-	if err := markGolden(context.Background(), h, account, rollParameter, &out); err != nil {
+	if err := markGolden(context.Background(), h, account, builder, rollParameter, &out); err != nil {
 		t.Fatal(err)
+	}
+	if got := builder.Tags(marks.FakeImageArn(x)); got[marks.RoleKey("gf-dev")] != marks.Current || got[marks.RetainKey] != marks.RetainValue {
+		t.Errorf("the image resource of %s has tags %v: want it marked as its AMI", x, got)
 	}
 	fleet := "gf-dev"
 	if account.Tags(x)[marks.RoleKey(fleet)] != marks.Current || account.Tags(y)[marks.RoleKey(fleet)] != marks.Previous ||
@@ -388,7 +395,7 @@ func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	if !strings.Contains(out.String(), x+" is gf-dev's current AMI") {
 		t.Errorf("output:\n%s", &out)
 	}
-	if err := markGolden(context.Background(), h, failingEC2{account}, rollParameter, &out); err == nil {
+	if err := markGolden(context.Background(), h, failingEC2{account}, builder, rollParameter, &out); err == nil {
 		t.Error("a failed marking was not reported")
 	}
 }

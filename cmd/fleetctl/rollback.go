@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -61,6 +62,7 @@ var rollbackCommand = command{
 				ssm: ssm.NewFromConfig(cfg),
 				ec2: ec2.NewFromConfig(cfg),
 				asg: autoscaling.NewFromConfig(cfg),
+				ib:  imagebuilder.NewFromConfig(cfg),
 				out: out,
 			}
 			if err := r.run(ctx, *stack, *to); err != nil || !*rollAfter {
@@ -88,6 +90,8 @@ type rollback struct {
 	ssm ssmAPI
 	ec2 ec2API
 	asg asgAPI
+	// ib tags the Image Builder image resources of the AMIs it marks.
+	ib  marks.ImageBuilder
 	out io.Writer
 }
 
@@ -150,7 +154,7 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 		return fmt.Errorf("writing %s into %s: %w", target, outs.goldenAmiParameter, err)
 	}
 	fmt.Fprintf(r.out, "golden AMI parameter %s: %s -> %s (version %d)\n", outs.goldenAmiParameter, current, target, put.Version)
-	if err := markGolden(ctx, r.ssm, r.ec2, outs.goldenAmiParameter, r.out); err != nil {
+	if err := markGolden(ctx, r.ssm, r.ec2, r.ib, outs.goldenAmiParameter, r.out); err != nil {
 		fmt.Fprintf(r.out, "WARNING: %v\n", err)
 	}
 

@@ -19,10 +19,12 @@ func images(ages ...int) []*Image {
 	return out
 }
 
-func states(ims []*Image) string {
+func states(ims []*Image) string { return statesOf(ims, func(im *Image) Action { return im.State }) }
+
+func statesOf(ims []*Image, of func(*Image) Action) string {
 	var s []string
 	for _, im := range ims {
-		st := string(im.State)
+		st := string(of(im))
 		if st == "" {
 			st = "-"
 		}
@@ -73,8 +75,13 @@ func TestExclusionRulesSkipTaggedAMIsAndImages(t *testing.T) {
 		return map[string]string{"keep": "false"}
 	}
 	p.Run(t0, 1, ims, amiTags)
-	if got, want := states(ims), "- - DELETE -"; got != want {
-		t.Errorf("got %s, want %s", got, want)
+	// The excluded AMI is kept, not its image resource; an excluded image
+	// resource keeps both.
+	if got, want := states(ims), "DELETE - DELETE -"; got != want {
+		t.Errorf("image resources: got %s, want %s", got, want)
+	}
+	if got, want := statesOf(ims, func(im *Image) Action { return im.AMIState }), "- - DELETE -"; got != want {
+		t.Errorf("AMIs: got %s, want %s", got, want)
 	}
 }
 
@@ -108,18 +115,23 @@ func TestCheckRejectsWhatTheModelCannotRun(t *testing.T) {
 // appLike is a policy of the shape the app synthesizes (constructs/
 // lifecycle): images selected by their pipeline's tag, deprecated after
 // 14 days and deleted after 30, the 3 newest never deleted, marked AMIs
-// excluded.
-func appLike(fleet string, exclude bool) Fleet {
+// and marked image resources excluded (exclude false: neither; amisOnly:
+// the AMIs only).
+func appLike(fleet string, exclude bool, amisOnly ...bool) Fleet {
 	ex := map[string]string{marks.RetainKey: marks.RetainValue}
 	if !exclude {
 		ex = nil
+	}
+	exImages := ex
+	if len(amisOnly) > 0 && amisOnly[0] {
+		exImages = nil
 	}
 	tags := map[string]string{"golden-fleet:pipeline": fleet}
 	return Fleet{Name: fleet, ImageTags: tags, Recipe: Recipe{fleet + "-golden-ami", "1.0.0"}, KeepLatest: 3, DeleteAfterDays: 30,
 		Seed: "ami-0ffffffffffffffff",
 		Policy: &Policy{SelectTags: tags, Rules: []Rule{
-			{Action: Deprecate, Type: "AGE", Value: 14, Unit: "DAYS", ExcludeAMITags: ex},
-			{Action: Delete, Type: "AGE", Value: 30, Unit: "DAYS", RetainAtLeast: 3, ExcludeAMITags: ex},
+			{Action: Deprecate, Type: "AGE", Value: 14, Unit: "DAYS", ExcludeAMITags: ex, ExcludeImageTags: exImages},
+			{Action: Delete, Type: "AGE", Value: 30, Unit: "DAYS", RetainAtLeast: 3, ExcludeAMITags: ex, ExcludeImageTags: exImages},
 		}}}
 }
 
@@ -152,6 +164,29 @@ func TestWithoutTheExclusionAYearOfOperationsStrandsAFleet(t *testing.T) {
 	}
 	if stranded == 0 {
 		t.Errorf("no fleet lost its golden AMI or rollback target without the exclusion; violations: %v", w.Violations)
+	}
+}
+
+// Excluding the marked AMIs is not enough: their image resources are
+// deprecated and deleted, and promotion's image-tests gate refuses or
+// cannot read them.
+func TestExcludingOnlyTheAMIsLosesTheImageResourcesOfTheGoldenAndRollbackAMIs(t *testing.T) {
+	w := NewWorld(t0)
+	w.AddFleet(appLike("gf-dev", true, true))
+	w.AddFleet(appLike("gf-prod", true, true))
+	History(w, "gf-dev", "gf-prod")
+	lostImage, lostAMI := 0, 0
+	for _, v := range w.Violations {
+		switch {
+		case strings.Contains(v, "image resource of its"):
+			lostImage++
+		case strings.Contains(v, "golden AMI") || strings.Contains(v, "rollback target"):
+			lostAMI++
+		}
+	}
+	if lostImage == 0 || lostAMI != 0 {
+		t.Errorf("with the AMI exclusion only: %d days with the image resource of a golden AMI or rollback target lost, %d with an AMI lost; "+
+			"want image resources lost and no AMI lost; violations: %d", lostImage, lostAMI, len(w.Violations))
 	}
 }
 
