@@ -327,6 +327,14 @@ func TestTheMarkerWritesOnlyTheMarkTagsOnImagesAndReadsOnlyTheGoldenParameter(t 
 					if got := cdktest.ValueAt(st, "Condition", "ForAllValues:StringEquals", "aws:TagKeys"); cdktest.CompactJSON(got) != cdktest.CompactJSON(wantKeys) {
 						t.Errorf("%s for tag keys %s, want only %s", a, cdktest.CompactJSON(got), cdktest.CompactJSON(wantKeys))
 					}
+				case a == "imagebuilder:TagResource" || a == "imagebuilder:UntagResource":
+					want := "arn:" + config.Partition(env.Region) + ":imagebuilder:" + env.Region + ":" + env.Account + ":image/*"
+					if res := cdktest.ValueAt(st, "Resource"); res != want {
+						t.Errorf("%s on %s, want the account's Image Builder images only (%s)", a, cdktest.CompactJSON(res), want)
+					}
+					if got := cdktest.ValueAt(st, "Condition", "ForAllValues:StringEquals", "aws:TagKeys"); cdktest.CompactJSON(got) != cdktest.CompactJSON(wantKeys) {
+						t.Errorf("%s for tag keys %s, want only %s", a, cdktest.CompactJSON(got), cdktest.CompactJSON(wantKeys))
+					}
 				case a == "ssm:GetParameter":
 					if got := cdktest.ValueAt(st, "Resource"); !strings.Contains(cdktest.CompactJSON(got), "parameter"+goldenParameter(env)+`"`) {
 						t.Errorf("ssm:GetParameter on %s, want the golden parameter only", cdktest.CompactJSON(got))
@@ -346,6 +354,42 @@ func TestTheMarkerWritesOnlyTheMarkTagsOnImagesAndReadsOnlyTheGoldenParameter(t 
 		for _, other := range synthesized.cfg.Environments {
 			if other.Name != env.Name && strings.Contains(text, `"`+marks.RoleKey(namesOf(other).Base())+`"`) {
 				t.Errorf("marker of %s names %s's role tag: it may only ever remove its own", env.Name, other.Name)
+			}
+		}
+	})
+}
+
+// The marker marks the image resource that built each AMI it marks, and
+// unmarks it with it: the lifecycle policies' image exclusion reads the
+// image resource's tags.
+func TestTheMarkerMarksTheImageResourcesOfTheAMIsItMarks(t *testing.T) {
+	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+		def := marker(t, env, tpl).def
+		key := marks.RoleKey(namesOf(env).Base())
+		writes := func(mapState string) map[string]string {
+			out := map[string]string{}
+			states, _ := cdktest.ValueAt(def, "States", mapState, "ItemProcessor", "States").(map[string]any)
+			for _, st := range states {
+				inner, _ := cdktest.ValueAt(st, "ItemProcessor", "States").(map[string]any)
+				for _, w := range inner {
+					if r, _ := cdktest.ValueAt(w, "Resource").(string); strings.Contains(r, ":aws-sdk:imagebuilder:") {
+						out[r[strings.LastIndex(r, ":")+1:]+" "+cdktest.CompactJSON(cdktest.ValueAt(w, "Parameters"))] = ""
+					}
+				}
+			}
+			return out
+		}
+		for role, mapState := range map[string]string{marks.Current: "MarkGoldenAmi", marks.Previous: "MarkRollbackTarget"} {
+			want := "tagResource " + cdktest.CompactJSON(map[string]any{"ResourceArn.$": "$.arn", "Tags": map[string]any{key: role, marks.RetainKey: marks.RetainValue}})
+			if _, ok := writes(mapState)[want]; !ok {
+				t.Errorf("%s: image resource writes %v, want %s", mapState, writes(mapState), want)
+			}
+		}
+		got := writes("UnmarkTheRest")
+		for _, k := range []string{key, marks.RetainKey} {
+			want := "untagResource " + cdktest.CompactJSON(map[string]any{"ResourceArn.$": "$.arn", "TagKeys": []any{k}})
+			if _, ok := got[want]; !ok {
+				t.Errorf("UnmarkTheRest: image resource writes %v, want %s", got, want)
 			}
 		}
 	})
