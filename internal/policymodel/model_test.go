@@ -206,3 +206,32 @@ func TestSelectingByRecipeNameLeavesRenamedRecipesImagesBehind(t *testing.T) {
 	}
 	t.Errorf("selection by recipe name cleaned up after renames; violations: %v", w.Violations)
 }
+
+// A promotion reads the image resource of the source's golden AMI (the
+// image-tests gate wants AVAILABLE): one deprecated by the policy refuses
+// it, and the target's parameter is not written.
+func TestAPromotionOfAnAMIWhoseImageResourceIsDeprecatedIsRefused(t *testing.T) {
+	w := NewWorld(t0)
+	tags := map[string]string{"golden-fleet:pipeline": "gf-dev"}
+	w.AddFleet(Fleet{Name: "gf-dev", ImageTags: tags, Recipe: Recipe{"r", "1.0.0"}, KeepLatest: 1, DeleteAfterDays: 30, Seed: "ami-0ffffffffffffffff",
+		Policy: &Policy{SelectTags: tags, Rules: []Rule{{Action: Deprecate, Type: "AGE", Value: 1, Unit: "DAYS",
+			ExcludeAMITags: map[string]string{marks.RetainKey: marks.RetainValue}}}}})
+	w.AddFleet(Fleet{Name: "gf-prod", ImageTags: map[string]string{"golden-fleet:pipeline": "gf-prod"}, Recipe: Recipe{"p", "1.0.0"}, Seed: "ami-0ffffffffffffffff"})
+	ami := w.Build("gf-dev")
+	for i := 0; i < 3; i++ {
+		w.NextDay()
+	}
+	if got := w.Promote("gf-dev", "gf-prod"); got != "" {
+		t.Errorf("promoted %s, whose image resource is %s", got, w.image(ami).State)
+	}
+	if current, _ := w.Roles("gf-prod"); current == ami {
+		t.Errorf("the target's parameter holds %s after a refused promotion", ami)
+	}
+	refused := false
+	for _, v := range w.Violations {
+		refused = refused || strings.Contains(v, "refused by the image-tests gate")
+	}
+	if !refused {
+		t.Errorf("no refusal recorded; violations: %v", w.Violations)
+	}
+}
