@@ -87,12 +87,15 @@ func TestAnEnvironmentWithoutCommittedZonesIsRefusedNamingTheCdkJSONKey(t *testi
 
 // Strict JSON through the real synth: a repeated key, a type error and
 // data after the object, in one file; the trailing data is reported on its
-// own (nothing is decoded from a file that is not one JSON object).
+// own (nothing is decoded from a file that is not one JSON object). The
+// type error hides none of the file's other problems: what could be
+// decoded is validated too (an environment without a name).
 func TestAConfigurationFileIsDecodedStrictly(t *testing.T) {
 	wantCleanFailure(t, synth(t, `{"Prefix": "a", "Prefix": "b", "Environments": [{"Fleet": {"MinCapacity": "1"}}]}`, ""),
-		"is not a JSON config.App (2 problems); nothing was synthesized",
+		"is not a JSON config.App (",
 		`App: got key "Prefix" again at line 1, column 17 (first at line 1, column 2): want each key once`,
 		`Environments[0].Fleet.MinCapacity: got the string "1" at line 1, column 75: want a whole number`,
+		`Environments[0].Name: got "": want`,
 	)
 	wantCleanFailure(t, synth(t, `{"Prefix": "golden-fleet", "Environments": []} ]`, ""),
 		`App: got more after the configuration, at line 1, column 48: "]": want one JSON object and nothing after it`,

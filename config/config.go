@@ -227,9 +227,10 @@ type Lifecycle struct {
 	// Disabled turns the policy off: every image and AMI is kept.
 	// Default: the policy runs.
 	Disabled bool
-	// KeepLatest is how many of the newest images no rule touches,
-	// whatever their age, 1 to 10 (Image Builder's RetainAtLeast).
-	// Default: 3.
+	// KeepLatest is how many of the newest images are never deleted,
+	// whatever their age, 1 to 10 (the delete rule's RetainAtLeast, which
+	// Image Builder documents for DELETE only: they are still deprecated
+	// after DeprecateAfterDays). Default: 3.
 	KeepLatest int
 	// DeprecateAfterDays deprecates older images (and their AMIs): they
 	// still launch by id, but drop out of searches. 1 to 1000. Default: 30.

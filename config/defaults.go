@@ -21,6 +21,7 @@ const (
 	DefaultNatGateways            = 1
 	DefaultSoakTime               = 24 * time.Hour
 	DefaultMaxFindingSeverity     = "MEDIUM"
+	DefaultKeepCopies             = 3
 	DefaultBelowDesiredMinutes    = 15
 	DefaultScanType               = ScanOnDemandAMI
 )

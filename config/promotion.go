@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	inspector "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
+	"github.com/immutable-server/golden-fleet/internal/scan"
 )
 
 // Promotion makes an environment run the golden AMIs of another one
@@ -32,6 +32,14 @@ type Promotion struct {
 	// An UNTRIAGED finding always refuses. Default: MEDIUM (a HIGH or
 	// CRITICAL finding refuses).
 	MaxFindingSeverity string
+	// KeepCopies is how many of the newest promoted copies in this
+	// environment's account and region fleetctl promote keeps; after each
+	// promotion it deregisters the older ones (with their snapshots),
+	// except those the fleets run or may roll back to (the lifecycle
+	// marks, internal/marks): promoted copies are EC2 copies, which no
+	// Image Builder lifecycle policy selects. 1 to MaxKeepCopies.
+	// Default: 3 (DefaultKeepCopies).
+	KeepCopies int
 }
 
 // Limits of Promotion (its defaults are in defaults.go).
@@ -39,6 +47,9 @@ const (
 	// MaxSoakTime is the longest soak this app allows (its own choice:
 	// an AMI older than that is stale for promotion).
 	MaxSoakTime = 90 * 24 * time.Hour
+	// MaxKeepCopies is the most promoted copies KeepCopies may keep (this
+	// app's choice: enough for any rollback, few enough to clean up).
+	MaxKeepCopies = 100
 )
 
 // Gates of a promotion, in the order fleetctl checks them.
@@ -51,21 +62,6 @@ const (
 // Gates lists every gate by name.
 var Gates = []string{GateImageTests, GateSoak, GateVulnerabilities}
 
-// FindingSeverities are Amazon Inspector's finding severities from the
-// lowest to the highest, the values MaxFindingSeverity takes. Inspector's
-// other value, UNTRIAGED, has no rank.
-var FindingSeverities = []string{"INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"}
-
-// UntriagedSeverity is the severity of a finding Inspector has not rated.
-const UntriagedSeverity = string(inspector.SeverityUntriaged)
-
-// SeverityRank orders severities: the index in FindingSeverities; ok is
-// false for UNTRIAGED and unknown text.
-func SeverityRank(severity string) (rank int, ok bool) {
-	rank = slices.Index(FindingSeverities, strings.ToUpper(severity))
-	return rank, rank >= 0
-}
-
 // withDefaults returns a copy of p with its defaults, or nil for nil.
 func (p *Promotion) withDefaults() *Promotion {
 	if p == nil {
@@ -77,6 +73,9 @@ func (p *Promotion) withDefaults() *Promotion {
 	}
 	if out.MaxFindingSeverity == "" {
 		out.MaxFindingSeverity = DefaultMaxFindingSeverity
+	}
+	if out.KeepCopies == 0 {
+		out.KeepCopies = DefaultKeepCopies
 	}
 	return &out
 }
@@ -181,8 +180,11 @@ func validatePromotions(p *problems, app App) {
 		if promo.SoakTime < time.Second || promo.SoakTime > MaxSoakTime || promo.SoakTime%time.Second != 0 {
 			p.add(pp+".SoakTime", "got %s: want 0 (default %s) or whole seconds from 1s to %s (90 days)", promo.SoakTime, DefaultSoakTime, MaxSoakTime)
 		}
-		if _, ok := SeverityRank(promo.MaxFindingSeverity); !ok || promo.MaxFindingSeverity != strings.ToUpper(promo.MaxFindingSeverity) {
-			p.add(pp+".MaxFindingSeverity", "got %s: want one of Amazon Inspector's severities %s (default %s)", q(promo.MaxFindingSeverity), strings.Join(FindingSeverities, ", "), DefaultMaxFindingSeverity)
+		if _, err := scan.ParseLimit(promo.MaxFindingSeverity); err != nil {
+			p.add(pp+".MaxFindingSeverity", "%v (default %s)", err, DefaultMaxFindingSeverity)
+		}
+		if promo.KeepCopies < 1 || promo.KeepCopies > MaxKeepCopies {
+			p.add(pp+".KeepCopies", "got %d: want 0 (default %d) or 1 to %d promoted copies kept", promo.KeepCopies, DefaultKeepCopies, MaxKeepCopies)
 		}
 
 		fp := pp + ".From"

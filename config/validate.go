@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -706,39 +705,16 @@ func example(examples map[string]string, arch string) string {
 	return ""
 }
 
-// rollout checks the instance refresh preferences (Auto Scaling API
-// reference, RefreshPreferences).
+// rollout checks the instance refresh preferences (CheckRollout). The
+// minimum healthy percentage is reported as given: 0 means the default.
 func (e *envCheck) rollout() {
-	raw, r := e.raw.Rollout, e.env.Rollout
-	if r.MinHealthyPercentage < 1 || r.MinHealthyPercentage > 100 {
-		e.add("Rollout.MinHealthyPercentage", "got %d: want 1 to 100 (percent of the desired capacity kept in service), or 0 for the default %d",
-			raw.MinHealthyPercentage, DefaultMinHealthyPercentage)
-	}
-	if w := r.InstanceWarmup; w < 0 || w%time.Second != 0 || w > math.MaxInt32*time.Second {
-		e.add("Rollout.InstanceWarmup", "got %s: want whole seconds, 0 for the group's health check grace period", w)
-	}
-	seen := firstSeen[int]{}
-	for i, c := range r.CheckpointPercentages {
-		field := fmt.Sprintf("Rollout.CheckpointPercentages[%d]", i)
-		before, dup := seen.repeat(c, fmt.Sprintf("CheckpointPercentages[%d]", i))
-		switch {
-		case c < 1 || c > 100:
-			e.add(field, "got %d: want 1 to 100 (percent of the group replaced)", c)
-		case dup:
-			e.add(field, "got %d, already %s: want each percentage once", c, before)
-		case i > 0 && c < r.CheckpointPercentages[i-1]:
-			e.add(field, "got %d after %d: want ascending percentages", c, r.CheckpointPercentages[i-1])
+	raw := e.raw.Rollout
+	for _, p := range CheckRollout(e.env.Rollout, raw.CheckpointDelay != 0) {
+		if p.Field == "MinHealthyPercentage" {
+			p.Message = fmt.Sprintf("got %d: want 1 to 100 (percent of the desired capacity kept in service), or 0 for the default %d",
+				raw.MinHealthyPercentage, DefaultMinHealthyPercentage)
 		}
-	}
-	if n := len(r.CheckpointPercentages); n > 0 && r.CheckpointPercentages[n-1] >= 1 && r.CheckpointPercentages[n-1] < 100 {
-		e.add(fmt.Sprintf("Rollout.CheckpointPercentages[%d]", n-1), "got %d as the last checkpoint: want 100, or the refresh would stop before replacing every instance",
-			r.CheckpointPercentages[n-1])
-	}
-	switch d := raw.CheckpointDelay; {
-	case d != 0 && len(r.CheckpointPercentages) == 0:
-		e.add("Rollout.CheckpointDelay", "got %s with CheckpointPercentages empty: want it only with checkpoints", d)
-	case d < 0 || d%time.Second != 0 || d > MaxCheckpointDelay:
-		e.add("Rollout.CheckpointDelay", "got %s: want whole seconds from 0s to %s", d, MaxCheckpointDelay)
+		e.add("Rollout."+p.Field, "%s", p.Message)
 	}
 }
 

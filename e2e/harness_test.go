@@ -114,6 +114,10 @@ func envOr(name, def string) string {
 // there fails its next create or update (see moto_server.py).
 func failFile() string { return filepath.Join(workDir, "emulator-fail") }
 
+// inspectorScansFile is the emulator's stand-in for Amazon Inspector's
+// scans of AMIs (S12, e2e/moto_inspector.py): the tests write it.
+func inspectorScansFile() string { return filepath.Join(workDir, "inspector-scans.json") }
+
 func testMain(m *testing.M) int {
 	var err error
 	if root, err = filepath.Abs(".."); err != nil {
@@ -171,7 +175,8 @@ func startMoto() (stop func(), err error) {
 	}
 	cmd := exec.Command("python3", filepath.Join(root, "e2e", "moto_server.py"), "--port", fmt.Sprint(port),
 		"--dynamic-references", emulator.dynamicReferences, "--ami-parameter-check", emulator.amiParameterCheck)
-	cmd.Env = append(os.Environ(), "GOLDEN_FLEET_EMULATOR_FAIL="+failFile(), "E2E_AUTHZ_RECORD="+authzRecord())
+	cmd.Env = append(os.Environ(), "GOLDEN_FLEET_EMULATOR_FAIL="+failFile(), "E2E_AUTHZ_RECORD="+authzRecord(),
+		"GOLDEN_FLEET_INSPECTOR_SCANS="+inspectorScansFile())
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -67,7 +67,6 @@ S11 EC2 CopyImage of an AMI another account shared (launch permission on
    the AMI, create-volume permission on its snapshots): the copy belongs
    to the caller. Patched in e2e/moto_promotion.py, which cites its pages.
    https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ami-copy-works.html
-
 S12 A custom resource backed by a Lambda function with inline Python code
    (Code.ZipFile) gets CloudFormation's Create, Update and Delete
    requests, and its handler runs with the function's role: the custom
@@ -92,6 +91,10 @@ S14 CreateImage and CopyImage answer with an AMI that is pending, and
    DescribeImages ImageState); how much later is not documented: a moment
    or seconds, following --ami-parameter-check. In
    e2e/moto_ami_parameters.py; CopyImage through e2e/moto_promotion.py.
+S15 Amazon Inspector's scan of an AMI as EC2 reports it: DescribeImages'
+   ScanResults and GetImageFindings. Patched in e2e/moto_inspector.py,
+   which cites its pages; the scans themselves come from the test (the
+   GOLDEN_FLEET_INSPECTOR_SCANS hook there), standing in for Inspector.
 
 Test hook (not AWS behaviour, a fault injector): when the file named by
 GOLDEN_FLEET_EMULATOR_FAIL exists and holds a resource type, the next create
@@ -774,6 +777,10 @@ import moto_promotion  # noqa: E402,F401  (e2e/moto_promotion.py)
 
 # S14 for copies: CopyImage as moto_promotion has it, pending first.
 moto_promotion.ec2_amis.AmiBackend.copy_image = moto_ami_parameters._created_pending(moto_promotion.ec2_amis.AmiBackend.copy_image)
+
+# S15. Inspector's scan results of an AMI in EC2 ------------------------------
+
+import moto_inspector  # noqa: E402,F401  (e2e/moto_inspector.py)
 
 
 # S9. CDK's AwsCustomResource --------------------------------------------------

@@ -18,9 +18,12 @@ package e2e
 //
 // moto has no Image Builder: the promotion copies with --copy-with ec2
 // (share, then ec2:CopyImage; e2e/moto_promotion.py lets moto copy an AMI
-// another account shared), and the image-tests and vulnerabilities gates,
-// which read Image Builder, fail here and are overridden with a reason.
-// The soak gate (instances, health, alarms) runs for real.
+// another account shared), and the image-tests gate, which reads Image
+// Builder, fails here and is overridden with a reason. The soak gate
+// (instances, health, alarms) runs for real, and so does the
+// vulnerabilities gate: src scans ON_DEMAND_AMI_CVE (the default), whose
+// results EC2 reports on the AMI (S12, e2e/moto_inspector.py); the tests
+// write the scans Amazon Inspector would (inspectorScanned).
 
 import (
 	"context"
@@ -259,8 +262,42 @@ func sourceBuild(t *testing.T) string {
 		t.Fatalf("put %s: %v", srcParam, err)
 	}
 	waitForParameter(ctx, t, srcParam, ami) // S13
+	// The pipeline's on-demand AMI scan, clean.
+	inspectorScanned(t, ami)
 	logf("source build %d: %s in %s", promo.builds, ami, srcParam)
 	return ami
+}
+
+// inspectorFinding is one finding of Amazon Inspector's scan of an AMI,
+// as e2e/moto_inspector.py serves it through EC2 (S12).
+type inspectorFinding struct {
+	SeverityLabel string `json:"severityLabel"`
+	Title         string `json:"title"`
+	FixAvailable  bool   `json:"fixAvailable"`
+}
+
+// inspectorScanned records, as Amazon Inspector would, a scan of ami that
+// found findings (none: a clean scan).
+func inspectorScanned(t *testing.T, ami string, findings ...inspectorFinding) {
+	t.Helper()
+	type scanned struct {
+		ScanDate string             `json:"scanDate"`
+		Findings []inspectorFinding `json:"findings"`
+	}
+	scans := map[string]scanned{}
+	if b, err := os.ReadFile(inspectorScansFile()); err == nil {
+		if err := json.Unmarshal(b, &scans); err != nil {
+			t.Fatalf("%s: %v", inspectorScansFile(), err)
+		}
+	}
+	scans[ami] = scanned{ScanDate: time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), Findings: findings}
+	b, err := json.Marshal(scans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(inspectorScansFile(), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // targetState is what a promotion may change, to show that a refused one
@@ -304,9 +341,9 @@ func promote(t *testing.T, args ...string) (string, error) {
 	return runFleetctl(t, promoteRoleEnv(t), append(base, args...)...) // as docs/deploy-and-promote.md prescribes (promoterole_test.go)
 }
 
-// What moto cannot show (no Image Builder): these two gates are
+// What moto cannot show (no Image Builder): the image-tests gate is
 // overridden, as an operator would, with a reason.
-var overrideImageBuilderGates = []string{"--override", "image-tests,vulnerabilities", "--reason", "e2e on moto: no Image Builder to read tests and scans from"}
+var overrideImageBuilderGates = []string{"--override", "image-tests", "--reason", "e2e on moto: no Image Builder to read tests from"}
 
 // soaked makes an instance of the source fleet run ami for the soak time.
 func soaked(t *testing.T, ami string) {
@@ -383,6 +420,42 @@ func TestAPromotionThatFailsAGateChangesNothing(t *testing.T) {
 	}
 }
 
+// A CRITICAL finding of the on-demand scan, which EC2 reports on the AMI
+// (not in Image Builder), stops the promotion with nothing changed in
+// either account; the same AMI soaked and otherwise fit.
+func TestACriticalFindingOnTheAMIStopsThePromotion(t *testing.T) {
+	setupPromotion(t)
+	ctx := context.Background()
+	x := sourceBuild(t)
+	soaked(t, x)
+	inspectorScanned(t, x, inspectorFinding{SeverityLabel: "critical", Title: "CVE-2026-0001 - openssl", FixAvailable: true},
+		inspectorFinding{SeverityLabel: "low", Title: "CVE-2026-0002 - zlib"})
+	before := stateOf(t, x)
+	srcBefore, err := aws_.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(srcParam)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := promote(t, overrideImageBuilderGates...)
+	if err == nil || !strings.Contains(out, "refused: gate vulnerabilities failed; nothing changed") ||
+		!strings.Contains(out, "EC2's scan results of "+x) || !strings.Contains(out, "highest severity CRITICAL") || !strings.Contains(out, "soak             PASS") {
+		t.Errorf("promotion of an AMI with a CRITICAL finding: err %v, want refused by the vulnerabilities gate alone, reading EC2's scan results of %s", err, x)
+	}
+	if after := stateOf(t, x); !slicesEqual(before, after) {
+		t.Errorf("a refused promotion changed something: before %+v, after %+v", before, after)
+	}
+	srcAfter, err := aws_.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(srcParam)})
+	if err != nil || srcAfter.Parameter.Version != srcBefore.Parameter.Version {
+		t.Errorf("the source's %s changed: version %d, was %d (%v)", srcParam, srcAfter.Parameter.Version, srcBefore.Parameter.Version, err)
+	}
+
+	// The same AMI, rescanned clean once fixed, is promoted.
+	inspectorScanned(t, x)
+	if out, err := promote(t, append([]string{"--dry-run"}, overrideImageBuilderGates...)...); err != nil || !strings.Contains(out, "vulnerabilities  PASS") {
+		t.Errorf("after a clean rescan: err %v, want the vulnerabilities gate passed", err)
+	}
+}
+
 func TestAPromotionCopiesTheAMIIntoTheTargetAndItsReplacementsRunIt(t *testing.T) {
 	setupPromotion(t)
 	ctx := context.Background()
@@ -426,7 +499,7 @@ func TestAPromotionCopiesTheAMIIntoTheTargetAndItsReplacementsRunIt(t *testing.T
 		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 	}
 	for k, want := range map[string]string{config.PromotedFromAMITagKey: x, config.PromotedFromEnvironmentTagKey: promoSource, config.EnvironmentTagKey: promoTarget,
-		config.PromotionGatesTagKey: "image-tests=overridden soak=passed vulnerabilities=overridden"} {
+		config.PromotionGatesTagKey: "image-tests=overridden soak=passed vulnerabilities=passed"} {
 		if tags[k] != want {
 			t.Errorf("tag %s = %q, want %q", k, tags[k], want)
 		}

@@ -138,7 +138,7 @@ func fixtureEnvironments() []config.Environment {
 				MaxCapacity:     2,
 				KmsKeyArn:       fixturePromotedKmsKeyArn,
 			},
-			Promotion: &config.Promotion{From: "created-vpc", SoakTime: 36 * time.Hour, MaxFindingSeverity: "HIGH"},
+			Promotion: &config.Promotion{From: "created-vpc", SoakTime: 36 * time.Hour, MaxFindingSeverity: "HIGH", KeepCopies: 5},
 		},
 		{
 			Name:    "promoted-here",

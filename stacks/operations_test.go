@@ -327,6 +327,14 @@ func TestTheMarkerWritesOnlyTheMarkTagsOnImagesAndReadsOnlyTheGoldenParameter(t 
 					if got := cdktest.ValueAt(st, "Condition", "ForAllValues:StringEquals", "aws:TagKeys"); cdktest.CompactJSON(got) != cdktest.CompactJSON(wantKeys) {
 						t.Errorf("%s for tag keys %s, want only %s", a, cdktest.CompactJSON(got), cdktest.CompactJSON(wantKeys))
 					}
+				case a == "imagebuilder:TagResource" || a == "imagebuilder:UntagResource":
+					want := "arn:" + config.Partition(env.Region) + ":imagebuilder:" + env.Region + ":" + env.Account + ":image/*"
+					if res := cdktest.ValueAt(st, "Resource"); res != want {
+						t.Errorf("%s on %s, want the account's Image Builder images only (%s)", a, cdktest.CompactJSON(res), want)
+					}
+					if got := cdktest.ValueAt(st, "Condition", "ForAllValues:StringEquals", "aws:TagKeys"); cdktest.CompactJSON(got) != cdktest.CompactJSON(wantKeys) {
+						t.Errorf("%s for tag keys %s, want only %s", a, cdktest.CompactJSON(got), cdktest.CompactJSON(wantKeys))
+					}
 				case a == "ssm:GetParameter":
 					if got := cdktest.ValueAt(st, "Resource"); !strings.Contains(cdktest.CompactJSON(got), "parameter"+goldenParameter(env)+`"`) {
 						t.Errorf("ssm:GetParameter on %s, want the golden parameter only", cdktest.CompactJSON(got))
@@ -346,6 +354,42 @@ func TestTheMarkerWritesOnlyTheMarkTagsOnImagesAndReadsOnlyTheGoldenParameter(t 
 		for _, other := range synthesized.cfg.Environments {
 			if other.Name != env.Name && strings.Contains(text, `"`+marks.RoleKey(namesOf(other).Base())+`"`) {
 				t.Errorf("marker of %s names %s's role tag: it may only ever remove its own", env.Name, other.Name)
+			}
+		}
+	})
+}
+
+// The marker marks the image resource that built each AMI it marks, and
+// unmarks it with it: the lifecycle policies' image exclusion reads the
+// image resource's tags.
+func TestTheMarkerMarksTheImageResourcesOfTheAMIsItMarks(t *testing.T) {
+	forEachEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
+		def := marker(t, env, tpl).def
+		key := marks.RoleKey(namesOf(env).Base())
+		writes := func(mapState string) map[string]string {
+			out := map[string]string{}
+			states, _ := cdktest.ValueAt(def, "States", mapState, "ItemProcessor", "States").(map[string]any)
+			for _, st := range states {
+				inner, _ := cdktest.ValueAt(st, "ItemProcessor", "States").(map[string]any)
+				for _, w := range inner {
+					if r, _ := cdktest.ValueAt(w, "Resource").(string); strings.Contains(r, ":aws-sdk:imagebuilder:") {
+						out[r[strings.LastIndex(r, ":")+1:]+" "+cdktest.CompactJSON(cdktest.ValueAt(w, "Parameters"))] = ""
+					}
+				}
+			}
+			return out
+		}
+		for role, mapState := range map[string]string{marks.Current: "MarkGoldenAmi", marks.Previous: "MarkRollbackTarget"} {
+			want := "tagResource " + cdktest.CompactJSON(map[string]any{"ResourceArn.$": "$.arn", "Tags": map[string]any{key: role, marks.RetainKey: marks.RetainValue}})
+			if _, ok := writes(mapState)[want]; !ok {
+				t.Errorf("%s: image resource writes %v, want %s", mapState, writes(mapState), want)
+			}
+		}
+		got := writes("UnmarkTheRest")
+		for _, k := range []string{key, marks.RetainKey} {
+			want := "untagResource " + cdktest.CompactJSON(map[string]any{"ResourceArn.$": "$.arn", "TagKeys": []any{k}})
+			if _, ok := got[want]; !ok {
+				t.Errorf("UnmarkTheRest: image resource writes %v, want %s", got, want)
 			}
 		}
 	})
@@ -435,19 +479,23 @@ func TestTheLifecyclePolicySelectsThePipelinesImagesByTagNotByRecipe(t *testing.
 	})
 }
 
-func TestEveryLifecycleRuleFollowsTheConfigurationAndExcludesMarkedAMIs(t *testing.T) {
+func TestEveryLifecycleRuleFollowsTheConfigurationAndExcludesMarkedImagesAndAMIs(t *testing.T) {
 	forEachBakingEnvironment(t, func(t *testing.T, env config.Environment, tpl environmentTemplates) {
 		p, ok := lifecyclePolicy(t, tpl.ImageFactory)
 		if !ok {
 			return
 		}
 		l := env.Lifecycle
+		// The mark on the image resource (TagMap) and on its AMI
+		// (Amis.TagMap): either alone lets a rule act on the other.
+		exclusion := map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue},
+			"Amis": map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue}}}
 		want := []any{
 			map[string]any{"Action": map[string]any{"IncludeResources": map[string]any{"Amis": true, "Snapshots": false}, "Type": "DEPRECATE"},
-				"ExclusionRules": map[string]any{"Amis": map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue}}},
-				"Filter":         map[string]any{"RetainAtLeast": l.KeepLatest, "Type": "AGE", "Unit": "DAYS", "Value": l.DeprecateAfterDays}},
+				"ExclusionRules": exclusion,
+				"Filter":         map[string]any{"Type": "AGE", "Unit": "DAYS", "Value": l.DeprecateAfterDays}}, // RetainAtLeast: documented for DELETE only
 			map[string]any{"Action": map[string]any{"IncludeResources": map[string]any{"Amis": true, "Snapshots": true}, "Type": "DELETE"},
-				"ExclusionRules": map[string]any{"Amis": map[string]any{"TagMap": map[string]any{marks.RetainKey: marks.RetainValue}}},
+				"ExclusionRules": exclusion,
 				"Filter":         map[string]any{"RetainAtLeast": l.KeepLatest, "Type": "AGE", "Unit": "DAYS", "Value": l.DeleteAfterDays}},
 		}
 		if got := p.Properties["PolicyDetails"]; cdktest.CompactJSON(got) != cdktest.CompactJSON(want) {
@@ -492,8 +540,9 @@ func modelOf(t *testing.T, p cdktest.Resource) *policymodel.Policy {
 // policy of its own. Its AMIs are modelled in reach of dev's policy, the
 // worst case (a promotion copies the AMI into prod's account; whether a
 // lifecycle policy acts on the copies its images were distributed to is
-// not modelled). strip removes the policy's exclusions.
-func simulate(t *testing.T, strip bool) *policymodel.World {
+// not modelled). strip removes the policy's exclusions: all of them, or
+// with stripImages the image resources' (ExclusionRules.TagMap) only.
+func simulate(t *testing.T, strip bool, stripImages ...bool) *policymodel.World {
 	env := func(name string) config.Environment {
 		i := slices.IndexFunc(synthesized.cfg.Environments, func(e config.Environment) bool { return e.Name == name })
 		if i < 0 {
@@ -517,6 +566,11 @@ func simulate(t *testing.T, strip bool) *policymodel.World {
 	if strip {
 		for i := range m.Rules {
 			m.Rules[i].ExcludeAMITags, m.Rules[i].ExcludeImageTags = nil, nil
+		}
+	}
+	if len(stripImages) > 0 && stripImages[0] {
+		for i := range m.Rules {
+			m.Rules[i].ExcludeImageTags = nil
 		}
 	}
 	imageTags := map[string]string{}
@@ -565,6 +619,23 @@ func TestWithoutTheMarkExclusionTheSynthesizedPoliciesWouldStrandAFleet(t *testi
 	}
 	if stranded == 0 {
 		t.Errorf("without the exclusion no fleet lost an AMI: the simulation does not exercise the marks; violations: %v", w.Violations)
+	}
+}
+
+// The AMI exclusion alone is not enough: the image resources of golden
+// AMIs and rollback targets are deprecated and deleted (the model acts on
+// an image resource whose AMI is excluded: nothing documents otherwise),
+// and promotion's image-tests gate reads them.
+func TestWithoutTheImageExclusionTheSynthesizedPoliciesWouldDeleteTheImagesOfMarkedAMIs(t *testing.T) {
+	w := simulate(t, false, true)
+	lost := 0
+	for _, v := range w.Violations {
+		if strings.Contains(v, "image resource of its") {
+			lost++
+		}
+	}
+	if lost == 0 {
+		t.Errorf("without the image exclusion no image resource of a golden AMI or rollback target was lost: the simulation does not exercise it; violations: %d", len(w.Violations))
 	}
 }
 

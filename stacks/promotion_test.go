@@ -307,6 +307,20 @@ func TestTheAccessRoleTrustsOnlyTheTargetAccountAndSharesOnlyWithIt(t *testing.T
 		// Reads, and the four actions a promotion needs of the source.
 		writes := map[string]bool{"ec2:ModifyImageAttribute": true, "ec2:ModifySnapshotAttribute": true,
 			"imagebuilder:DistributeImage": true, "iam:PassRole": true}
+		// What the gates read (docs/promotion.md): the image record, the
+		// fleet, and the scan where the source's scan type writes it
+		// (on-demand: EC2's scan results of the AMI, in DescribeImages;
+		// test instance: Image Builder's copy).
+		var granted []string
+		for _, st := range policyOf(t, srcFleet, role.LogicalID) {
+			granted = append(granted, actionsOf(st)...)
+		}
+		for _, need := range []string{"ec2:DescribeImages", "ec2:DescribeInstances", "autoscaling:DescribeAutoScalingGroups", "cloudwatch:DescribeAlarms",
+			"imagebuilder:GetImage", "imagebuilder:ListImageScanFindings"} {
+			if !slices.Contains(granted, need) {
+				t.Errorf("the access role lacks %s, which the gates read", need)
+			}
+		}
 		for _, st := range policyOf(t, srcFleet, role.LogicalID) {
 			for _, a := range actionsOf(st) {
 				verb := a[strings.Index(a, ":")+1:]

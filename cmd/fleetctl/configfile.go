@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/configjson"
 )
 
 // configFlags are the flags of the commands that work from the app's
@@ -39,25 +38,29 @@ func (c configFlags) set() bool {
 }
 
 // load returns the configuration fleetctl works from: the file given
-// (JSON, unknown fields refused) or the compiled-in one, validated as
+// (JSON, decoded strictly as the app decodes it) or the compiled-in one, validated as
 // `cdk synth` validates it, with its defaults.
 func (c configFlags) load() (config.App, error) {
 	cfg := config.Default()
+	var data []byte
 	if *c.path != "" {
-		data, err := os.ReadFile(*c.path)
-		if err != nil {
+		var err error
+		if data, err = os.ReadFile(*c.path); err != nil {
 			return cfg, fmt.Errorf("--config: %w", err)
-		}
-		cfg = config.App{}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&cfg); err != nil {
-			return cfg, fmt.Errorf("--config %s: not a JSON config.App: %w", *c.path, err)
 		}
 	}
 	ctx, err := config.CDKJSONContext(*c.cdkJSON)
 	if err != nil {
 		return cfg, fmt.Errorf("--cdk-json %s: %w: want the app's cdk.json (run fleetctl in the repository's root, or pass --cdk-json)", *c.cdkJSON, err)
+	}
+	if *c.path != "" {
+		// The app's own decoder (internal/configjson): what the app
+		// refuses, fleetctl refuses, every problem of the file at once.
+		if _, problems := configjson.Decode(data); len(problems) > 0 {
+			_, problems = configjson.DecodeAndValidate(data, nil, ctx)
+			return cfg, fmt.Errorf("--config %s: not a valid JSON config.App:\n  %s", *c.path, strings.Join(problems, "\n  "))
+		}
+		cfg, _ = configjson.Decode(data)
 	}
 	valid, err := config.Validate(cfg, nil, ctx)
 	if err != nil {

@@ -55,13 +55,41 @@ func TestAConfigFileIsDecodedStrictlyAndValidated(t *testing.T) {
 		return path
 	}
 	unknown := write("unknown.json", map[string]any{"Prefix": "golden-fleet", "Enviroments": []any{}})
-	if _, err := loadWith(t, "--config", unknown, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a JSON config.App") {
+	if _, err := loadWith(t, "--config", unknown, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a valid JSON config.App") {
 		t.Errorf("a misspelt field: %v, want the file refused", err)
+	}
+	// What encoding/json lets through and the app refuses: a key in
+	// another case, a key twice.
+	good, err := json.Marshal(config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string]string{
+		"a key in another case": strings.Replace(string(good), `"Prefix"`, `"prefix"`, 1),
+		"a key twice":           strings.Replace(string(good), `"Prefix":`, `"Prefix":"other","Prefix":`, 1),
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadWith(t, "--config", path, "--cdk-json", "../../cdk.json"); err == nil || !strings.Contains(err.Error(), "not a valid JSON config.App") {
+			t.Errorf("%s: %v, want the file refused as the app refuses it", name, err)
+		}
+	}
+	// A type error hides none of the file's other problems.
+	typeErr := strings.Replace(strings.Replace(string(good), `"MinCapacity":2,`, `"MinCapacity":"two",`, 1), `"From":"dev"`, `"From":"stage"`, 1)
+	path := filepath.Join(dir, "type-error.json")
+	if err := os.WriteFile(path, []byte(typeErr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadWith(t, "--config", path, "--cdk-json", "../../cdk.json"); err == nil ||
+		!strings.Contains(err.Error(), `Fleet.MinCapacity: got the string "two"`) || !strings.Contains(err.Error(), `Environments[prod].Promotion.From: got "stage"`) {
+		t.Errorf("a type error and a bad From: %v, want both reported", err)
 	}
 	bad := config.Default()
 	bad.Environments[1].Promotion.From = "stage"
 	invalid := write("invalid.json", bad)
-	_, err := loadWith(t, "--config", invalid, "--cdk-json", "../../cdk.json")
+	_, err = loadWith(t, "--config", invalid, "--cdk-json", "../../cdk.json")
 	if err == nil || !strings.Contains(err.Error(), "the configuration is invalid") || !strings.Contains(err.Error(), `Environments[prod].Promotion.From: got "stage"`) {
 		t.Errorf("a promotion from an unknown environment: %v, want the validation's line", err)
 	}

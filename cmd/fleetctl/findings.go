@@ -177,17 +177,27 @@ func (r *scanReport) imageBuilder(ctx context.Context, arn string) (scan.Severit
 		return scan.None, nil, err
 	}
 	fmt.Fprintf(r.out, "  Image Builder: scan of %s completed: highest severity %s%s\n", arn, s, countsText(counts))
+	return s, imageBuilderFindings(raw), nil
+}
+
+// imageBuilderFindings are Image Builder's findings as the report and the
+// vulnerabilities gate show them. A severity internal/scan does not know
+// reads as Untriaged, which no limit allows (scan.FromImageBuilder
+// refuses it too).
+func imageBuilderFindings(raw []ibtypes.ImageScanFinding) []finding {
 	var out []finding
 	for _, f := range raw {
-		sev, _ := scan.ParseSeverity(aws.ToString(f.Severity))
+		sev, err := scan.ParseSeverity(aws.ToString(f.Severity))
+		if err != nil {
+			sev = scan.Untriaged
+		}
 		id := ""
 		if f.PackageVulnerabilityDetails != nil {
 			id = aws.ToString(f.PackageVulnerabilityDetails.VulnerabilityId)
 		}
-		fix := aws.ToString(f.FixAvailable)
-		out = append(out, finding{Severity: sev, ID: id, Title: aws.ToString(f.Title), Fix: fix})
+		out = append(out, finding{Severity: sev, ID: id, Title: aws.ToString(f.Title), Fix: aws.ToString(f.FixAvailable)})
 	}
-	return s, out, nil
+	return out
 }
 
 func countsText(c *ibtypes.SeverityCounts) string {

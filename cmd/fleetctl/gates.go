@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
+	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/scan"
 )
 
 // Pure gate logic: no AWS calls, table-tested in gates_test.go. Each gate
@@ -46,10 +48,9 @@ type imageRecord struct {
 	Status, Reason string
 	// TestsEnabled says the image's tests ran before distribution.
 	TestsEnabled bool
-	// ScanningEnabled says Amazon Inspector scanned the image; ScanStatus
-	// is how far the scan got.
-	ScanningEnabled bool
-	ScanStatus      string
+	// ScanState is how far the image's scan got (Image Builder's copy of
+	// a test-instance scan).
+	ScanState *ibtypes.ImageScanState
 }
 
 // ImageTestsGate passes when the AMI is an Image Builder image whose
@@ -80,65 +81,58 @@ func reason(r string) string {
 	return " (" + r + ")"
 }
 
-// gateFinding is one vulnerability finding the vulnerabilities gate weighs.
-type gateFinding struct {
-	Severity, Title string
+// scanEvidence is what the vulnerabilities gate weighs: the scan the
+// source's scan type writes, read where it writes it (internal/scan).
+type scanEvidence struct {
+	// Type is the source environment's scan type; empty when its
+	// configuration turns image scanning off.
+	Type string
+	// Where says what was read ("EC2's scan results of ami-…").
+	Where string
+	// Highest is the highest severity the scan found.
+	Highest scan.Severity
+	// Findings are the findings read, when the source lists them (Image
+	// Builder's copy does; EC2's scan results give the highest only).
+	Findings []finding
+	// Err is why there is no verdict: not scanned, scan unfinished, or
+	// the results could not be read.
+	Err error
 }
 
-// VulnerabilitiesGate passes when image scanning is off (nothing to
-// check), or when the scan completed and no finding is above max. An
-// UNTRIAGED finding always fails: its severity is unknown.
-func vulnerabilitiesGate(r imageRecord, findings []gateFinding, findingsErr error, max string) gateResult {
+// VulnerabilitiesGate passes when the source's configuration turns
+// scanning off (nothing to check), or when the scan completed and found
+// nothing above limit. An UNTRIAGED finding always fails: its severity is
+// unknown.
+func vulnerabilitiesGate(ev scanEvidence, limit scan.Severity) gateResult {
 	g := gateResult{Name: config.GateVulnerabilities}
-	limit, _ := config.SeverityRank(max)
 	switch {
-	case r.Arn == "":
-		g.Evidence = []string{"not an Image Builder image: its scan findings cannot be read"}
-		return g
-	case r.Err != nil:
-		g.Evidence = []string{fmt.Sprintf("image %s could not be read: %v", r.Arn, r.Err)}
-		return g
-	case !r.ScanningEnabled:
+	case ev.Type == "":
 		g.Passed = true
-		g.Evidence = []string{fmt.Sprintf("image scanning is off for %s: no finding to check", r.Arn)}
+		g.Evidence = []string{"image scanning is off in the source's configuration: no finding to check"}
 		return g
-	case r.ScanStatus != "COMPLETED":
-		g.Evidence = []string{fmt.Sprintf("the scan of %s is %s, not COMPLETED: its findings are unknown", r.Arn, or(r.ScanStatus, "missing"))}
-		return g
-	case findingsErr != nil:
-		g.Evidence = []string{fmt.Sprintf("the findings of %s could not be read: %v", r.Arn, findingsErr)}
+	case ev.Err != nil:
+		g.Evidence = []string{fmt.Sprintf("%s: %v", ev.Where, ev.Err)}
 		return g
 	}
-	counts := map[string]int{}
-	var above []gateFinding
-	for _, f := range findings {
-		sev := strings.ToUpper(f.Severity)
-		counts[sev]++
-		if rank, ok := config.SeverityRank(sev); !ok || rank > limit {
-			above = append(above, gateFinding{Severity: sev, Title: f.Title})
+	var above []finding
+	for _, f := range ev.Findings {
+		if f.Severity.ExceedsLimit(limit) {
+			above = append(above, f)
 		}
 	}
-	noun := "findings"
-	if len(findings) == 1 {
-		noun = "finding"
-	}
-	summary := fmt.Sprintf("%d %s (%s) for %s, allowed up to %s", len(findings), noun, gateCountsText(counts), r.Arn, max)
-	if len(findings) == 0 {
-		summary = fmt.Sprintf("no finding for %s (scan COMPLETED), allowed up to %s", r.Arn, max)
-	}
-	g.Evidence = []string{summary}
-	if len(above) == 0 {
+	g.Evidence = []string{fmt.Sprintf("%s: highest severity %s%s, allowed up to %s", ev.Where, ev.Highest, findingCounts(ev.Findings), limit)}
+	if len(above) == 0 && !ev.Highest.ExceedsLimit(limit) {
 		g.Passed = true
 		return g
 	}
-	sort.SliceStable(above, func(i, j int) bool {
-		a, _ := config.SeverityRank(above[i].Severity)
-		b, _ := config.SeverityRank(above[j].Severity)
-		return a > b
-	})
+	if len(above) == 0 {
+		g.Evidence = append(g.Evidence, fmt.Sprintf("%s is above %s", ev.Highest, limit))
+		return g
+	}
+	slices.SortStableFunc(above, func(a, b finding) int { return int(b.Severity - a.Severity) })
 	for i, f := range above {
 		if i == 5 {
-			g.Evidence = append(g.Evidence, fmt.Sprintf("… and %d more above %s", len(above)-5, max))
+			g.Evidence = append(g.Evidence, fmt.Sprintf("… and %d more above %s", len(above)-5, limit))
 			break
 		}
 		g.Evidence = append(g.Evidence, fmt.Sprintf("%s: %s", f.Severity, f.Title))
@@ -146,21 +140,29 @@ func vulnerabilitiesGate(r imageRecord, findings []gateFinding, findingsErr erro
 	return g
 }
 
-func gateCountsText(counts map[string]int) string {
-	order := append(slices.Clone(config.FindingSeverities), config.UntriagedSeverity)
-	slices.Reverse(order[:len(config.FindingSeverities)])
+// findingCounts is " (2 findings: 1 CRITICAL, 1 LOW)", worst first, or
+// "" when no finding was listed.
+func findingCounts(fs []finding) string {
+	if len(fs) == 0 {
+		return ""
+	}
+	counts := map[scan.Severity]int{}
+	for _, f := range fs {
+		counts[f.Severity]++
+	}
 	var parts []string
-	for _, s := range order {
+	all := scan.Severities()
+	slices.Reverse(all)
+	for _, s := range all {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
 	}
-	for s, n := range counts { // a severity Inspector adds later
-		if !slices.Contains(order, s) {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
-		}
+	noun := "findings"
+	if len(fs) == 1 {
+		noun = "finding"
 	}
-	return strings.Join(parts, ", ")
+	return fmt.Sprintf(" (%d %s: %s)", len(fs), noun, strings.Join(parts, ", "))
 }
 
 func or(s, def string) string {

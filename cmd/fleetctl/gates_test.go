@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/scan"
 )
 
 const ibArn = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/4"
@@ -38,32 +41,30 @@ func TestImageTestsGate(t *testing.T) {
 }
 
 func TestVulnerabilitiesGate(t *testing.T) {
-	scanned := imageRecord{Arn: ibArn, Status: "AVAILABLE", ScanningEnabled: true, ScanStatus: "COMPLETED"}
+	where := "EC2's scan results of " + x
+	f := func(s scan.Severity, title string) finding { return finding{Severity: s, Title: title} }
 	for _, tc := range []struct {
-		name     string
-		rec      func(r *imageRecord)
-		findings []gateFinding
-		err      error
-		max      string
-		pass     bool
-		saying   string
+		name   string
+		ev     scanEvidence
+		limit  scan.Severity
+		pass   bool
+		saying string
 	}{
-		{"scanning off: nothing to check", func(r *imageRecord) { r.ScanningEnabled = false }, nil, nil, "MEDIUM", true, "image scanning is off"},
-		{"no finding", func(*imageRecord) {}, nil, nil, "MEDIUM", true, "no finding"},
-		{"findings up to the limit", func(*imageRecord) {}, []gateFinding{{"MEDIUM", "CVE-1"}, {"LOW", "CVE-2"}}, nil, "MEDIUM", true, "2 findings (1 MEDIUM, 1 LOW)"},
-		{"a HIGH above MEDIUM", func(*imageRecord) {}, []gateFinding{{"HIGH", "CVE-2024-1 openssl"}, {"LOW", "CVE-2"}}, nil, "MEDIUM", false, "HIGH: CVE-2024-1 openssl"},
-		{"a HIGH within HIGH", func(*imageRecord) {}, []gateFinding{{"HIGH", "CVE-2024-1"}}, nil, "HIGH", true, "allowed up to HIGH"},
-		{"a CRITICAL above HIGH, listed first", func(*imageRecord) {}, []gateFinding{{"HIGH", "h"}, {"CRITICAL", "c"}}, nil, "MEDIUM", false, "2 findings (1 CRITICAL, 1 HIGH) for " + ibArn + ", allowed up to MEDIUM | CRITICAL: c | HIGH: h"},
-		{"an untriaged finding always fails", func(*imageRecord) {}, []gateFinding{{"UNTRIAGED", "u"}}, nil, "CRITICAL", false, "UNTRIAGED: u"},
-		{"severity in lowercase is ranked", func(*imageRecord) {}, []gateFinding{{"critical", "c"}}, nil, "HIGH", false, "CRITICAL: c"},
-		{"scan not completed", func(r *imageRecord) { r.ScanStatus = "TIMED_OUT" }, nil, nil, "MEDIUM", false, "TIMED_OUT, not COMPLETED"},
-		{"findings unreadable", func(*imageRecord) {}, nil, errors.New("ThrottlingException"), "MEDIUM", false, "could not be read: ThrottlingException"},
-		{"not an Image Builder image", func(r *imageRecord) { *r = imageRecord{} }, nil, nil, "MEDIUM", false, "cannot be read"},
+		{"scanning off: nothing to check", scanEvidence{}, scan.Medium, true, "image scanning is off"},
+		{"no finding", scanEvidence{Type: config.ScanOnDemandAMI, Where: where}, scan.Medium, true, where + ": highest severity NONE, allowed up to MEDIUM"},
+		{"the highest at the limit", scanEvidence{Type: config.ScanOnDemandAMI, Where: where, Highest: scan.Medium}, scan.Medium, true, "highest severity MEDIUM"},
+		// EC2's scan results give the highest severity only: it decides.
+		{"a CRITICAL on the AMI above HIGH", scanEvidence{Type: config.ScanOnDemandAMI, Where: where, Highest: scan.Critical}, scan.High, false, "CRITICAL is above HIGH"},
+		{"findings up to the limit", scanEvidence{Type: config.ScanTestInstance, Where: "copy", Highest: scan.Medium,
+			Findings: []finding{f(scan.Medium, "CVE-1"), f(scan.Low, "CVE-2")}}, scan.Medium, true, "(2 findings: 1 MEDIUM, 1 LOW)"},
+		{"a CRITICAL above HIGH, listed first", scanEvidence{Type: config.ScanTestInstance, Where: "copy", Highest: scan.Critical,
+			Findings: []finding{f(scan.High, "h"), f(scan.Critical, "c")}}, scan.Medium, false, "allowed up to MEDIUM | CRITICAL: c | HIGH: h"},
+		{"an untriaged finding always fails", scanEvidence{Type: config.ScanTestInstance, Where: "copy", Highest: scan.Low,
+			Findings: []finding{f(scan.Untriaged, "u"), f(scan.Low, "l")}}, scan.Critical, false, "UNTRIAGED: u"},
+		{"not scanned", scanEvidence{Type: config.ScanOnDemandAMI, Where: where, Err: errors.New("no scan results on the AMI")}, scan.Critical, false, where + ": no scan results"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := scanned
-			tc.rec(&r)
-			g := vulnerabilitiesGate(r, tc.findings, tc.err, tc.max)
+			g := vulnerabilitiesGate(tc.ev, tc.limit)
 			if g.Passed != tc.pass || !strings.Contains(evidence(g), tc.saying) {
 				t.Errorf("passed %v (%s), want passed %v saying %q", g.Passed, evidence(g), tc.pass, tc.saying)
 			}
@@ -72,11 +73,11 @@ func TestVulnerabilitiesGate(t *testing.T) {
 }
 
 func TestVulnerabilitiesGateListsAtMostFiveFindings(t *testing.T) {
-	var f []gateFinding
+	var fs []finding
 	for i := 0; i < 8; i++ {
-		f = append(f, gateFinding{"HIGH", "CVE"})
+		fs = append(fs, finding{Severity: scan.High, Title: "CVE"})
 	}
-	g := vulnerabilitiesGate(imageRecord{Arn: ibArn, ScanningEnabled: true, ScanStatus: "COMPLETED"}, f, nil, "LOW")
+	g := vulnerabilitiesGate(scanEvidence{Type: config.ScanTestInstance, Where: "copy", Highest: scan.High, Findings: fs}, scan.Low)
 	if len(g.Evidence) != 7 || !strings.Contains(g.Evidence[6], "and 3 more above LOW") {
 		t.Errorf("evidence %q, want the summary, 5 findings and a count of the rest", g.Evidence)
 	}

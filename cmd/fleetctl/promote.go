@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,16 +17,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
-	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
 // promoteCommand copies the source environment's current golden AMI into
@@ -141,9 +137,10 @@ type promoteSourceEC2 interface {
 }
 
 type promoteTargetEC2 interface {
-	ec2.DescribeImagesAPIClient
+	marks.EC2
 	CopyImage(context.Context, *ec2.CopyImageInput, ...func(*ec2.Options)) (*ec2.CopyImageOutput, error)
-	CreateTags(context.Context, *ec2.CreateTagsInput, ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error)
+	DeregisterImage(context.Context, *ec2.DeregisterImageInput, ...func(*ec2.Options)) (*ec2.DeregisterImageOutput, error)
+	DeleteSnapshot(context.Context, *ec2.DeleteSnapshotInput, ...func(*ec2.Options)) (*ec2.DeleteSnapshotOutput, error)
 }
 
 type imageBuilderAPI interface {
@@ -154,6 +151,7 @@ type imageBuilderAPI interface {
 
 type parameterAPI interface {
 	ssmGetAPI
+	marks.SSM
 	PutParameter(context.Context, *ssm.PutParameterInput, ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
 }
 
@@ -170,6 +168,7 @@ type targetClients struct {
 	cfn cfnAPI
 	ssm parameterAPI
 	ec2 promoteTargetEC2
+	ib  marks.ImageBuilder
 }
 
 type promoter struct {
@@ -209,7 +208,8 @@ func runPromote(ctx context.Context, base aws.Config, cfg config.App, o promoteO
 		cfg: cfg, source: source, target: target, names: names,
 		src: sourceClients{cfn: cloudformation.NewFromConfig(srcCfg), ssm: ssm.NewFromConfig(srcCfg), ec2: ec2.NewFromConfig(srcCfg),
 			asg: autoscaling.NewFromConfig(srcCfg), cw: cloudwatch.NewFromConfig(srcCfg), ib: imagebuilder.NewFromConfig(srcCfg)},
-		dst:       targetClients{cfn: cloudformation.NewFromConfig(dstCfg), ssm: ssm.NewFromConfig(dstCfg), ec2: ec2.NewFromConfig(dstCfg)},
+		dst: targetClients{cfn: cloudformation.NewFromConfig(dstCfg), ssm: ssm.NewFromConfig(dstCfg), ec2: ec2.NewFromConfig(dstCfg),
+			ib: imagebuilder.NewFromConfig(dstCfg)},
 		by:        promotedBy(aws.ToString(id.Arn), os.Getenv("GITHUB_ACTOR")),
 		now:       time.Now,
 		out:       out,
@@ -238,22 +238,6 @@ func promotedBy(callerArn, githubActor string) string {
 		return "github:" + githubActor + " via " + callerArn
 	}
 	return callerArn
-}
-
-// sourceImage is the source's golden AMI as DescribeImages returns it.
-type sourceImage struct {
-	id, name  string
-	created   string
-	tags      map[string]string
-	snapshots []string
-}
-
-func tagMap(tags []ec2types.Tag) map[string]string {
-	m := map[string]string{}
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m
 }
 
 func (p *promoter) run(ctx context.Context, o promoteOptions) error {
@@ -323,295 +307,6 @@ func (p *promoter) run(ctx context.Context, o promoteOptions) error {
 	return p.execute(ctx, plan, o.wait)
 }
 
-func parameterValue(ctx context.Context, c ssmGetAPI, name string) (string, error) {
-	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: &name})
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", name, err)
-	}
-	return aws.ToString(out.Parameter.Value), nil
-}
-
-func (p *promoter) describeSource(ctx context.Context, ami string) (sourceImage, error) {
-	out, err := p.src.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{ami}})
-	if err != nil {
-		return sourceImage{}, fmt.Errorf("source golden AMI %s: %w", ami, err)
-	}
-	if len(out.Images) != 1 || out.Images[0].State != ec2types.ImageStateAvailable {
-		state := "not found"
-		if len(out.Images) == 1 {
-			state = string(out.Images[0].State)
-		}
-		return sourceImage{}, fmt.Errorf("source golden AMI %s is %s: nothing to promote; nothing changed", ami, state)
-	}
-	i := out.Images[0]
-	s := sourceImage{id: ami, name: aws.ToString(i.Name), created: aws.ToString(i.CreationDate), tags: tagMap(i.Tags)}
-	for _, b := range i.BlockDeviceMappings {
-		if b.Ebs != nil && b.Ebs.SnapshotId != nil {
-			s.snapshots = append(s.snapshots, *b.Ebs.SnapshotId)
-		}
-	}
-	return s, nil
-}
-
-// copiesInTarget lists the target's available AMIs copied from ami,
-// newest first.
-func (p *promoter) copiesInTarget(ctx context.Context, ami string) ([]string, error) {
-	out, err := p.dst.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{
-		Owners:  []string{"self"},
-		Filters: []ec2types.Filter{{Name: aws.String("tag:" + config.PromotedFromAMITagKey), Values: []string{ami}}},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("target %s: copies of %s: %w", p.target.Name, ami, err)
-	}
-	var imgs []ec2types.Image
-	for _, i := range out.Images {
-		if i.State == ec2types.ImageStateAvailable && tagMap(i.Tags)[config.PromotedFromAMITagKey] == ami {
-			imgs = append(imgs, i)
-		}
-	}
-	sort.Slice(imgs, func(a, b int) bool { return aws.ToString(imgs[a].CreationDate) > aws.ToString(imgs[b].CreationDate) })
-	var ids []string
-	for _, i := range imgs {
-		ids = append(ids, aws.ToString(i.ImageId))
-	}
-	return ids, nil
-}
-
-// checkGates collects each gate's evidence from the source account.
-func (p *promoter) checkGates(ctx context.Context, ami string, img sourceImage, group string) []gateResult {
-	rec := imageRecord{Arn: img.tags["Ec2ImageBuilderArn"]}
-	if rec.Arn != "" {
-		out, err := p.src.ib.GetImage(ctx, &imagebuilder.GetImageInput{ImageBuildVersionArn: &rec.Arn})
-		switch {
-		case err != nil:
-			rec.Err = err
-		case out.Image == nil:
-			rec.Err = errors.New("GetImage returned no image")
-		default:
-			i := out.Image
-			if i.State != nil {
-				rec.Status, rec.Reason = string(i.State.Status), aws.ToString(i.State.Reason)
-			}
-			rec.TestsEnabled = i.ImageTestsConfiguration != nil && aws.ToBool(i.ImageTestsConfiguration.ImageTestsEnabled)
-			rec.ScanningEnabled = i.ImageScanningConfiguration != nil && aws.ToBool(i.ImageScanningConfiguration.ImageScanningEnabled)
-			if i.ScanState != nil {
-				rec.ScanStatus = string(i.ScanState.Status)
-			}
-		}
-	}
-	var findings []gateFinding
-	var findingsErr error
-	if rec.Err == nil && rec.ScanningEnabled && rec.ScanStatus == "COMPLETED" {
-		findings, findingsErr = p.findings(ctx, rec.Arn)
-	}
-	promo := p.target.Promotion
-	return []gateResult{
-		imageTestsGate(ami, rec),
-		soakGate(ami, promo.SoakTime, p.now(), p.sampleFleet(ctx, group)),
-		vulnerabilitiesGate(rec, findings, findingsErr, promo.MaxFindingSeverity),
-	}
-}
-
-func (p *promoter) findings(ctx context.Context, imageArn string) ([]gateFinding, error) {
-	var out []gateFinding
-	pg := imagebuilder.NewListImageScanFindingsPaginator(p.src.ib, &imagebuilder.ListImageScanFindingsInput{
-		Filters: []ibtypes.ImageScanFindingsFilter{{Name: aws.String("imageBuildVersionArn"), Values: []string{imageArn}}},
-	})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range page.Findings {
-			out = append(out, gateFinding{Severity: aws.ToString(f.Severity), Title: aws.ToString(f.Title)})
-		}
-	}
-	return out, nil
-}
-
-// sampleFleet reads the source group's instances (health, AMI, launch
-// time) and the fleet's alarms: those that watch the group
-// (AutoScalingGroupName dimension) or whose name starts with
-// "<prefix>-<env>-".
-func (p *promoter) sampleFleet(ctx context.Context, group string) fleetSample {
-	f := fleetSample{Group: group}
-	g, err := p.src.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
-	switch {
-	case err != nil:
-		f.Err = fmt.Errorf("group %s: %w", group, err)
-		return f
-	case len(g.AutoScalingGroups) != 1:
-		f.Err = fmt.Errorf("group %s not found", group)
-		return f
-	}
-	var ids []string
-	for _, i := range g.AutoScalingGroups[0].Instances {
-		f.Instances = append(f.Instances, fleetInstance{ID: aws.ToString(i.InstanceId), Lifecycle: string(i.LifecycleState), Health: aws.ToString(i.HealthStatus)})
-		ids = append(ids, aws.ToString(i.InstanceId))
-	}
-	if len(ids) > 0 {
-		details := map[string]ec2types.Instance{}
-		pg := ec2.NewDescribeInstancesPaginator(p.src.ec2, &ec2.DescribeInstancesInput{InstanceIds: ids})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				f.Err = fmt.Errorf("instances of %s: %w", group, err)
-				return f
-			}
-			for _, r := range page.Reservations {
-				for _, i := range r.Instances {
-					details[aws.ToString(i.InstanceId)] = i
-				}
-			}
-		}
-		for k := range f.Instances {
-			d := details[f.Instances[k].ID]
-			f.Instances[k].Image = aws.ToString(d.ImageId)
-			f.Instances[k].Launched = aws.ToTime(d.LaunchTime)
-		}
-	}
-	prefix := p.cfg.Prefix + "-" + p.source.Name + "-"
-	pg := cloudwatch.NewDescribeAlarmsPaginator(p.src.cw, &cloudwatch.DescribeAlarmsInput{
-		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
-	})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			f.Err = fmt.Errorf("alarms: %w", err)
-			return f
-		}
-		for _, a := range page.MetricAlarms {
-			watches := false
-			for _, d := range a.Dimensions {
-				watches = watches || aws.ToString(d.Name) == "AutoScalingGroupName" && aws.ToString(d.Value) == group
-			}
-			if watches || strings.HasPrefix(aws.ToString(a.AlarmName), prefix) {
-				f.Alarms = append(f.Alarms, alarm{Name: aws.ToString(a.AlarmName), State: string(a.StateValue)})
-			}
-		}
-		for _, a := range page.CompositeAlarms {
-			if strings.HasPrefix(aws.ToString(a.AlarmName), prefix) {
-				f.Alarms = append(f.Alarms, alarm{Name: aws.ToString(a.AlarmName), State: string(a.StateValue)})
-			}
-		}
-	}
-	return f
-}
-
-// GateReport formats the gates, one block per gate.
-func gateReport(gates []gateResult) string {
-	var b strings.Builder
-	for _, g := range gates {
-		verdict := map[string]string{"passed": "PASS", "failed": "FAIL", "overridden": "FAIL, OVERRIDDEN"}[g.Outcome()]
-		fmt.Fprintf(&b, "  %-16s %s\n", g.Name, verdict)
-		for _, e := range g.Evidence {
-			fmt.Fprintf(&b, "      %s\n", e)
-		}
-	}
-	return b.String()
-}
-
-// PromotionTags are the tags of the promoted copy: the target's own tags,
-// the environment it serves, and the record of the promotion.
-func promotionTags(target config.Environment, sourceEnv, sourceAMI string, gates []gateResult, at time.Time, by, reason string) map[string]string {
-	tags := map[string]string{}
-	for k, v := range target.Tags {
-		tags[k] = v
-	}
-	var outcomes, skipped []string
-	for _, g := range gates {
-		outcomes = append(outcomes, g.Name+"="+g.Outcome())
-		if g.Overridden {
-			skipped = append(skipped, g.Name)
-		}
-	}
-	tags[config.EnvironmentTagKey] = target.Name
-	tags[config.PromotedFromAMITagKey] = sourceAMI
-	tags[config.PromotedFromEnvironmentTagKey] = sourceEnv
-	tags[config.PromotionGatesTagKey] = strings.Join(outcomes, " ")
-	tags[config.PromotedAtTagKey] = at.UTC().Format(time.RFC3339)
-	tags[config.PromotedByTagKey] = truncate(by, 256)
-	if len(skipped) > 0 {
-		tags[config.PromotionOverrideTagKey] = truncate(strings.Join(skipped, ",")+" skipped: "+reason, 256)
-	}
-	return tags
-}
-
-// truncate cuts s to at most n runes (EC2 tag values: 256 Unicode
-// characters).
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
-// PlanInput is what PlanPromotion needs.
-type planInput struct {
-	Cfg                            config.App
-	Source, Target                 config.Environment
-	SourceAMI                      string
-	Snapshots                      []string
-	TargetParameter, TargetCurrent string
-	CopyWith                       string
-	// Existing is a copy of SourceAMI already in the target, reused
-	// instead of copying again.
-	Existing string
-	Wait     time.Duration
-	Tags     map[string]string
-}
-
-// Plan is a promotion's steps, printed before anything changes.
-type plan struct {
-	planInput
-	CrossAccount bool
-	// CopyName names a new copy (EC2 path).
-	CopyName string
-	Steps    []string
-}
-
-// PlanPromotion lists what the promotion will do, in order.
-func planPromotion(in planInput) plan {
-	p := plan{planInput: in, CrossAccount: in.Source.Account != in.Target.Account}
-	names := in.Cfg.PromotionNames(in.Source.Name, in.Target.Name)
-	key := "the target account's default EBS key"
-	if in.Target.Fleet.KmsKeyArn != "" {
-		key = in.Target.Fleet.KmsKeyArn
-	}
-	where := fmt.Sprintf("%s/%s", in.Target.Account, in.Target.Region)
-	switch {
-	case in.Existing != "":
-		p.Steps = append(p.Steps, fmt.Sprintf("reuse %s, a copy of %s already in %s", in.Existing, in.SourceAMI, where))
-	case in.CopyWith == copyWithImageBuilder:
-		p.Steps = append(p.Steps, fmt.Sprintf("imagebuilder:DistributeImage %s in %s/%s with distribution configuration %s and execution role %s: "+
-			"Image Builder copies it into %s, encrypted with %s, and writes %s; wait up to %s",
-			in.SourceAMI, in.Source.Account, in.Source.Region, names.Distribution, names.ExecutionRole, where, key, in.TargetParameter, in.Wait))
-	default:
-		if p.CrossAccount {
-			p.Steps = append(p.Steps, fmt.Sprintf("share %s with account %s: launch permission, and create-volume permission on %s (as %s)",
-				in.SourceAMI, in.Target.Account, strings.Join(in.Snapshots, ", "), names.AccessRole))
-		}
-		p.CopyName = fmt.Sprintf("%s-%s-%s-%s", in.Cfg.Prefix, in.Target.Name, in.SourceAMI, in.Tags[config.PromotedAtTagKey])
-		p.CopyName = strings.NewReplacer(":", "").Replace(p.CopyName)
-		p.Steps = append(p.Steps, fmt.Sprintf("ec2:CopyImage %s from %s/%s into %s as %s, encrypted with %s; wait up to %s for it to be available",
-			in.SourceAMI, in.Source.Account, in.Source.Region, where, p.CopyName, key, in.Wait))
-	}
-	keys := make([]string, 0, len(in.Tags))
-	for k := range in.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var tags []string
-	for _, k := range keys {
-		tags = append(tags, k+"="+in.Tags[k])
-	}
-	p.Steps = append(p.Steps, "tag the copy: "+strings.Join(tags, ", "))
-	p.Steps = append(p.Steps, fmt.Sprintf("write the copy into %s (now %s): every instance %s launches from then on runs it; running instances are unchanged",
-		in.TargetParameter, in.TargetCurrent, in.Target.Name))
-	return p
-}
-
 // execute carries the plan out. Whatever fails after a change says what
 // changed.
 func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) error {
@@ -633,8 +328,8 @@ func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) e
 	}
 	sort.Slice(tags, func(i, j int) bool { return *tags[i].Key < *tags[j].Key })
 	if _, err := p.dst.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{copyID}, Tags: tags}); err != nil {
-		return fmt.Errorf("%s is in %s, but tagging it failed: %w; %s is unchanged (run the promotion again: it reuses the copy)",
-			copyID, p.target.Name, err, plan.TargetParameter)
+		return fmt.Errorf("%s is in %s, but tagging it failed: %w; %s (run the promotion again: it reuses the copy)",
+			copyID, p.target.Name, err, p.parameterNow(ctx, plan))
 	}
 	fmt.Fprintf(p.out, "tagged %s with the promotion record\n", copyID)
 	now, err := parameterValue(ctx, p.dst.ssm, plan.TargetParameter)
@@ -656,130 +351,30 @@ func (p *promoter) execute(ctx context.Context, plan plan, wait time.Duration) e
 	} else {
 		fmt.Fprintf(p.out, "golden AMI parameter %s: %s -> %s (written by the distribution)\n", plan.TargetParameter, plan.TargetCurrent, copyID)
 	}
+	// Marked at once, not only when the target's marker sees the
+	// parameter change: the lifecycle policies must not touch the copy.
+	if err := markGolden(ctx, p.dst.ssm, p.dst.ec2, p.dst.ib, plan.TargetParameter, p.out); err != nil {
+		fmt.Fprintf(p.out, "WARNING: %v; no promoted copy retired\n", err)
+	} else {
+		p.retireCopies(ctx, copyID)
+	}
 	fmt.Fprintf(p.out, "promoted %s (%s) to %s as %s; every replacement and scale-out in %s now launches it, running instances are unchanged\n",
 		plan.SourceAMI, p.source.Name, p.target.Name, copyID, p.target.Name)
 	return nil
 }
 
-func (p *promoter) copyWithEC2(ctx context.Context, plan plan, wait time.Duration) (string, error) {
-	if plan.CrossAccount {
-		_, err := p.src.ec2.ModifyImageAttribute(ctx, &ec2.ModifyImageAttributeInput{
-			ImageId:          &plan.SourceAMI,
-			LaunchPermission: &ec2types.LaunchPermissionModifications{Add: []ec2types.LaunchPermission{{UserId: &p.target.Account}}},
-		})
-		if err != nil {
-			return "", fmt.Errorf("sharing %s with %s: %w; nothing changed", plan.SourceAMI, p.target.Account, err)
-		}
-		for _, snap := range plan.Snapshots {
-			// The OperationType/UserIds form of the request (documented next
-			// to CreateVolumePermission; the local emulator knows only it).
-			_, err := p.src.ec2.ModifySnapshotAttribute(ctx, &ec2.ModifySnapshotAttributeInput{
-				SnapshotId:    aws.String(snap),
-				Attribute:     ec2types.SnapshotAttributeNameCreateVolumePermission,
-				OperationType: ec2types.OperationTypeAdd,
-				UserIds:       []string{p.target.Account},
-			})
-			if err != nil {
-				return "", fmt.Errorf("sharing snapshot %s of %s with %s: %w; %s is shared with %s, %s is unchanged",
-					snap, plan.SourceAMI, p.target.Account, err, plan.SourceAMI, p.target.Account, plan.TargetParameter)
-			}
-		}
-		fmt.Fprintf(p.out, "shared %s and its snapshots with %s\n", plan.SourceAMI, p.target.Account)
+// parameterNow says what the target's parameter holds after a step
+// failed: an Image Builder distribution writes it itself, so "unchanged"
+// is said only when it is.
+func (p *promoter) parameterNow(ctx context.Context, plan plan) string {
+	now, err := parameterValue(ctx, p.dst.ssm, plan.TargetParameter)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s could not be read (%v): a distribution may have written the copy into it", plan.TargetParameter, err)
+	case now == plan.TargetCurrent:
+		return fmt.Sprintf("%s is unchanged (%s)", plan.TargetParameter, now)
+	default:
+		return fmt.Sprintf("%s now holds %s (was %s): the distribution wrote it, so %s launches the copy untagged until the promotion is run again",
+			plan.TargetParameter, now, plan.TargetCurrent, p.target.Name)
 	}
-	in := &ec2.CopyImageInput{
-		SourceImageId: &plan.SourceAMI, SourceRegion: &p.source.Region, Name: &plan.CopyName,
-		Description: aws.String(fmt.Sprintf("Golden AMI %s of %s, promoted to %s", plan.SourceAMI, p.source.Name, p.target.Name)),
-		Encrypted:   aws.Bool(true), ClientToken: aws.String(clientToken(plan)),
-	}
-	if p.target.Fleet.KmsKeyArn != "" {
-		in.KmsKeyId = &p.target.Fleet.KmsKeyArn
-	}
-	out, err := p.dst.ec2.CopyImage(ctx, in)
-	if err != nil {
-		return "", fmt.Errorf("copying %s into %s: %w; %s is unchanged", plan.SourceAMI, p.target.Name, err, plan.TargetParameter)
-	}
-	id := aws.ToString(out.ImageId)
-	fmt.Fprintf(p.out, "copying %s into %s as %s …\n", plan.SourceAMI, p.target.Name, id)
-	w := ec2.NewImageAvailableWaiter(p.dst.ec2, func(o *ec2.ImageAvailableWaiterOptions) {
-		if p.pollEvery < o.MinDelay {
-			o.MinDelay = max(p.pollEvery, time.Millisecond)
-		}
-	})
-	if err := w.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, wait); err != nil {
-		return "", fmt.Errorf("waiting for %s to be available: %w; %s is unchanged", id, err, plan.TargetParameter)
-	}
-	fmt.Fprintf(p.out, "%s is available in %s/%s\n", id, p.target.Account, p.target.Region)
-	return id, nil
-}
-
-// clientToken makes a retried copy of the same promotion idempotent (at
-// most 64 characters).
-func clientToken(plan plan) string {
-	sum := sha256.Sum256([]byte(plan.SourceAMI + "|" + plan.Target.Account + "|" + plan.Target.Region + "|" + plan.Tags[config.PromotedAtTagKey]))
-	return "fleetctl-" + hex.EncodeToString(sum[:])[:32]
-}
-
-func (p *promoter) distribute(ctx context.Context, plan plan, wait time.Duration) (string, error) {
-	part := config.Partition(p.source.Region)
-	dist := arn.ARN{Partition: part, Service: "imagebuilder", Region: p.source.Region, AccountID: p.source.Account,
-		Resource: "distribution-configuration/" + strings.ToLower(p.names.Distribution)}
-	role := arn.ARN{Partition: part, Service: "iam", AccountID: p.source.Account, Resource: "role/" + p.names.ExecutionRole}
-	out, err := p.src.ib.DistributeImage(ctx, &imagebuilder.DistributeImageInput{
-		SourceImage: &plan.SourceAMI, DistributionConfigurationArn: aws.String(dist.String()), ExecutionRole: aws.String(role.String()),
-		ClientToken: aws.String(clientToken(plan)),
-	})
-	if err != nil {
-		return "", fmt.Errorf("imagebuilder:DistributeImage %s: %w; nothing changed", plan.SourceAMI, err)
-	}
-	arnOut := aws.ToString(out.ImageBuildVersionArn)
-	fmt.Fprintf(p.out, "Image Builder distributes %s as %s …\n", plan.SourceAMI, arnOut)
-	deadline := p.now().Add(wait)
-	for {
-		img, err := p.src.ib.GetImage(ctx, &imagebuilder.GetImageInput{ImageBuildVersionArn: &arnOut})
-		if err != nil {
-			return "", fmt.Errorf("distribution %s: %w", arnOut, err)
-		}
-		status, why := ibtypes.ImageStatus(""), ""
-		if img.Image != nil && img.Image.State != nil {
-			status, why = img.Image.State.Status, aws.ToString(img.Image.State.Reason)
-		}
-		switch status {
-		case ibtypes.ImageStatusAvailable:
-			id, ok := distributedAMI(img.Image, p.source.Account, p.target.Account, p.target.Region)
-			if !ok {
-				return "", fmt.Errorf("distribution %s is AVAILABLE but lists no AMI in %s/%s", arnOut, p.target.Account, p.target.Region)
-			}
-			fmt.Fprintf(p.out, "%s is available in %s/%s\n", id, p.target.Account, p.target.Region)
-			return id, nil
-		case ibtypes.ImageStatusFailed, ibtypes.ImageStatusCancelled, ibtypes.ImageStatusDeleted:
-			return "", fmt.Errorf("distribution %s ended %s%s; check %s", arnOut, status, reason(why), plan.TargetParameter)
-		}
-		if p.now().After(deadline) {
-			return "", fmt.Errorf("distribution %s still %s after %s; it may yet complete and write %s", arnOut, status, wait, plan.TargetParameter)
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(p.pollEvery):
-		}
-	}
-}
-
-// DistributedAMI finds the AMI a distribution made in the target's
-// account and region. An output AMI without an account id is in the
-// source's own account.
-func distributedAMI(img *ibtypes.Image, sourceAccount, account, region string) (string, bool) {
-	if img == nil || img.OutputResources == nil {
-		return "", false
-	}
-	for _, a := range img.OutputResources.Amis {
-		owner := aws.ToString(a.AccountId)
-		if owner == "" {
-			owner = sourceAccount
-		}
-		if aws.ToString(a.Region) == region && owner == account && a.Image != nil {
-			return *a.Image, true
-		}
-	}
-	return "", false
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"slices"
@@ -25,6 +26,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
 // fakeAccount is one AWS account and region as promote sees it: enough
@@ -46,6 +48,13 @@ type fakeAccount struct {
 	distribute func(in *imagebuilder.DistributeImageInput) string
 	writes     []string
 	n          int
+	// tagErr makes CreateTags fail.
+	tagErr error
+	// history of each parameter before its current value, oldest first.
+	history map[string][]string
+	// marked records the lifecycle marks set and removed (internal/marks),
+	// apart from writes.
+	marked []string
 }
 
 func (f *fakeAccount) write(format string, args ...any) {
@@ -72,8 +81,21 @@ func (f *fakeAccount) GetParameter(_ context.Context, in *ssm.GetParameterInput,
 	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Value: aws.String(v), Version: 1}}, nil
 }
 
+func (f *fakeAccount) GetParameterHistory(_ context.Context, in *ssm.GetParameterHistoryInput, _ ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {
+	name := aws.ToString(in.Name)
+	var out []ssmtypes.ParameterHistory
+	for i, v := range append(slices.Clone(f.history[name]), f.params[name]) {
+		out = append(out, ssmtypes.ParameterHistory{Name: in.Name, Version: int64(i + 1), Value: aws.String(v)})
+	}
+	return &ssm.GetParameterHistoryOutput{Parameters: out}, nil
+}
+
 func (f *fakeAccount) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
 	f.write("PutParameter %s=%s %s", aws.ToString(in.Name), aws.ToString(in.Value), aws.ToString(in.DataType))
+	if f.history == nil {
+		f.history = map[string][]string{}
+	}
+	f.history[aws.ToString(in.Name)] = append(f.history[aws.ToString(in.Name)], f.params[aws.ToString(in.Name)])
 	f.params[aws.ToString(in.Name)] = aws.ToString(in.Value)
 	return &ssm.PutParameterOutput{Version: 2}, nil
 }
@@ -86,8 +108,16 @@ func (f *fakeAccount) DescribeImages(_ context.Context, in *ec2.DescribeImagesIn
 		}
 		ok := true
 		for _, flt := range in.Filters {
-			key, _ := strings.CutPrefix(aws.ToString(flt.Name), "tag:")
-			ok = ok && slices.Contains(flt.Values, tagMap(img.Tags)[key])
+			switch name := aws.ToString(flt.Name); name {
+			case "image-id":
+				ok = ok && slices.Contains(flt.Values, id)
+			case "tag-key":
+				_, has := tagMap(img.Tags)[flt.Values[0]]
+				ok = ok && len(flt.Values) == 1 && has
+			default:
+				key, _ := strings.CutPrefix(name, "tag:")
+				ok = ok && slices.Contains(flt.Values, tagMap(img.Tags)[key])
+			}
 		}
 		if ok {
 			out = append(out, img)
@@ -125,18 +155,58 @@ func (f *fakeAccount) CopyImage(_ context.Context, in *ec2.CopyImageInput, _ ...
 	f.n++
 	id := fmt.Sprintf("ami-c0c0c0c0c0c0c0c0%d", f.n)
 	f.write("CopyImage %s from %s encrypted=%v kms=%s", aws.ToString(in.SourceImageId), aws.ToString(in.SourceRegion), aws.ToBool(in.Encrypted), aws.ToString(in.KmsKeyId))
-	f.images[id] = ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable, Name: in.Name}
+	f.images[id] = ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable, Name: in.Name,
+		CreationDate: aws.String("2025-03-10T12:00:00.000Z")} // the world's now
 	return &ec2.CopyImageOutput{ImageId: aws.String(id)}, nil
 }
 
 func (f *fakeAccount) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
+	if f.tagErr != nil {
+		return nil, f.tagErr
+	}
+	lifecycleMarks := true
+	for _, t := range in.Tags {
+		lifecycleMarks = lifecycleMarks && (aws.ToString(t.Key) == marks.RetainKey || strings.HasPrefix(aws.ToString(t.Key), marks.RoleKeyPrefix))
+	}
 	for _, r := range in.Resources {
 		img := f.images[r]
-		img.Tags = append(img.Tags, in.Tags...)
+		for _, t := range in.Tags { // CreateTags overwrites a tag's value
+			img.Tags = slices.DeleteFunc(img.Tags, func(o ec2types.Tag) bool { return aws.ToString(o.Key) == aws.ToString(t.Key) })
+			img.Tags = append(img.Tags, t)
+		}
 		f.images[r] = img
+		if lifecycleMarks {
+			for _, t := range in.Tags {
+				f.marked = append(f.marked, fmt.Sprintf("%s %s=%s", r, aws.ToString(t.Key), aws.ToString(t.Value)))
+			}
+			continue
+		}
 		f.write("CreateTags %s", r)
 	}
 	return &ec2.CreateTagsOutput{}, nil
+}
+
+func (f *fakeAccount) DeregisterImage(_ context.Context, in *ec2.DeregisterImageInput, _ ...func(*ec2.Options)) (*ec2.DeregisterImageOutput, error) {
+	f.write("DeregisterImage %s", aws.ToString(in.ImageId))
+	delete(f.images, aws.ToString(in.ImageId))
+	return &ec2.DeregisterImageOutput{}, nil
+}
+
+func (f *fakeAccount) DeleteSnapshot(_ context.Context, in *ec2.DeleteSnapshotInput, _ ...func(*ec2.Options)) (*ec2.DeleteSnapshotOutput, error) {
+	f.write("DeleteSnapshot %s", aws.ToString(in.SnapshotId))
+	return &ec2.DeleteSnapshotOutput{}, nil
+}
+
+func (f *fakeAccount) DeleteTags(_ context.Context, in *ec2.DeleteTagsInput, _ ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error) {
+	for _, r := range in.Resources {
+		img := f.images[r]
+		for _, t := range in.Tags {
+			img.Tags = slices.DeleteFunc(img.Tags, func(o ec2types.Tag) bool { return aws.ToString(o.Key) == aws.ToString(t.Key) })
+			f.marked = append(f.marked, fmt.Sprintf("%s -%s", r, aws.ToString(t.Key)))
+		}
+		f.images[r] = img
+	}
+	return &ec2.DeleteTagsOutput{}, nil
 }
 
 func (f *fakeAccount) DescribeAutoScalingGroups(_ context.Context, in *autoscaling.DescribeAutoScalingGroupsInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error) {
@@ -192,7 +262,10 @@ func newWorld(t *testing.T) *world {
 		outputs: map[string]map[string]string{"golden-fleet-dev-fleet": {"GoldenAmiParameter": devParam, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": "dev-group"}},
 		params:  map[string]string{devParam: x},
 		images: map[string]ec2types.Image{x: {ImageId: aws.String(x), State: ec2types.ImageStateAvailable, Name: aws.String("golden-fleet-dev-2025-03-08"),
-			CreationDate:        aws.String("2025-03-08T09:00:00.000Z"),
+			CreationDate: aws.String("2025-03-08T09:00:00.000Z"),
+			// dev scans ON_DEMAND_AMI_CVE (the default): Amazon Inspector
+			// scanned the AMI and found nothing.
+			ScanResults:         &ec2types.ScanResults{FindingScanDate: aws.Time(now.Add(-49 * time.Hour))},
 			Tags:                []ec2types.Tag{{Key: aws.String("Ec2ImageBuilderArn"), Value: aws.String(ibArn)}, {Key: aws.String(config.EnvironmentTagKey), Value: aws.String("dev")}},
 			BlockDeviceMappings: []ec2types.BlockDeviceMapping{{DeviceName: aws.String("/dev/xvda"), Ebs: &ec2types.EbsBlockDevice{SnapshotId: aws.String(snap)}}}}},
 		instances: map[string]ec2types.Instance{
@@ -222,7 +295,7 @@ func newWorld(t *testing.T) *world {
 	out := &bytes.Buffer{}
 	p := &promoter{cfg: cfg, source: source, target: target, names: cfg.PromotionNames("dev", "prod"),
 		src: sourceClients{cfn: dev, ssm: dev, ec2: dev, asg: dev, cw: dev, ib: dev},
-		dst: targetClients{cfn: prod, ssm: prod, ec2: prod},
+		dst: targetClients{cfn: prod, ssm: prod, ec2: prod, ib: marks.NewFakeImageBuilder()},
 		by:  "arn:aws:sts::222222222222:assumed-role/golden-fleet-promote/ci", now: func() time.Time { return now }, out: out}
 	return &world{dev: dev, prod: prod, p: p, out: out, now: now}
 }
@@ -257,10 +330,14 @@ func TestAFailedGateRefusesThePromotionAndChangesNothing(t *testing.T) {
 		"an alarm of the fleet is in ALARM": func(w *world) {
 			w.dev.alarms = []cwtypes.MetricAlarm{{AlarmName: aws.String("golden-fleet-dev-5xx"), StateValue: cwtypes.StateValueAlarm}}
 		},
-		"a HIGH finding": func(w *world) {
-			w.dev.ib[ibArn].ImageScanningConfiguration.ImageScanningEnabled = aws.Bool(true)
-			w.dev.ib[ibArn].ScanState = &ibtypes.ImageScanState{Status: ibtypes.ImageScanStatusCompleted}
-			w.dev.findings = []ibtypes.ImageScanFinding{{Severity: aws.String("HIGH"), Title: aws.String("CVE-2025-0001")}}
+		"a HIGH finding on the AMI": func(w *world) { w.dev.images[x] = withScan(w.dev.images[x], ec2types.SeverityLabelHigh) },
+		"the AMI was never scanned": func(w *world) { w.dev.images[x] = withScan(w.dev.images[x], "none") },
+		// Half of prod's 48-hour soak time would pass it.
+		"the AMI ran 30 of the 48 hours": func(w *world) { w.dev.instances["i-1"] = withLaunch(w.dev.instances["i-1"], w.now.Add(-30*time.Hour)) },
+		// An alarm found by the dimension it watches, not by its name.
+		"an alarm that watches the group is in ALARM": func(w *world) {
+			w.dev.alarms = []cwtypes.MetricAlarm{{AlarmName: aws.String("team-pager-cpu"), StateValue: cwtypes.StateValueAlarm,
+				Dimensions: []cwtypes.Dimension{{Name: aws.String("AutoScalingGroupName"), Value: aws.String("dev-group")}}}}
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -279,6 +356,95 @@ func TestAFailedGateRefusesThePromotionAndChangesNothing(t *testing.T) {
 }
 
 func withoutTags(i ec2types.Image) ec2types.Image { i.Tags = nil; return i }
+
+// withScan gives the AMI EC2's scan results with highest severity label
+// ("" for a scan that found nothing, "none" for no scan at all).
+func withScan(i ec2types.Image, label ec2types.SeverityLabel) ec2types.Image {
+	switch label {
+	case "none":
+		i.ScanResults = nil
+	default:
+		i.ScanResults = &ec2types.ScanResults{FindingScanDate: aws.Time(time.Date(2025, 3, 8, 11, 0, 0, 0, time.UTC)), HighestFindingSeverityLabel: label}
+	}
+	return i
+}
+
+// The vulnerabilities gate reads where the source's scan type writes:
+// with ON_DEMAND_AMI_CVE, EC2's scan results of the AMI, whatever Image
+// Builder's copy says; with TEST_INSTANCE_CVE, Image Builder's copy.
+func TestTheVulnerabilitiesGateReadsWhereTheScanWrites(t *testing.T) {
+	ibClean := func(w *world) {
+		w.dev.ib[ibArn].ImageScanningConfiguration.ImageScanningEnabled = aws.Bool(true)
+		w.dev.ib[ibArn].ScanState = &ibtypes.ImageScanState{Status: ibtypes.ImageScanStatusCompleted}
+	}
+	for _, tc := range []struct {
+		name     string
+		scanType string
+		setup    func(w *world)
+		pass     bool
+		saying   string
+	}{
+		{"on-demand: a CRITICAL on the AMI, Image Builder's copy clean", config.ScanOnDemandAMI, func(w *world) {
+			ibClean(w)
+			w.dev.images[x] = withScan(w.dev.images[x], ec2types.SeverityLabelCritical)
+		}, false, "EC2's scan results of " + x},
+		{"on-demand: the AMI clean, a finding only in Image Builder", config.ScanOnDemandAMI, func(w *world) {
+			ibClean(w)
+			w.dev.findings = []ibtypes.ImageScanFinding{{Severity: aws.String("CRITICAL"), Title: aws.String("CVE-old")}}
+		}, true, "highest severity NONE"},
+		{"test instance: a HIGH in Image Builder's copy, the AMI clean", config.ScanTestInstance, func(w *world) {
+			ibClean(w)
+			w.dev.findings = []ibtypes.ImageScanFinding{{Severity: aws.String("HIGH"), Title: aws.String("CVE-2025-0001 openssl")}}
+		}, false, "HIGH: CVE-2025-0001 openssl"},
+		{"test instance: the scan did not complete", config.ScanTestInstance, func(w *world) {
+			ibClean(w)
+			w.dev.ib[ibArn].ScanState.Status = ibtypes.ImageScanStatusTimedOut
+		}, false, "TIMED_OUT"},
+		{"test instance: clean", config.ScanTestInstance, ibClean, true, "Image Builder's copy of the scan of " + ibArn},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.p.source.Observability.Scanning.Type = tc.scanType
+			tc.setup(w)
+			err := w.promote(t, promoteOptions{dryRun: true})
+			gate := gateReportLine(w.out.String(), config.GateVulnerabilities)
+			if (err == nil) != tc.pass || !strings.Contains(w.out.String(), tc.saying) {
+				t.Errorf("err %v, gate %q: want passed %v saying %q", err, gate, tc.pass, tc.saying)
+			}
+			w.nothingChanged(t)
+		})
+	}
+}
+
+// gateReportLine is the verdict line of gate in promote's output.
+func gateReportLine(out, gate string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), gate+" ") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
+}
+
+// The configured severity limit reaches the gate: values the default
+// limit (MEDIUM) decides the other way.
+func TestTheVulnerabilitiesGateUsesTheConfiguredLimit(t *testing.T) {
+	for _, tc := range []struct {
+		limit string
+		found ec2types.SeverityLabel
+		pass  bool
+	}{
+		{"HIGH", ec2types.SeverityLabelHigh, true},
+		{"LOW", ec2types.SeverityLabelMedium, false},
+	} {
+		w := newWorld(t)
+		w.p.target.Promotion.MaxFindingSeverity = tc.limit
+		w.dev.images[x] = withScan(w.dev.images[x], tc.found)
+		if err := w.promote(t, promoteOptions{dryRun: true}); (err == nil) != tc.pass {
+			t.Errorf("limit %s, a %s finding: err %v, want passed %v", tc.limit, tc.found, err, tc.pass)
+		}
+	}
+}
 
 func withLaunch(i ec2types.Instance, at time.Time) ec2types.Instance { i.LaunchTime = &at; return i }
 
@@ -383,6 +549,86 @@ func TestAnImageBuilderPromotionDistributesThenTagsTheCopy(t *testing.T) {
 	}
 	if tagMap(w.prod.images[copyID].Tags)[config.PromotedFromAMITagKey] != x {
 		t.Errorf("the copy is not tagged with its source")
+	}
+}
+
+// The promoted copy is marked for the lifecycle policies at once (current
+// for prod's fleet, retained), as the target's marker would mark it later.
+func TestThePromotedCopyIsMarkedAtOnce(t *testing.T) {
+	w := newWorld(t)
+	if err := w.promote(t, promoteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	copyID := w.prod.params[prodParam]
+	tags := tagMap(w.prod.images[copyID].Tags)
+	if tags[marks.RoleKey("golden-fleet-prod")] != marks.Current || tags[marks.RetainKey] != marks.RetainValue {
+		t.Errorf("the promoted copy %s carries %v: want it marked %s's current AMI and retained (marks %q)", copyID, tags, "golden-fleet-prod", w.prod.marked)
+	}
+}
+
+// After a promotion the target keeps its KeepCopies newest promoted
+// copies and every copy a fleet runs or may roll back to; the older ones
+// are deregistered with their snapshots.
+func TestAPromotionRetiresOldPromotedCopiesInTheTarget(t *testing.T) {
+	w := newWorld(t)
+	w.p.target.Promotion.KeepCopies = 2
+	old := func(id, created string, retained bool) {
+		tags := []ec2types.Tag{{Key: aws.String(config.PromotedFromAMITagKey), Value: aws.String("ami-0000000000000000" + id[len(id)-1:])}}
+		if retained {
+			tags = append(tags, ec2types.Tag{Key: aws.String(marks.RetainKey), Value: aws.String(marks.RetainValue)})
+		}
+		w.prod.images[id] = ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable, CreationDate: aws.String(created), Tags: tags,
+			BlockDeviceMappings: []ec2types.BlockDeviceMapping{{Ebs: &ec2types.EbsBlockDevice{SnapshotId: aws.String("snap-" + id)}}}}
+	}
+	old("ami-0a0a0a0a0a0a0a0a1", "2025-01-01T00:00:00.000Z", false)
+	old("ami-0a0a0a0a0a0a0a0a2", "2025-02-01T00:00:00.000Z", true) // prod's rollback target, say
+	old("ami-0a0a0a0a0a0a0a0a3", "2025-02-15T00:00:00.000Z", false)
+	old("ami-0a0a0a0a0a0a0a0a4", "2025-03-01T00:00:00.000Z", false)
+	if err := w.promote(t, promoteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The new copy (created now) and ...a4 are the 2 newest; ...a2 is
+	// marked; ...a1 and ...a3 go.
+	for id, kept := range map[string]bool{"ami-0a0a0a0a0a0a0a0a1": false, "ami-0a0a0a0a0a0a0a0a2": true, "ami-0a0a0a0a0a0a0a0a3": false, "ami-0a0a0a0a0a0a0a0a4": true} {
+		if _, ok := w.prod.images[id]; ok != kept {
+			t.Errorf("%s kept %v, want %v (writes %q)", id, ok, kept, w.prod.writes)
+		}
+	}
+	if !slices.Contains(w.prod.writes, "DeleteSnapshot snap-ami-0a0a0a0a0a0a0a0a1") {
+		t.Errorf("the retired copy's snapshot was not deleted: %q", w.prod.writes)
+	}
+	if _, ok := w.prod.images[w.prod.params[prodParam]]; !ok {
+		t.Errorf("the promoted copy %s was retired", w.prod.params[prodParam])
+	}
+}
+
+// A tagging failure after the copy says what the target's parameter
+// holds: the distribution may have written the copy into it already.
+func TestATaggingFailureSaysWhatTheParameterHolds(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		want   string
+	}{
+		{copyWithImageBuilder, prodParam + " now holds ami-0d15d15d15d15d15d (was " + seed + "): the distribution wrote it"},
+		{copyWithEC2, prodParam + " is unchanged (" + seed + ")"},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			w := newWorld(t)
+			const copyID = "ami-0d15d15d15d15d15d"
+			const dist = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/5"
+			w.dev.distribute = func(*imagebuilder.DistributeImageInput) string {
+				w.prod.images[copyID] = ec2types.Image{ImageId: aws.String(copyID), State: ec2types.ImageStateAvailable}
+				w.prod.params[prodParam] = copyID
+				w.dev.ib[dist] = &ibtypes.Image{Arn: aws.String(dist), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
+					OutputResources: &ibtypes.OutputResources{Amis: []ibtypes.Ami{{Region: aws.String("eu-west-1"), AccountId: aws.String("222222222222"), Image: aws.String(copyID)}}}}
+				return dist
+			}
+			w.prod.tagErr = errors.New("RequestLimitExceeded")
+			err := w.promote(t, promoteOptions{copyWith: tc.method})
+			if err == nil || !strings.Contains(err.Error(), "tagging it failed: RequestLimitExceeded") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to say %q", err, tc.want)
+			}
+		})
 	}
 }
 

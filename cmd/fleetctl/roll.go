@@ -138,6 +138,50 @@ type stackPreferences struct {
 	SkipMatching          *bool
 }
 
+// checkPreferences checks the preferences the refresh will use with the
+// configuration's own rule (config.CheckRollout), naming the flag that
+// set a value, else the stack output it came from.
+func checkPreferences(p *asgtypes.RefreshPreferences, f rollFlags) []string {
+	r := config.Rollout{MinHealthyPercentage: config.DefaultMinHealthyPercentage} // Auto Scaling's default when omitted
+	if p.MinHealthyPercentage != nil {
+		r.MinHealthyPercentage = int(*p.MinHealthyPercentage)
+	}
+	if f.minHealthyPercentage != nil {
+		r.MinHealthyPercentage = *f.minHealthyPercentage // as given: an int32 conversion must not hide it
+	}
+	if f.instanceWarmup != nil {
+		r.InstanceWarmup = *f.instanceWarmup
+	} else if p.InstanceWarmup != nil {
+		r.InstanceWarmup = time.Duration(*p.InstanceWarmup) * time.Second
+	}
+	if f.checkpoints != nil {
+		r.CheckpointPercentages = f.checkpoints
+	} else {
+		for _, c := range p.CheckpointPercentages {
+			r.CheckpointPercentages = append(r.CheckpointPercentages, int(c))
+		}
+	}
+	if f.checkpointDelay != nil {
+		r.CheckpointDelay = *f.checkpointDelay
+	} else if p.CheckpointDelay != nil {
+		r.CheckpointDelay = time.Duration(*p.CheckpointDelay) * time.Second
+	}
+	flags := map[string]bool{"MinHealthyPercentage": f.minHealthyPercentage != nil, "InstanceWarmup": f.instanceWarmup != nil,
+		"CheckpointPercentages": f.checkpoints != nil, "CheckpointDelay": f.checkpointDelay != nil}
+	names := map[string]string{"MinHealthyPercentage": "--min-healthy-percentage", "InstanceWarmup": "--instance-warmup",
+		"CheckpointPercentages": "--checkpoints", "CheckpointDelay": "--checkpoint-delay"}
+	var problems []string
+	for _, pr := range config.CheckRollout(r, f.checkpointDelay != nil) {
+		field, _, _ := strings.Cut(pr.Field, "[")
+		where := "stack output " + preferencesOutput + " " + pr.Field
+		if flags[field] {
+			where = names[field]
+		}
+		problems = append(problems, where+": "+pr.Message)
+	}
+	return problems
+}
+
 // refreshPreferences returns the refresh preferences: the stack's
 // (output, may be ""), overridden by flags, and checked against the Auto
 // Scaling API's limits (RefreshPreferences). Skip matching is always off.
@@ -157,43 +201,22 @@ func refreshPreferences(output, alarmsOut string, f rollFlags) (*asgtypes.Refres
 		CheckpointPercentages: sp.CheckpointPercentages,
 		CheckpointDelay:       sp.CheckpointDelay,
 	}
-	var problems []string
 	if f.minHealthyPercentage != nil {
-		if v := *f.minHealthyPercentage; v < 0 || v > 100 {
-			problems = append(problems, fmt.Sprintf("--min-healthy-percentage: got %d: want 0 to 100", v))
-		}
 		p.MinHealthyPercentage = aws.Int32(int32(*f.minHealthyPercentage))
 	}
 	if f.instanceWarmup != nil {
-		if w := *f.instanceWarmup; w < 0 || w%time.Second != 0 || w.Seconds() > 1<<31-1 {
-			problems = append(problems, fmt.Sprintf("--instance-warmup: got %s: want whole seconds, 0s or more", w))
-		}
 		p.InstanceWarmup = aws.Int32(int32(f.instanceWarmup.Seconds()))
 	}
 	if f.checkpoints != nil {
 		p.CheckpointPercentages, p.CheckpointDelay = nil, nil
-		for i, c := range f.checkpoints {
-			switch {
-			case c < 1 || c > 100:
-				problems = append(problems, fmt.Sprintf("--checkpoints: got %d: want percentages from 1 to 100", c))
-			case i > 0 && c <= f.checkpoints[i-1]:
-				problems = append(problems, fmt.Sprintf("--checkpoints: got %d after %d: want ascending, unique percentages", c, f.checkpoints[i-1]))
-			}
+		for _, c := range f.checkpoints {
 			p.CheckpointPercentages = append(p.CheckpointPercentages, int32(c))
-		}
-		if n := len(f.checkpoints); n > 0 && f.checkpoints[n-1] != 100 {
-			problems = append(problems, fmt.Sprintf("--checkpoints: got %d last: want 100 last, or the refresh stops before replacing every instance", f.checkpoints[n-1]))
 		}
 	}
 	if f.checkpointDelay != nil {
-		if d := *f.checkpointDelay; d < 0 || d%time.Second != 0 || d > config.MaxCheckpointDelay {
-			problems = append(problems, fmt.Sprintf("--checkpoint-delay: got %s: want whole seconds from 0s to %s", d, config.MaxCheckpointDelay))
-		}
-		if len(p.CheckpointPercentages) == 0 {
-			problems = append(problems, fmt.Sprintf("--checkpoint-delay: got %s without checkpoints: want it with --checkpoints", *f.checkpointDelay))
-		}
 		p.CheckpointDelay = aws.Int32(int32(f.checkpointDelay.Seconds()))
 	}
+	problems := checkPreferences(p, f)
 	alarms := f.alarms
 	if len(alarms) == 0 && !f.noAlarms && alarmsOut != "" {
 		alarms = strings.Split(alarmsOut, ",")
@@ -446,29 +469,9 @@ func (r *roller) check(ctx context.Context, name, golden string) error {
 	if err != nil {
 		return err
 	}
-	var instances []groupInstance
-	var ids []string
-	for _, i := range group.Instances {
-		instances = append(instances, groupInstance{id: aws.ToString(i.InstanceId), lifecycle: string(i.LifecycleState), instanceType: aws.ToString(i.InstanceType)})
-		ids = append(ids, aws.ToString(i.InstanceId))
-	}
-	images := map[string]string{}
-	if len(ids) > 0 {
-		p := ec2.NewDescribeInstancesPaginator(r.ec2, &ec2.DescribeInstancesInput{InstanceIds: ids})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return fmt.Errorf("instances of %s: %w", name, err)
-			}
-			for _, res := range page.Reservations {
-				for _, i := range res.Instances {
-					images[aws.ToString(i.InstanceId)] = aws.ToString(i.ImageId)
-				}
-			}
-		}
-	}
-	for k := range instances {
-		instances[k].image = images[instances[k].id]
+	instances, err := instancesOf(ctx, r.ec2, group)
+	if err != nil {
+		return err
 	}
 	if problems := goldenProblems(golden, int(aws.ToInt32(group.DesiredCapacity)), instances); len(problems) > 0 {
 		return fmt.Errorf("the refresh succeeded, but the fleet is not all on the golden AMI:\n  %s", strings.Join(problems, "\n  "))
@@ -481,14 +484,14 @@ func (r *roller) check(ctx context.Context, name, golden string) error {
 // parameter's fleet for the lifecycle policies (internal/marks), as the
 // fleet stack's marker does on the parameter's change event, so that the
 // marks are right at once.
-func markGolden(ctx context.Context, ssmAPI marks.SSM, ec2API marks.EC2, parameter string, out io.Writer) error {
+func markGolden(ctx context.Context, ssmAPI marks.SSM, ec2API marks.EC2, ib marks.ImageBuilder, parameter string, out io.Writer) error {
 	names, ok := config.NamesOfGoldenParameter(parameter)
 	if !ok {
 		fmt.Fprintf(out, "lifecycle marks: %s is not a golden-fleet parameter name; no AMI marked\n", parameter)
 		return nil
 	}
 	fleet := names.Base()
-	changes, err := marks.Sync(ctx, ssmAPI, ec2API, fleet, parameter)
+	changes, err := marks.Sync(ctx, ssmAPI, ec2API, ib, fleet, parameter)
 	if err != nil {
 		return fmt.Errorf("marking its AMIs for the lifecycle policies failed (the fleet stack's marker retries when it sees the change): %w", err)
 	}

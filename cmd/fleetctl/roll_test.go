@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
@@ -56,12 +57,12 @@ func TestPreferencesRejectBadFlagsNamingTheFlagAndValue(t *testing.T) {
 		flags rollFlags
 		want  string
 	}{
-		{rollFlags{minHealthyPercentage: ptr(101)}, "--min-healthy-percentage: got 101: want 0 to 100"},
+		{rollFlags{minHealthyPercentage: ptr(101)}, "--min-healthy-percentage: got 101: want 1 to 100"},
 		{rollFlags{instanceWarmup: ptr(1500 * time.Millisecond)}, "--instance-warmup: got 1.5s: want whole seconds"},
 		{rollFlags{checkpoints: []int{50, 40, 100}}, "--checkpoints: got 40 after 50: want ascending"},
-		{rollFlags{checkpoints: []int{0, 100}}, "--checkpoints: got 0: want percentages from 1 to 100"},
-		{rollFlags{checkpoints: []int{50}}, "--checkpoints: got 50 last: want 100 last"},
-		{rollFlags{checkpointDelay: ptr(time.Minute)}, "--checkpoint-delay: got 1m0s without checkpoints"},
+		{rollFlags{checkpoints: []int{0, 100}}, "--checkpoints: got 0: want 1 to 100"},
+		{rollFlags{checkpoints: []int{50}}, "--checkpoints: got 50 as the last checkpoint: want 100"},
+		{rollFlags{checkpointDelay: ptr(time.Minute)}, "--checkpoint-delay: got 1m0s with CheckpointPercentages empty"},
 		{rollFlags{checkpoints: []int{100}, checkpointDelay: ptr(49 * time.Hour)}, "--checkpoint-delay: got 49h0m0s: want whole seconds from 0s to 48h0m0s"},
 		{rollFlags{alarms: strings.Split("a,b,c,d,e,f,g,h,i,j,k", ",")}, "--alarm: got 11 alarms: want at most 10"},
 		{rollFlags{alarms: []string{"a"}, noAlarms: true}, "--no-alarms: got it with --alarm"},
@@ -72,6 +73,43 @@ func TestPreferencesRejectBadFlagsNamingTheFlagAndValue(t *testing.T) {
 	}
 	if _, err := refreshPreferences(`{"MinHealthy":1}`, "", rollFlags{}); err == nil || !strings.Contains(err.Error(), "RolloutPreferences") {
 		t.Errorf("unknown preference in the output: got %v", err)
+	}
+}
+
+// fleetctl roll refuses what the configuration refuses: the same
+// preferences given as flags and as an environment's Rollout get the
+// same verdict (config.CheckRollout is the one rule).
+func TestRollRefusesWhatTheConfigurationRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		flags rollFlags
+		set   func(r *config.Rollout)
+	}{
+		{"every instance at once (min healthy 0)", rollFlags{minHealthyPercentage: ptr(0)}, nil}, // 0 in the configuration means the default
+		{"min healthy 101", rollFlags{minHealthyPercentage: ptr(101)}, func(r *config.Rollout) { r.MinHealthyPercentage = 101 }},
+		{"a checkpoint twice", rollFlags{checkpoints: []int{50, 50, 100}}, func(r *config.Rollout) { r.CheckpointPercentages = []int{50, 50, 100} }},
+		{"warm-up of 1.5s", rollFlags{instanceWarmup: ptr(1500 * time.Millisecond)}, func(r *config.Rollout) { r.InstanceWarmup = 1500 * time.Millisecond }},
+		{"a delay without checkpoints", rollFlags{checkpointDelay: ptr(time.Minute)}, func(r *config.Rollout) { r.CheckpointDelay = time.Minute }},
+		{"a valid refresh", rollFlags{minHealthyPercentage: ptr(100), checkpoints: []int{20, 100}, checkpointDelay: ptr(time.Minute)}, func(r *config.Rollout) {
+			r.MinHealthyPercentage, r.CheckpointPercentages, r.CheckpointDelay = 100, []int{20, 100}, time.Minute
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, cliErr := refreshPreferences("", "", tc.flags)
+			if tc.set == nil { // the configuration cannot even say it
+				if cliErr == nil {
+					t.Errorf("fleetctl roll accepted %+v, which the configuration offers no way to ask for", tc.flags)
+				}
+				return
+			}
+			app := config.Default()
+			tc.set(&app.Environments[0].Rollout)
+			_, cfgErr := config.Validate(app, nil, config.Context{})
+			cfgRefuses := cfgErr != nil && strings.Contains(cfgErr.Error(), ".Rollout.")
+			if (cliErr != nil) != cfgRefuses {
+				t.Errorf("fleetctl roll: %v; the configuration: %v: want the same verdict", cliErr, cfgErr)
+			}
+		})
 	}
 }
 
@@ -335,12 +373,19 @@ func (h historySSM) GetParameterHistory(context.Context, *ssm.GetParameterHistor
 	return &ssm.GetParameterHistoryOutput{Parameters: h}, nil
 }
 
+// x was built by Image Builder in this account, y by hand: x's image
+// resource is marked as x is.
 func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
-	account := marks.NewFakeEC2(x, y)
+	account := marks.NewFakeEC2(y)
+	account.AddBuilt(x, marks.FakeImageArn(x))
+	builder := marks.NewFakeImageBuilder(marks.FakeImageArn(x))
 	h := historySSM{{Version: 1, Value: aws.String(seed)}, {Version: 2, Value: aws.String(x)}, {Version: 3, Value: aws.String(y)}, {Version: 4, Value: aws.String(x)}}
 	var out strings.Builder
-	if err := markGolden(context.Background(), h, account, rollParameter, &out); err != nil {
+	if err := markGolden(context.Background(), h, account, builder, rollParameter, &out); err != nil {
 		t.Fatal(err)
+	}
+	if got := builder.Tags(marks.FakeImageArn(x)); got[marks.RoleKey("gf-dev")] != marks.Current || got[marks.RetainKey] != marks.RetainValue {
+		t.Errorf("the image resource of %s has tags %v: want it marked as its AMI", x, got)
 	}
 	fleet := "gf-dev"
 	if account.Tags(x)[marks.RoleKey(fleet)] != marks.Current || account.Tags(y)[marks.RoleKey(fleet)] != marks.Previous ||
@@ -350,7 +395,7 @@ func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	if !strings.Contains(out.String(), x+" is gf-dev's current AMI") {
 		t.Errorf("output:\n%s", &out)
 	}
-	if err := markGolden(context.Background(), h, failingEC2{account}, rollParameter, &out); err == nil {
+	if err := markGolden(context.Background(), h, failingEC2{account}, builder, rollParameter, &out); err == nil {
 		t.Error("a failed marking was not reported")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -61,6 +62,7 @@ var rollbackCommand = command{
 				ssm: ssm.NewFromConfig(cfg),
 				ec2: ec2.NewFromConfig(cfg),
 				asg: autoscaling.NewFromConfig(cfg),
+				ib:  imagebuilder.NewFromConfig(cfg),
 				out: out,
 			}
 			if err := r.run(ctx, *stack, *to); err != nil || !*rollAfter {
@@ -89,6 +91,8 @@ type rollback struct {
 	ssm ssmAPI
 	ec2 ec2API
 	asg asgAPI
+	// ib tags the Image Builder image resources of the AMIs it marks.
+	ib  marks.ImageBuilder
 	out io.Writer
 }
 
@@ -154,33 +158,77 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 		return fmt.Errorf("%w; nothing else changed", err)
 	}
 	fmt.Fprintf(r.out, "golden AMI parameter %s: %s -> %s (version %d)\n", outs.goldenAmiParameter, current, target, put.Version)
-	if err := markGolden(ctx, r.ssm, r.ec2, outs.goldenAmiParameter, r.out); err != nil {
+	if err := markGolden(ctx, r.ssm, r.ec2, r.ib, outs.goldenAmiParameter, r.out); err != nil {
 		fmt.Fprintf(r.out, "WARNING: %v\n", err)
 	}
 
-	if n, ok := defaultVersionFor(versions, target); ok {
-		if _, err := r.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
-			LaunchTemplateId: &outs.launchTemplateID,
-			DefaultVersion:   aws.String(strconv.FormatInt(n, 10)),
-		}); err != nil {
-			return fmt.Errorf("the parameter now holds %s, but setting the default version of launch template %s to %d failed: %w",
-				target, outs.launchTemplateID, n, err)
-		}
-		fmt.Fprintf(r.out, "launch template %s: default version -> %d (the newest version carrying %s)\n", outs.launchTemplateID, n, target)
-	} else {
-		fmt.Fprintf(r.out, "launch template %s: no version carries %s; default version unchanged\n", outs.launchTemplateID, target)
+	if err := r.defaultVersion(ctx, outs.launchTemplateID, versions, target); err != nil {
+		return err
 	}
 
 	fmt.Fprintf(r.out, "Auto Scaling group %s: running instances are unchanged; every replacement and scale-out now launches %s.\n",
 		outs.autoScalingGroupName, target)
+	fmt.Fprintln(r.out, forwardWarning(stack, outs.goldenAmiParameter, r.imageTags(ctx, img.Images[0], current)...))
+	return nil
+}
+
+// defaultVersion makes the newest launch template version carrying
+// target the default version, if there is one.
+func (r *rollback) defaultVersion(ctx context.Context, templateID string, versions []launchTemplateVersion, target string) error {
+	n, ok := defaultVersionFor(versions, target)
+	if !ok {
+		fmt.Fprintf(r.out, "launch template %s: no version carries %s; default version unchanged\n", templateID, target)
+		return nil
+	}
+	if _, err := r.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
+		LaunchTemplateId: &templateID,
+		DefaultVersion:   aws.String(strconv.FormatInt(n, 10)),
+	}); err != nil {
+		return fmt.Errorf("the parameter now holds %s, but setting the default version of launch template %s to %d failed: %w",
+			target, templateID, n, err)
+	}
+	fmt.Fprintf(r.out, "launch template %s: default version -> %d (the newest version carrying %s)\n", templateID, n, target)
+	return nil
+}
+
+// imageTags are the tags of the AMI rolled back to and, when it can be
+// read, of the one rolled back from.
+func (r *rollback) imageTags(ctx context.Context, target ec2types.Image, current string) []map[string]string {
+	tags := []map[string]string{tagMap(target.Tags)}
+	if cur, err := r.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{current}}); err == nil {
+		for _, i := range cur.Images {
+			if aws.ToString(i.ImageId) == current {
+				tags = append(tags, tagMap(i.Tags))
+			}
+		}
+	}
+	return tags
+}
+
+// forwardWarning says what writes the next AMI into the parameter and so
+// rolls the fleet forward again. An environment that promotes (its golden
+// AMIs are promoted copies, tagged with the environment they came from)
+// bakes nothing: there it is the next promotion, not a pipeline. tags are
+// those of the AMIs the parameter held and now holds.
+func forwardWarning(stack, parameter string, tags ...map[string]string) string {
+	for _, t := range tags {
+		from := t[config.PromotedFromEnvironmentTagKey]
+		if from == "" {
+			continue
+		}
+		env := t[config.EnvironmentTagKey]
+		if n, ok := config.NamesOfGoldenParameter(parameter); env == "" && ok {
+			env = n.Env
+		}
+		return fmt.Sprintf("WARNING: the next promotion into %s (fleetctl promote --from %s --to %s) will write a new AMI into %s and roll the fleet forward again: "+
+			"promote only once the faulty change is fixed in %s.", or(env, "this environment"), from, or(env, "<env>"), parameter, from)
+	}
 	pipeline, factory := pipelineHint(stack)
 	if pipeline == "" {
 		pipeline, factory = "the image pipeline", "the image factory stack"
 	}
-	fmt.Fprintf(r.out, "WARNING: the next scheduled run of %s (stack %s) will write a new AMI into %s and roll the fleet forward again, "+
-		"unless the pipeline is disabled (set its status to DISABLED until the faulty change is fixed).\n",
-		pipeline, factory, outs.goldenAmiParameter)
-	return nil
+	return fmt.Sprintf("WARNING: the next scheduled run of %s (stack %s) will write a new AMI into %s and roll the fleet forward again, "+
+		"unless the pipeline is disabled (set its status to DISABLED until the faulty change is fixed).", pipeline, factory, parameter)
 }
 
 // --- pure rollback logic: no AWS calls, unit-tested in rollback_test.go ---

@@ -11,6 +11,9 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
 const (
@@ -121,7 +124,7 @@ func deployedFleet() *fakeAWS {
 }
 
 func rollbackOn(f *fakeAWS, out *strings.Builder) *rollback {
-	return &rollback{cfn: f, ssm: f, ec2: f, asg: f, out: out}
+	return &rollback{cfn: f, ssm: f, ec2: f, asg: f, ib: marks.NewFakeImageBuilder(), out: out}
 }
 
 func TestRollbackWritesThePreviousGoldenAMIAndMakesItsVersionTheDefault(t *testing.T) {
@@ -137,6 +140,26 @@ func TestRollbackWritesThePreviousGoldenAMIAndMakesItsVersionTheDefault(t *testi
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// In an environment that promotes, what rolls the fleet forward again is
+// the next promotion, not a pipeline (it has none).
+func TestRollbackInAPromotingEnvironmentNamesTheNextPromotion(t *testing.T) {
+	f := deployedFleet()
+	for k := range f.images {
+		f.images[k].Tags = append(f.images[k].Tags, ec2types.Tag{Key: aws.String(config.PromotedFromEnvironmentTagKey), Value: aws.String("dev")},
+			ec2types.Tag{Key: aws.String(config.EnvironmentTagKey), Value: aws.String("prod")})
+	}
+	var out strings.Builder
+	if err := rollbackOn(f, &out).run(context.Background(), "golden-fleet-prod-fleet", ""); err != nil {
+		t.Fatal(err)
+	}
+	if want := "the next promotion into prod (fleetctl promote --from dev --to prod)"; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+	if strings.Contains(out.String(), "pipeline") {
+		t.Errorf("output names a pipeline, which a promoting environment does not have:\n%s", out.String())
 	}
 }
 

@@ -8,12 +8,14 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
@@ -61,9 +63,13 @@ var statusCommand = command{
 	},
 }
 
-// groupInstance is a group instance as status reports it.
+// groupInstance is an instance of an Auto Scaling group: Auto Scaling's
+// view (lifecycle, health, type) and EC2's (the AMI it runs, when it
+// launched).
 type groupInstance struct {
 	id, lifecycle, image, instanceType string
+	health                             string
+	launched                           time.Time
 }
 
 // goldenProblems lists why a group is not "every instance runs the golden
@@ -91,18 +97,21 @@ func goldenProblems(golden string, desired int, instances []groupInstance) []str
 	return problems
 }
 
-// instancesOf lists group's instances with the AMI each runs.
+// instancesOf lists group's instances with the AMI each runs and its
+// launch time: the one instance-to-AMI lookup of status, roll and the
+// promotion's soak gate.
 func instancesOf(ctx context.Context, client ec2.DescribeInstancesAPIClient, group asgtypes.AutoScalingGroup) ([]groupInstance, error) {
 	var instances []groupInstance
 	var ids []string
 	for _, i := range group.Instances {
-		instances = append(instances, groupInstance{id: aws.ToString(i.InstanceId), lifecycle: string(i.LifecycleState), instanceType: aws.ToString(i.InstanceType)})
+		instances = append(instances, groupInstance{id: aws.ToString(i.InstanceId), lifecycle: string(i.LifecycleState),
+			instanceType: aws.ToString(i.InstanceType), health: aws.ToString(i.HealthStatus)})
 		ids = append(ids, aws.ToString(i.InstanceId))
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	images := map[string]string{}
+	details := map[string]ec2types.Instance{}
 	ip := ec2.NewDescribeInstancesPaginator(client, &ec2.DescribeInstancesInput{InstanceIds: ids})
 	for ip.HasMorePages() {
 		page, err := ip.NextPage(ctx)
@@ -111,12 +120,13 @@ func instancesOf(ctx context.Context, client ec2.DescribeInstancesAPIClient, gro
 		}
 		for _, r := range page.Reservations {
 			for _, i := range r.Instances {
-				images[aws.ToString(i.InstanceId)] = aws.ToString(i.ImageId)
+				details[aws.ToString(i.InstanceId)] = i
 			}
 		}
 	}
 	for k := range instances {
-		instances[k].image = images[instances[k].id]
+		d := details[instances[k].id]
+		instances[k].image, instances[k].launched = aws.ToString(d.ImageId), aws.ToTime(d.LaunchTime)
 	}
 	return instances, nil
 }

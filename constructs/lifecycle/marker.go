@@ -43,16 +43,18 @@ type MarkerProps struct {
 //
 //  1. the golden AMI is the parameter's value, the rollback target the
 //     newest older version with a different value;
-//  2. both are tagged, if the account owns them;
+//  2. both are tagged, if the account owns them, and so are the Image
+//     Builder image resources that built them (their Ec2ImageBuilderArn
+//     tag), if in this account and region;
 //  3. unless a newer write has happened meanwhile (whose own execution
 //     will do it), every other AMI of the account tagged for this fleet
 //     loses that tag, and the retain mark when no other fleet's tag is
-//     left on it.
+//     left on it; its image resource loses the same tags.
 //
 // fleetctl rollback and promotion apply the same rule with marks.Sync at
 // once; running both changes nothing. The state machine's role may read
 // the parameter, describe images and create or delete only the two mark
-// tag keys, on images only.
+// tag keys, on AMIs and on the account's Image Builder images only.
 type Marker struct {
 	constructs.Construct
 	// Resource is the L1 state machine, the escape hatch.
@@ -70,9 +72,18 @@ type Marker struct {
 // newest versions.
 const ParameterVersionNotFound = "Ssm.ParameterVersionNotFoundException"
 
+// ImageResourceNotFound are the names Step Functions may give Image
+// Builder's ResourceNotFoundException: "ServiceName.ErrorName", both in
+// PascalCase ("Learning to use AWS service SDK integrations in Step
+// Functions"); whether the service name is Imagebuilder or ImageBuilder
+// is not documented, so both are caught.
+var ImageResourceNotFound = []string{"Imagebuilder.ResourceNotFoundException", "ImageBuilder.ResourceNotFoundException"}
+
 // markerDefinition returns the state machine's Amazon States Language
-// definition (JSONPath); partition is the stack's.
-func markerDefinition(props MarkerProps, partition string) string {
+// definition (JSONPath); partition is the stack's, imagesHere the ARN
+// pattern of the Image Builder images of the stack's account and region
+// (image/*), the only image resources the marker tags.
+func markerDefinition(props MarkerProps, partition, imagesHere string) string {
 	key := marks.RoleKey(props.Fleet)
 	sdk := func(action string) string { return "arn:" + partition + ":states:::aws-sdk:" + action }
 	retry := []interface{}{map[string]interface{}{"ErrorEquals": []string{"States.TaskFailed"}, "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2}}
@@ -87,16 +98,57 @@ func markerDefinition(props MarkerProps, partition string) string {
 			"ResultSelector": map[string]interface{}{"ids.$": "$.Images[*].ImageId"},
 			"ResultPath":     resultPath, "Retry": retry, "Next": next}
 	}
+	// imageResource returns the states, named prefix+…, that make the
+	// change of write (imagebuilder:tagResource or untagResource with
+	// params) on the image resource that built the AMI $.id, if it has
+	// one in this account and region (its Ec2ImageBuilderArn tag), then
+	// go to next ("" ends). An image resource already deleted is left
+	// alone.
+	imageResource := func(prefix, write string, params map[string]interface{}, next string) map[string]interface{} {
+		find := map[string]interface{}{"Type": "Task", "Resource": sdk("ec2:describeImages"),
+			"Parameters": map[string]interface{}{"Owners": []string{"self"}, "Filters": []interface{}{
+				map[string]interface{}{"Name": "image-id", "Values.$": "States.Array($.id)"},
+				map[string]interface{}{"Name": "tag-key", "Values": []string{marks.ImageBuilderArnTag}}}},
+			"ResultSelector": map[string]interface{}{"images.$": "$.Images"},
+			"ResultPath":     "$.built", "Retry": retry, "Next": prefix + "ImageResources"}
+		params["ResourceArn.$"] = "$.arn"
+		each := map[string]interface{}{"Type": "Map", "ItemsPath": "$.built.images", "ResultPath": nil,
+			"ItemSelector": map[string]interface{}{"tags.$": "$$.Map.Item.Value.Tags"},
+			"ItemProcessor": map[string]interface{}{
+				"ProcessorConfig": map[string]interface{}{"Mode": "INLINE"},
+				"StartAt":         "ArnTag",
+				"States": map[string]interface{}{
+					"ArnTag": map[string]interface{}{"Type": "Pass", "Next": "Arn",
+						"Parameters": map[string]interface{}{"arns.$": "$.tags[?(@.Key=='" + marks.ImageBuilderArnTag + "')].Value"}},
+					"Arn": map[string]interface{}{"Type": "Pass", "Next": "InThisAccount",
+						"Parameters": map[string]interface{}{"arn.$": "States.ArrayGetItem($.arns, 0)"}},
+					"InThisAccount": map[string]interface{}{"Type": "Choice", "Default": "NotHere", "Choices": []interface{}{
+						map[string]interface{}{"Variable": "$.arn", "StringMatches": imagesHere, "Next": "Write"}}},
+					"NotHere": map[string]interface{}{"Type": "Succeed", "Comment": "Another account's or region's image resource: its own marker keeps it"},
+					"Write": map[string]interface{}{"Type": "Task", "Resource": sdk(write), "Parameters": params,
+						"ResultPath": nil, "Retry": retry, "End": true,
+						"Catch": []interface{}{map[string]interface{}{"ErrorEquals": ImageResourceNotFound, "ResultPath": nil, "Next": "Gone"}}},
+					"Gone": map[string]interface{}{"Type": "Succeed", "Comment": "The image resource is already deleted"},
+				},
+			}}
+		if next == "" {
+			each["End"] = true
+		} else {
+			each["Next"] = next
+		}
+		return map[string]interface{}{prefix + "FindImageResource": find, prefix + "ImageResources": each}
+	}
 	tag := func(ids, role, next string) map[string]interface{} {
 		return map[string]interface{}{"Type": "Map", "ItemsPath": ids,
 			"ItemSelector": map[string]interface{}{"id.$": "$$.Map.Item.Value"}, "ResultPath": nil,
 			"ItemProcessor": map[string]interface{}{
 				"ProcessorConfig": map[string]interface{}{"Mode": "INLINE"},
 				"StartAt":         "Tag",
-				"States": map[string]interface{}{"Tag": map[string]interface{}{"Type": "Task", "Resource": sdk("ec2:createTags"),
+				"States": merge(map[string]interface{}{"Tag": map[string]interface{}{"Type": "Task", "Resource": sdk("ec2:createTags"),
 					"Parameters": map[string]interface{}{"Resources.$": "States.Array($.id)", "Tags": []interface{}{
 						map[string]string{"Key": key, "Value": role}, map[string]string{"Key": marks.RetainKey, "Value": marks.RetainValue}}},
-					"ResultPath": nil, "Retry": retry, "End": true}},
+					"ResultPath": nil, "Retry": retry, "Next": "FindImageResource"}},
+					imageResource("", "imagebuilder:tagResource", map[string]interface{}{"Tags": map[string]string{key: role, marks.RetainKey: marks.RetainValue}}, "")),
 			}, "Next": next}
 	}
 	deleteTags := func(keys []string, next string) map[string]interface{} {
@@ -124,7 +176,10 @@ func markerDefinition(props MarkerProps, partition string) string {
 	}
 	// An AMI keeps the retain mark while another fleet's role tag is on
 	// it: EC2 filter values take * wildcards.
-	unmark["RemoveRole"] = deleteTags([]string{key}, "OtherFleetsRoles")
+	unmark["RemoveRole"] = deleteTags([]string{key}, "RoleFindImageResource")
+	for k, v := range imageResource("Role", "imagebuilder:untagResource", map[string]interface{}{"TagKeys": []string{key}}, "OtherFleetsRoles") {
+		unmark[k] = v
+	}
 	unmark["OtherFleetsRoles"] = map[string]interface{}{"Type": "Task", "Resource": sdk("ec2:describeImages"),
 		"Parameters": map[string]interface{}{"Owners": []string{"self"}, "Filters": []interface{}{
 			map[string]interface{}{"Name": "image-id", "Values.$": "States.Array($.id)"},
@@ -133,7 +188,10 @@ func markerDefinition(props MarkerProps, partition string) string {
 		"ResultPath":     "$.others", "Retry": retry, "Next": "RetainedForAnotherFleet"}
 	unmark["RetainedForAnotherFleet"] = map[string]interface{}{"Type": "Choice", "Choices": []interface{}{
 		map[string]interface{}{"Variable": "$.others.count", "NumericGreaterThan": 0, "Next": "Keep"}}, "Default": "RemoveRetain"}
-	unmark["RemoveRetain"] = deleteTags([]string{marks.RetainKey}, "")
+	unmark["RemoveRetain"] = deleteTags([]string{marks.RetainKey}, "RetainFindImageResource")
+	for k, v := range imageResource("Retain", "imagebuilder:untagResource", map[string]interface{}{"TagKeys": []string{marks.RetainKey}}, "") {
+		unmark[k] = v
+	}
 	name := props.ParameterName
 	def := map[string]interface{}{
 		"Comment": fmt.Sprintf("Marks the golden AMI and the rollback target of %s (tags %s, %s) and unmarks the AMIs that lost that role", props.Fleet, key, marks.RetainKey),
@@ -187,6 +245,13 @@ func markerDefinition(props MarkerProps, partition string) string {
 	return string(b)
 }
 
+func merge(a, b map[string]interface{}) map[string]interface{} {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
+}
+
 func withRetry(s map[string]interface{}, retry []interface{}) map[string]interface{} {
 	s["Retry"] = retry
 	return s
@@ -207,6 +272,7 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 	parameterArn := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
 		ResourceName: jsii.String(strings.TrimPrefix(props.ParameterName, "/"))})
 	images := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Account: jsii.String(""), Resource: jsii.String("image"), ResourceName: jsii.String("*")})
+	imageResources := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("imagebuilder"), Resource: jsii.String("image"), ResourceName: jsii.String("*")})
 	statements := []awsiam.PolicyStatement{
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("ReadTheGoldenAmiParameter"), Actions: jsii.Strings("ssm:GetParameter"), Resources: &[]*string{parameterArn},
@@ -218,6 +284,18 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 			Sid:       jsii.String("WriteOnlyTheMarks"),
 			Actions:   jsii.Strings("ec2:CreateTags", "ec2:DeleteTags"),
 			Resources: &[]*string{images},
+			Conditions: &map[string]interface{}{
+				"ForAllValues:StringEquals": map[string]interface{}{"aws:TagKeys": []string{marks.RoleKey(props.Fleet), marks.RetainKey}},
+			},
+		}),
+		// The image resources of the AMIs it marks, in this account and
+		// region, and only the two mark keys (imagebuilder:TagResource and
+		// UntagResource take aws:TagKeys; resource type image, Service
+		// Authorization Reference).
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("WriteOnlyTheMarksOnImageResources"),
+			Actions:   jsii.Strings("imagebuilder:TagResource", "imagebuilder:UntagResource"),
+			Resources: &[]*string{imageResources},
 			Conditions: &map[string]interface{}{
 				"ForAllValues:StringEquals": map[string]interface{}{"aws:TagKeys": []string{marks.RoleKey(props.Fleet), marks.RetainKey}},
 			},
@@ -235,7 +313,7 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 	sm := awsstepfunctions.NewStateMachine(c, jsii.String("Resource"), &awsstepfunctions.StateMachineProps{
 		StateMachineName: name,
 		Comment:          jsii.String("Keeps the lifecycle marks of " + props.Fleet + "'s AMIs in step with its golden AMI parameter"),
-		DefinitionBody:   awsstepfunctions.DefinitionBody_FromString(jsii.String(markerDefinition(props, *stack.Partition()))),
+		DefinitionBody:   awsstepfunctions.DefinitionBody_FromString(jsii.String(markerDefinition(props, *stack.Partition(), *imageResources))),
 		TracingEnabled:   jsii.Bool(true),
 		Timeout:          awscdk.Duration_Minutes(jsii.Number(15)),
 		Logs: &awsstepfunctions.LogOptions{
@@ -250,7 +328,8 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 	cdknag.NagSuppressions_AddResourceSuppressions(sm.Role(), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("ec2:DescribeImages has no resource-level permissions; tags may be written on any of the account's images " +
-			"(an image ARN has no account), but only the two mark keys (condition aws:TagKeys); log delivery and X-Ray have no resource-level permissions"),
+			"(an image ARN has no account), and on the account's Image Builder images (image/*: the ones the marked AMIs were built by), " +
+			"but only the two mark keys (condition aws:TagKeys); log delivery and X-Ray have no resource-level permissions"),
 	}}, jsii.Bool(true))
 
 	cfndeps.DependOnPolicyOnly(sm)

@@ -27,8 +27,9 @@ type PolicyProps struct {
 	// pipeline gives every image it builds (config.PipelineTagKey). At
 	// least one.
 	ImageTags map[string]string
-	// KeepLatest newest images are never touched, whatever their age
-	// (1 to 10).
+	// KeepLatest newest images are never deleted, whatever their age
+	// (1 to 10, the delete rule's RetainAtLeast); they are deprecated
+	// with the others.
 	KeepLatest int
 	// DeprecateAfterDays and DeleteAfterDays: older images are deprecated,
 	// then deleted with their AMIs and snapshots.
@@ -38,7 +39,8 @@ type PolicyProps struct {
 }
 
 // Policy is an AMI image lifecycle policy with its execution role. Both of
-// its rules exclude the AMIs marked with marks.RetainKey.
+// its rules exclude the image resources and AMIs marked with
+// marks.RetainKey.
 type Policy struct {
 	constructs.Construct
 	// Resource is the L1 lifecycle policy, the escape hatch.
@@ -48,10 +50,20 @@ type Policy struct {
 	name          string
 }
 
-// Exclusion is the exclusion rule of every rule of the policy: AMIs that
-// carry the retain mark are skipped.
+// Exclusion is the exclusion rule of every rule of the policy: image
+// resources and AMIs that carry the retain mark are skipped. Both are
+// needed (Image Builder API reference, LifecyclePolicyDetailExclusionRules
+// and LifecyclePolicyDetailExclusionRulesAmis; cfn-lint's schema of
+// AWS::ImageBuilder::LifecyclePolicy ExclusionRules and AmiExclusionRules):
+// TagMap holds "tags that Image Builder uses to skip lifecycle actions for
+// Image Builder image resources that have them", Amis.TagMap "tags that
+// should be excluded from lifecycle actions for the AMIs that have them".
+// An AMI exclusion alone keeps the AMI but lets the rules deprecate and
+// delete its image resource, which promotion's image-tests gate reads.
+// internal/marks puts the mark on both.
 func Exclusion() *awsimagebuilder.CfnLifecyclePolicy_ExclusionRulesProperty {
 	return &awsimagebuilder.CfnLifecyclePolicy_ExclusionRulesProperty{
+		TagMap: &map[string]*string{marks.RetainKey: jsii.String(marks.RetainValue)},
 		Amis: &awsimagebuilder.CfnLifecyclePolicy_AmiExclusionRulesProperty{
 			TagMap: &map[string]*string{marks.RetainKey: jsii.String(marks.RetainValue)},
 		},
@@ -78,7 +90,17 @@ func NewPolicy(scope constructs.Construct, id string, props PolicyProps) *Policy
 		AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy"},
 	}}, jsii.Bool(true))
 
+	// RetainAtLeast is documented for age-based DELETE rules only ("the
+	// number of resources to keep on hand after the lifecycle DELETE
+	// action is applied", LifecyclePolicyDetailFilter), so only the delete
+	// rule carries it.
 	rule := func(action string, days int, snapshots bool) interface{} {
+		filter := &awsimagebuilder.CfnLifecyclePolicy_FilterProperty{
+			Type: jsii.String("AGE"), Value: jsii.Number(float64(days)), Unit: jsii.String("DAYS"),
+		}
+		if action == "DELETE" {
+			filter.RetainAtLeast = jsii.Number(float64(props.KeepLatest))
+		}
 		return &awsimagebuilder.CfnLifecyclePolicy_PolicyDetailProperty{
 			Action: &awsimagebuilder.CfnLifecyclePolicy_ActionProperty{
 				Type: jsii.String(action),
@@ -86,10 +108,7 @@ func NewPolicy(scope constructs.Construct, id string, props PolicyProps) *Policy
 					Amis: jsii.Bool(true), Snapshots: jsii.Bool(snapshots),
 				},
 			},
-			Filter: &awsimagebuilder.CfnLifecyclePolicy_FilterProperty{
-				Type: jsii.String("AGE"), Value: jsii.Number(float64(days)), Unit: jsii.String("DAYS"),
-				RetainAtLeast: jsii.Number(float64(props.KeepLatest)),
-			},
+			Filter:         filter,
 			ExclusionRules: Exclusion(),
 		}
 	}
@@ -108,7 +127,7 @@ func NewPolicy(scope constructs.Construct, id string, props PolicyProps) *Policy
 	res := awsimagebuilder.NewCfnLifecyclePolicy(c, jsii.String("Resource"), &awsimagebuilder.CfnLifecyclePolicyProps{
 		Name: jsii.String(props.Name),
 		Description: jsii.String(fmt.Sprintf("Deprecates images older than %d days, deletes them with their AMIs and snapshots after %d; "+
-			"keeps the %d newest and every AMI tagged %s=%s", props.DeprecateAfterDays, props.DeleteAfterDays, props.KeepLatest,
+			"never deletes the %d newest nor any image or AMI tagged %s=%s", props.DeprecateAfterDays, props.DeleteAfterDays, props.KeepLatest,
 			marks.RetainKey, marks.RetainValue)),
 		ResourceType:      jsii.String("AMI_IMAGE"),
 		ExecutionRole:     role.RoleArn(),

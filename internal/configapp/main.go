@@ -4,7 +4,7 @@
 // (`cdk synth --app "go run ./internal/configapp"`).
 //
 //	GOLDEN_FLEET_CONFIG      path of a JSON-encoded config.App (required),
-//	                         decoded strictly (decodeConfig)
+//	                         decoded strictly (Decode)
 //	GOLDEN_FLEET_COMPONENTS  directory of component documents
 //	                         (default: the embedded components/)
 //	GOLDEN_FLEET_UNVALIDATED =1 skips config.Validate (its defaults are
@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/immutable-server/golden-fleet/components"
+	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/configjson"
 	"github.com/immutable-server/golden-fleet/stacks"
 )
 
@@ -42,13 +44,18 @@ func run() error {
 	}
 	// A misspelt field would otherwise be dropped silently and its
 	// default used; a second value or a repeated key would be ignored.
-	cfg, problems := decodeConfig(data)
-	if len(problems) > 0 {
-		return stacks.Report(path+" is not a JSON config.App", problems)
-	}
+	cfg, problems := configjson.Decode(data)
 	var docs components.Source = components.Embedded()
 	if dir := os.Getenv("GOLDEN_FLEET_COMPONENTS"); dir != "" {
 		docs = components.FromFS(os.DirFS(dir))
+	}
+	if len(problems) > 0 {
+		// Every problem of the file at once: the validation's of what
+		// could be decoded too.
+		if cdkContext, err := config.CLIContext(); err == nil {
+			_, problems = configjson.DecodeAndValidate(data, docs, cdkContext)
+		}
+		return stacks.Report(path+" is not a JSON config.App", problems)
 	}
 	if os.Getenv("GOLDEN_FLEET_UNVALIDATED") == "1" {
 		return stacks.Synthesize(os.Getenv(stacks.OutdirEnv), func(app awscdk.App) error {

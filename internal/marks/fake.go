@@ -11,7 +11,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 )
+
+// FakeAccount is the account FakeEC2 says owns its AMIs.
+const FakeAccount = "111122223333"
+
+// FakeImageArn is the ARN of the Image Builder image resource that the
+// fakes take as having built ami, in FakeAccount.
+func FakeImageArn(ami string) string {
+	return "arn:aws:imagebuilder:eu-west-1:" + FakeAccount + ":image/fake/1.0.0/" + ami
+}
 
 // FakeEC2 is an in-memory account's AMIs for tests of code that marks
 // (the marks' own tests, fleetctl's, the lifecycle simulation). It
@@ -40,6 +50,15 @@ func (f *FakeEC2) Add(id string) {
 	if f.images[id] == nil {
 		f.images[id] = map[string]string{}
 	}
+}
+
+// AddBuilt registers an AMI the account owns, built by the Image Builder
+// image resource imageArn (its Ec2ImageBuilderArn tag).
+func (f *FakeEC2) AddBuilt(id, imageArn string) {
+	f.Add(id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.images[id]["Ec2ImageBuilderArn"] = imageArn
 }
 
 // Remove deregisters an AMI.
@@ -106,7 +125,7 @@ func (f *FakeEC2) DescribeImages(_ context.Context, in *ec2.DescribeImagesInput,
 		if !ok {
 			continue
 		}
-		im := ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable}
+		im := ec2types.Image{ImageId: aws.String(id), OwnerId: aws.String(FakeAccount), State: ec2types.ImageStateAvailable}
 		for _, k := range sortedKeys(tags) {
 			im.Tags = append(im.Tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 		}
@@ -160,4 +179,91 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// FakeImageBuilder is an in-memory account's Image Builder image
+// resources and their tags. It implements ImageBuilder: TagResource and
+// UntagResource fail for a resource it does not have, as Image Builder's
+// do (ResourceNotFoundException).
+type FakeImageBuilder struct {
+	mu     sync.Mutex
+	images map[string]map[string]string // arn -> tags
+	// Calls records every TagResource and UntagResource, in order.
+	Calls []string
+}
+
+// NewFakeImageBuilder returns an account with the image resources arns,
+// untagged.
+func NewFakeImageBuilder(arns ...string) *FakeImageBuilder {
+	f := &FakeImageBuilder{images: map[string]map[string]string{}}
+	for _, a := range arns {
+		f.Add(a)
+	}
+	return f
+}
+
+// Add creates an image resource.
+func (f *FakeImageBuilder) Add(arn string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.images[arn] == nil {
+		f.images[arn] = map[string]string{}
+	}
+}
+
+// Remove deletes an image resource.
+func (f *FakeImageBuilder) Remove(arn string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.images, arn)
+}
+
+// Tags returns a copy of an image resource's tags, nil if there is no
+// such resource.
+func (f *FakeImageBuilder) Tags(arn string) map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.images[arn]
+	if !ok {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range t {
+		out[k] = v
+	}
+	return out
+}
+
+// TagResource implements ImageBuilder.
+func (f *FakeImageBuilder) TagResource(_ context.Context, in *imagebuilder.TagResourceInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.TagResourceOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	arn := aws.ToString(in.ResourceArn)
+	tags, ok := f.images[arn]
+	if !ok {
+		return nil, fmt.Errorf("ResourceNotFoundException: %s", arn)
+	}
+	for _, k := range sortedKeys(in.Tags) {
+		tags[k] = in.Tags[k]
+		f.Calls = append(f.Calls, fmt.Sprintf("tag %s %s=%s", arn, k, in.Tags[k]))
+	}
+	return &imagebuilder.TagResourceOutput{}, nil
+}
+
+// UntagResource implements ImageBuilder.
+func (f *FakeImageBuilder) UntagResource(_ context.Context, in *imagebuilder.UntagResourceInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.UntagResourceOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	arn := aws.ToString(in.ResourceArn)
+	tags, ok := f.images[arn]
+	if !ok {
+		return nil, fmt.Errorf("ResourceNotFoundException: %s", arn)
+	}
+	for _, k := range in.TagKeys {
+		if _, has := tags[k]; has {
+			delete(tags, k)
+			f.Calls = append(f.Calls, fmt.Sprintf("untag %s %s", arn, k))
+		}
+	}
+	return &imagebuilder.UntagResourceOutput{}, nil
 }

@@ -10,12 +10,20 @@
 //	golden-fleet:golden:<prefix>-<env> = current      the AMI in that fleet's golden parameter
 //	golden-fleet:golden:<prefix>-<env> = previous     its rollback target (fleetctl rollback's default)
 //
+// The same tags go on the Image Builder image resource that built the AMI
+// (its Ec2ImageBuilderArn tag), when that resource is in the AMI's
+// account: the policies' rules act on image resources, and an exclusion
+// by AMI tag (ExclusionRules.Amis.TagMap) keeps the AMI but not its image
+// resource; ExclusionRules.TagMap, on the image resource's tags, keeps
+// both (lifecycle.Exclusion).
+//
 // One AMI may carry several role tags (a dev AMI promoted to prod is
 // current for both); it keeps golden-fleet:retain while it carries any.
 //
 // Who marks: the fleet stack's marker state machine on every change of the
 // golden parameter (Image Builder's distribution writes it, and fleetctl
-// promote the target's), and fleetctl rollback at once (Sync). Code that
+// promote the target's), and fleetctl rollback and fleetctl promote at
+// once (Sync). Code that
 // writes a golden parameter and wants the marks at once calls Sync, or
 // Apply, with the EC2 client of the account and region that own the AMI. All of them apply the same rule,
 // from the parameter's current state, so marking twice changes nothing.
@@ -27,10 +35,13 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -50,17 +61,40 @@ const (
 // ("<prefix>-<env>", config.Names.Base).
 func RoleKey(fleet string) string { return RoleKeyPrefix + fleet }
 
-// Image is an AMI and its tags.
+// ImageBuilderArnTag is the tag Image Builder gives every AMI it
+// creates: the ARN of its image resource.
+const ImageBuilderArnTag = "Ec2ImageBuilderArn"
+
+// Image is an AMI, its owner's account and its tags.
 type Image struct {
-	ID   string
-	Tags map[string]string
+	ID    string
+	Owner string
+	Tags  map[string]string
 }
 
-// Change is one AMI's tag change: Set, then Unset.
+// BuiltHere returns the ARN of the Image Builder image resource that
+// made the AMI (its ImageBuilderArnTag) when that resource is in the
+// AMI's own account, "" otherwise: an AMI never built by Image Builder,
+// or one whose tag names another account's image (a copy), whose tags
+// that account's marker keeps.
+func (im Image) BuiltHere() string {
+	a, err := arn.Parse(im.Tags[ImageBuilderArnTag])
+	if err != nil || a.Service != "imagebuilder" || a.AccountID != im.Owner || !strings.HasPrefix(a.Resource, "image/") {
+		return ""
+	}
+	return a.String()
+}
+
+// Change is one AMI's tag change: Set, then Unset. The same change is
+// made on ImageArn, the Image Builder image resource that built the AMI
+// ("" for none in this account): the lifecycle policies' deprecate and
+// delete rules act on image resources, and only ExclusionRules.TagMap,
+// tags on the image resource, keeps them from it.
 type Change struct {
-	ImageID string
-	Set     map[string]string
-	Unset   []string
+	ImageID  string
+	ImageArn string
+	Set      map[string]string
+	Unset    []string
 }
 
 // Plan returns the tag changes that make fleet's marks say: current is
@@ -74,15 +108,15 @@ type Change struct {
 func Plan(fleet, current, previous string, owned, tagged []Image) []Change {
 	key := RoleKey(fleet)
 	var out []Change
-	isOwned := map[string]bool{}
-	for _, im := range owned {
-		isOwned[im.ID] = true
+	isOwned := map[string]*Image{}
+	for i := range owned {
+		isOwned[owned[i].ID] = &owned[i]
 	}
 	for _, r := range []struct{ id, role string }{{current, Current}, {previous, Previous}} {
-		if r.id == "" || !isOwned[r.id] || (r.role == Previous && r.id == current) {
+		if r.id == "" || isOwned[r.id] == nil || (r.role == Previous && r.id == current) {
 			continue
 		}
-		out = append(out, Change{ImageID: r.id, Set: map[string]string{key: r.role, RetainKey: RetainValue}})
+		out = append(out, Change{ImageID: r.id, ImageArn: isOwned[r.id].BuiltHere(), Set: map[string]string{key: r.role, RetainKey: RetainValue}})
 	}
 	sorted := slices.Clone(tagged)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
@@ -90,7 +124,7 @@ func Plan(fleet, current, previous string, owned, tagged []Image) []Change {
 		if im.ID == current || im.ID == previous {
 			continue
 		}
-		c := Change{ImageID: im.ID, Unset: []string{key}}
+		c := Change{ImageID: im.ID, ImageArn: im.BuiltHere(), Unset: []string{key}}
 		if !otherRoles(im.Tags, key) {
 			c.Unset = append(c.Unset, RetainKey)
 		}
@@ -115,15 +149,23 @@ type EC2 interface {
 	DeleteTags(context.Context, *ec2.DeleteTagsInput, ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error)
 }
 
+// ImageBuilder is what Apply needs of the Image Builder API: tagging
+// image resources (TagResource, UntagResource).
+type ImageBuilder interface {
+	TagResource(context.Context, *imagebuilder.TagResourceInput, ...func(*imagebuilder.Options)) (*imagebuilder.TagResourceOutput, error)
+	UntagResource(context.Context, *imagebuilder.UntagResourceInput, ...func(*imagebuilder.Options)) (*imagebuilder.UntagResourceOutput, error)
+}
+
 // SSM is what Sync needs of the SSM API.
 type SSM interface {
 	ssm.GetParameterHistoryAPIClient
 }
 
 // Apply marks current and previous for fleet in the account and region of
-// api and unmarks the AMIs that lost their role, and returns the changes
-// it made.
-func Apply(ctx context.Context, api EC2, fleet, current, previous string) ([]Change, error) {
+// api, and the Image Builder image resources that built them (ib, same
+// account and region), unmarks the AMIs and image resources that lost
+// their role, and returns the changes it made.
+func Apply(ctx context.Context, api EC2, ib ImageBuilder, fleet, current, previous string) ([]Change, error) {
 	var ids []string
 	for _, id := range []string{current, previous} {
 		if id != "" {
@@ -153,6 +195,11 @@ func Apply(ctx context.Context, api EC2, fleet, current, previous string) ([]Cha
 			if _, err := api.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{c.ImageID}, Tags: tags}); err != nil {
 				return changes[:i], fmt.Errorf("marking %s: %w", c.ImageID, err)
 			}
+			if c.ImageArn != "" {
+				if _, err := ib.TagResource(ctx, &imagebuilder.TagResourceInput{ResourceArn: aws.String(c.ImageArn), Tags: c.Set}); err != nil {
+					return changes[:i], fmt.Errorf("marking %s's image resource %s: %w", c.ImageID, c.ImageArn, err)
+				}
+			}
 		}
 		if len(c.Unset) > 0 {
 			var tags []ec2types.Tag
@@ -161,6 +208,11 @@ func Apply(ctx context.Context, api EC2, fleet, current, previous string) ([]Cha
 			}
 			if _, err := api.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{c.ImageID}, Tags: tags}); err != nil {
 				return changes[:i], fmt.Errorf("unmarking %s: %w", c.ImageID, err)
+			}
+			if c.ImageArn != "" {
+				if _, err := ib.UntagResource(ctx, &imagebuilder.UntagResourceInput{ResourceArn: aws.String(c.ImageArn), TagKeys: c.Unset}); err != nil {
+					return changes[:i], fmt.Errorf("unmarking %s's image resource %s: %w", c.ImageID, c.ImageArn, err)
+				}
 			}
 		}
 	}
@@ -180,7 +232,7 @@ func images(ctx context.Context, api EC2, filter ec2types.Filter) ([]Image, erro
 			for _, t := range im.Tags {
 				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
-			out = append(out, Image{ID: aws.ToString(im.ImageId), Tags: tags})
+			out = append(out, Image{ID: aws.ToString(im.ImageId), Owner: aws.ToString(im.OwnerId), Tags: tags})
 		}
 	}
 	return out, nil
@@ -212,7 +264,7 @@ func Roles(history []Version) (current, previous string) {
 
 // Sync reads the history of the golden parameter of fleet and applies its
 // roles (Apply). Call it after writing the parameter.
-func Sync(ctx context.Context, ssmAPI SSM, ec2API EC2, fleet, parameter string) ([]Change, error) {
+func Sync(ctx context.Context, ssmAPI SSM, ec2API EC2, ib ImageBuilder, fleet, parameter string) ([]Change, error) {
 	var history []Version
 	p := ssm.NewGetParameterHistoryPaginator(ssmAPI, &ssm.GetParameterHistoryInput{Name: aws.String(parameter)})
 	for p.HasMorePages() {
@@ -228,7 +280,7 @@ func Sync(ctx context.Context, ssmAPI SSM, ec2API EC2, fleet, parameter string) 
 	if current == "" {
 		return nil, fmt.Errorf("%s has no value", parameter)
 	}
-	return Apply(ctx, ec2API, fleet, current, previous)
+	return Apply(ctx, ec2API, ib, fleet, current, previous)
 }
 
 func versionOf(v ssmtypes.ParameterHistory) Version {

@@ -57,6 +57,17 @@ func TestPlanMarksTheGoldenAMIAndItsRollbackTargetAndUnmarksTheRest(t *testing.T
 		{name: "a deregistered AMI is not marked",
 			current: c, previous: b, owned: []Image{{ID: c}},
 			want: []Change{{ImageID: c, Set: role(Current)}}},
+		{name: "the image resources that built them are marked too, where they are in the AMI's account",
+			current: c, previous: b,
+			owned: []Image{{ID: b, Owner: FakeAccount, Tags: map[string]string{ImageBuilderArnTag: FakeImageArn(b)}},
+				// a copy: its tag names the image resource of another account
+				{ID: c, Owner: "444455556666", Tags: map[string]string{ImageBuilderArnTag: FakeImageArn(c)}}},
+			tagged: []Image{{ID: a, Owner: FakeAccount, Tags: map[string]string{ImageBuilderArnTag: FakeImageArn(a), RoleKey(fleet): Current, RetainKey: RetainValue}}},
+			want: []Change{
+				{ImageID: c, Set: role(Current)},
+				{ImageID: b, ImageArn: FakeImageArn(b), Set: role(Previous)},
+				{ImageID: a, ImageArn: FakeImageArn(a), Unset: []string{RoleKey(fleet), RetainKey}},
+			}},
 		{name: "no rollback target",
 			current: a, owned: []Image{{ID: a}},
 			tagged: []Image{{ID: d, Tags: role(Current)}},
@@ -99,15 +110,21 @@ func version(n int64, v string) ssmtypes.ParameterHistory {
 }
 
 // A sequence of writes, each followed by Sync, leaves exactly the golden
-// AMI and its rollback target marked, whatever the history, and marking
-// again changes nothing.
+// AMI and its rollback target marked, and the Image Builder image
+// resources that built them (a, b, c; d was made by hand), whatever the
+// history, and marking again changes nothing.
 func TestSyncFollowsBuildsAndRollbacks(t *testing.T) {
 	ctx := context.Background()
-	account := NewFakeEC2(a, b, c, d)
+	account := NewFakeEC2(d)
+	builder := NewFakeImageBuilder()
+	for _, id := range []string{a, b, c} {
+		account.AddBuilt(id, FakeImageArn(id))
+		builder.Add(FakeImageArn(id))
+	}
 	var h history
 	write := func(v string) {
 		h = append(h, version(int64(len(h)+1), v))
-		if _, err := Sync(ctx, h, account, fleet, "/imagebuilder/gf/dev/golden-ami"); err != nil {
+		if _, err := Sync(ctx, h, account, builder, fleet, "/imagebuilder/gf/dev/golden-ami"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -121,8 +138,16 @@ func TestSyncFollowsBuildsAndRollbacks(t *testing.T) {
 			case previous:
 				want = role(Previous)
 			}
-			if got := account.Tags(id); !reflect.DeepEqual(got, want) {
+			got := account.Tags(id)
+			delete(got, ImageBuilderArnTag)
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: %s has tags %v, want %v", step, id, got, want)
+			}
+			if id == d {
+				continue
+			}
+			if got := builder.Tags(FakeImageArn(id)); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: the image resource of %s has tags %v, want %v", step, id, got, want)
 			}
 		}
 	}
@@ -141,7 +166,7 @@ func TestSyncFollowsBuildsAndRollbacks(t *testing.T) {
 	write(a)
 	check("rollback --to a", a, d)
 	before := len(account.Calls)
-	if changes, err := Sync(ctx, h, account, fleet, "/imagebuilder/gf/dev/golden-ami"); err != nil {
+	if changes, err := Sync(ctx, h, account, builder, fleet, "/imagebuilder/gf/dev/golden-ami"); err != nil {
 		t.Fatal(err)
 	} else if len(changes) != 2 || account.Calls[before:][0] != "tag "+a+" "+RoleKey(fleet)+"=current" {
 		t.Errorf("marking again: changes %+v, calls %v; want only the two idempotent marks", changes, account.Calls[before:])
@@ -166,10 +191,10 @@ func (f failingTags) DeleteTags(ctx context.Context, in *ec2.DeleteTagsInput, o 
 func TestApplyMarksBeforeItUnmarks(t *testing.T) {
 	account := NewFakeEC2(a, b, c)
 	ctx := context.Background()
-	if _, err := Apply(ctx, account, fleet, b, a); err != nil {
+	if _, err := Apply(ctx, account, NewFakeImageBuilder(), fleet, b, a); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Apply(ctx, failingTags{account, a}, fleet, c, b)
+	_, err := Apply(ctx, failingTags{account, a}, NewFakeImageBuilder(), fleet, c, b)
 	if err == nil {
 		t.Fatal("want the DeleteTags failure")
 	}

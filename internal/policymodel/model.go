@@ -11,13 +11,23 @@
 //     ResourceSelection: by image tags (TagMap) or by recipe name and
 //     semantic version ("x" matches any part).
 //   - A rule (PolicyDetail) with an AGE filter acts on the images older
-//     than Value Units (a month taken as 30 days, a year as 365), except
-//     the RetainAtLeast newest; with a COUNT filter, on all but the Value
-//     newest.
-//   - ExclusionRules skip the images whose AMI carries a tag of
-//     Amis.TagMap, or whose own tags include one of TagMap.
-//   - DEPRECATE, DISABLE and DELETE set the image (and its AMI) to that
-//     state; deleted images are gone for later rules and runs.
+//     than Value Units (a month taken as 30 days, a year as 365), a DELETE
+//     rule except the RetainAtLeast newest (documented for age-based
+//     DELETE only; Check refuses it elsewhere); with a COUNT filter, on
+//     all but the Value newest.
+//   - ExclusionRules.TagMap skips the image resources that carry one of
+//     its tags ("a list of tags that Image Builder uses to skip lifecycle
+//     actions for Image Builder image resources that have them",
+//     LifecyclePolicyDetailExclusionRules), and with them their AMIs.
+//     ExclusionRules.Amis.TagMap skips the AMIs that carry one of its
+//     tags ("Lists tags that should be excluded from lifecycle actions
+//     for the AMIs that have them", LifecyclePolicyDetailExclusionRulesAmis):
+//     the AMI only. Nothing documents that an excluded AMI also spares
+//     its image resource, so the model acts on the image resource all
+//     the same (State) and spares the AMI (AMIState).
+//   - DEPRECATE, DISABLE and DELETE set the image resource and its AMI
+//     to that state; deleted image resources are gone for later rules and
+//     runs.
 //
 // Where the documentation leaves a choice open, the model takes the one
 // that deletes more: the newest RetainAtLeast are counted among all
@@ -68,14 +78,17 @@ type Policy struct {
 	Rules         []Rule
 }
 
-// Image is an Image Builder image and its AMI.
+// Image is an Image Builder image resource and its AMI.
 type Image struct {
-	AMI           string
-	Recipe        Recipe
-	Created       time.Time
-	Tags          map[string]string
-	State         Action // "" (available), Deprecate, Disable or Delete
-	AffectedOnDay int
+	AMI     string
+	Recipe  Recipe
+	Created time.Time
+	// Tags are the image resource's tags.
+	Tags map[string]string
+	// State is the image resource's: "" (available), Deprecate, Disable
+	// or Delete; AMIState its AMI's.
+	State, AMIState            Action
+	AffectedOnDay, AMIAffected int
 }
 
 // AMITags returns the current tags of an AMI.
@@ -98,6 +111,12 @@ func (p Policy) Check() error {
 			return fmt.Errorf("rule %d: filter type %q", i, r.Type)
 		case r.Value < 1:
 			return fmt.Errorf("rule %d: filter value %d", i, r.Value)
+		case r.RetainAtLeast != 0 && (r.Action != Delete || r.Type != "AGE"):
+			// "For age-based filters, this is the number of resources to
+			// keep on hand after the lifecycle DELETE action is applied"
+			// (LifecyclePolicyDetailFilter): what it does elsewhere is not
+			// documented.
+			return fmt.Errorf("rule %d: RetainAtLeast %d on a %s %s rule: documented only for age-based DELETE rules", i, r.RetainAtLeast, r.Type, r.Action)
 		}
 	}
 	return nil
@@ -152,11 +171,14 @@ func (p Policy) Run(now time.Time, day int, images []*Image, amiTags AMITags) {
 		}
 		sort.SliceStable(live, func(i, j int) bool { return live[i].Created.After(live[j].Created) })
 		for i, im := range live {
-			if !r.applies(now, i, im) || anyTag(amiTags(im.AMI), r.ExcludeAMITags) || anyTag(im.Tags, r.ExcludeImageTags) {
+			if !r.applies(now, i, im) || anyTag(im.Tags, r.ExcludeImageTags) {
 				continue
 			}
 			if rank(r.Action) > rank(im.State) {
 				im.State, im.AffectedOnDay = r.Action, day
+			}
+			if !anyTag(amiTags(im.AMI), r.ExcludeAMITags) && rank(r.Action) > rank(im.AMIState) {
+				im.AMIState, im.AMIAffected = r.Action, day
 			}
 		}
 	}

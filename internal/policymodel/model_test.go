@@ -19,10 +19,12 @@ func images(ages ...int) []*Image {
 	return out
 }
 
-func states(ims []*Image) string {
+func states(ims []*Image) string { return statesOf(ims, func(im *Image) Action { return im.State }) }
+
+func statesOf(ims []*Image, of func(*Image) Action) string {
 	var s []string
 	for _, im := range ims {
-		st := string(im.State)
+		st := string(of(im))
 		if st == "" {
 			st = "-"
 		}
@@ -35,7 +37,7 @@ func noTags(string) map[string]string { return nil }
 
 func TestAgeRulesKeepTheNewestAndActOnOlderImages(t *testing.T) {
 	p := Policy{SelectTags: map[string]string{"pipeline": "p"}, Rules: []Rule{
-		{Action: Deprecate, Type: "AGE", Value: 10, Unit: "DAYS", RetainAtLeast: 2},
+		{Action: Deprecate, Type: "AGE", Value: 10, Unit: "DAYS"},
 		{Action: Delete, Type: "AGE", Value: 3, Unit: "WEEKS", RetainAtLeast: 2},
 	}}
 	ims := images(30, 25, 22, 12, 5, 1) // oldest first
@@ -43,10 +45,11 @@ func TestAgeRulesKeepTheNewestAndActOnOlderImages(t *testing.T) {
 	if got, want := states(ims), "DELETE DELETE DELETE DEPRECATE - -"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
-	// All old: the two newest stay whatever their age.
+	// All old: the two newest are not deleted whatever their age, only
+	// deprecated.
 	ims = images(300, 200, 100)
 	p.Run(t0, 1, ims, noTags)
-	if got, want := states(ims), "DELETE - -"; got != want {
+	if got, want := states(ims), "DELETE DEPRECATE DEPRECATE"; got != want {
 		t.Errorf("all old: got %s, want %s", got, want)
 	}
 }
@@ -72,8 +75,13 @@ func TestExclusionRulesSkipTaggedAMIsAndImages(t *testing.T) {
 		return map[string]string{"keep": "false"}
 	}
 	p.Run(t0, 1, ims, amiTags)
-	if got, want := states(ims), "- - DELETE -"; got != want {
-		t.Errorf("got %s, want %s", got, want)
+	// The excluded AMI is kept, not its image resource; an excluded image
+	// resource keeps both.
+	if got, want := states(ims), "DELETE - DELETE -"; got != want {
+		t.Errorf("image resources: got %s, want %s", got, want)
+	}
+	if got, want := statesOf(ims, func(im *Image) Action { return im.AMIState }), "- - DELETE -"; got != want {
+		t.Errorf("AMIs: got %s, want %s", got, want)
 	}
 }
 
@@ -94,6 +102,9 @@ func TestCheckRejectsWhatTheModelCannotRun(t *testing.T) {
 		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: "ARCHIVE", Type: "COUNT", Value: 1}}},
 		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: Delete, Type: "AGE", Value: 1, Unit: "HOURS"}}},
 		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: Delete, Type: "COUNT", Value: 0}}},
+		// RetainAtLeast is documented for age-based DELETE rules only.
+		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: Deprecate, Type: "AGE", Value: 1, Unit: "DAYS", RetainAtLeast: 3}}},
+		{SelectTags: map[string]string{"a": "b"}, Rules: []Rule{{Action: Delete, Type: "COUNT", Value: 1, RetainAtLeast: 3}}},
 	} {
 		if err := p.Check(); err == nil {
 			t.Errorf("%+v: want an error", p)
@@ -103,18 +114,24 @@ func TestCheckRejectsWhatTheModelCannotRun(t *testing.T) {
 
 // appLike is a policy of the shape the app synthesizes (constructs/
 // lifecycle): images selected by their pipeline's tag, deprecated after
-// 14 days and deleted after 30, the 3 newest kept, marked AMIs excluded.
-func appLike(fleet string, exclude bool) Fleet {
+// 14 days and deleted after 30, the 3 newest never deleted, marked AMIs
+// and marked image resources excluded (exclude false: neither; amisOnly:
+// the AMIs only).
+func appLike(fleet string, exclude bool, amisOnly ...bool) Fleet {
 	ex := map[string]string{marks.RetainKey: marks.RetainValue}
 	if !exclude {
 		ex = nil
+	}
+	exImages := ex
+	if len(amisOnly) > 0 && amisOnly[0] {
+		exImages = nil
 	}
 	tags := map[string]string{"golden-fleet:pipeline": fleet}
 	return Fleet{Name: fleet, ImageTags: tags, Recipe: Recipe{fleet + "-golden-ami", "1.0.0"}, KeepLatest: 3, DeleteAfterDays: 30,
 		Seed: "ami-0ffffffffffffffff",
 		Policy: &Policy{SelectTags: tags, Rules: []Rule{
-			{Action: Deprecate, Type: "AGE", Value: 14, Unit: "DAYS", RetainAtLeast: 3, ExcludeAMITags: ex},
-			{Action: Delete, Type: "AGE", Value: 30, Unit: "DAYS", RetainAtLeast: 3, ExcludeAMITags: ex},
+			{Action: Deprecate, Type: "AGE", Value: 14, Unit: "DAYS", ExcludeAMITags: ex, ExcludeImageTags: exImages},
+			{Action: Delete, Type: "AGE", Value: 30, Unit: "DAYS", RetainAtLeast: 3, ExcludeAMITags: ex, ExcludeImageTags: exImages},
 		}}}
 }
 
@@ -150,6 +167,29 @@ func TestWithoutTheExclusionAYearOfOperationsStrandsAFleet(t *testing.T) {
 	}
 }
 
+// Excluding the marked AMIs is not enough: their image resources are
+// deprecated and deleted, and promotion's image-tests gate refuses or
+// cannot read them.
+func TestExcludingOnlyTheAMIsLosesTheImageResourcesOfTheGoldenAndRollbackAMIs(t *testing.T) {
+	w := NewWorld(t0)
+	w.AddFleet(appLike("gf-dev", true, true))
+	w.AddFleet(appLike("gf-prod", true, true))
+	History(w, "gf-dev", "gf-prod")
+	lostImage, lostAMI := 0, 0
+	for _, v := range w.Violations {
+		switch {
+		case strings.Contains(v, "image resource of its"):
+			lostImage++
+		case strings.Contains(v, "golden AMI") || strings.Contains(v, "rollback target"):
+			lostAMI++
+		}
+	}
+	if lostImage == 0 || lostAMI != 0 {
+		t.Errorf("with the AMI exclusion only: %d days with the image resource of a golden AMI or rollback target lost, %d with an AMI lost; "+
+			"want image resources lost and no AMI lost; violations: %d", lostImage, lostAMI, len(w.Violations))
+	}
+}
+
 // Selecting by recipe name leaves the images of renamed recipes behind.
 func TestSelectingByRecipeNameLeavesRenamedRecipesImagesBehind(t *testing.T) {
 	w := NewWorld(t0)
@@ -165,4 +205,33 @@ func TestSelectingByRecipeNameLeavesRenamedRecipesImagesBehind(t *testing.T) {
 		}
 	}
 	t.Errorf("selection by recipe name cleaned up after renames; violations: %v", w.Violations)
+}
+
+// A promotion reads the image resource of the source's golden AMI (the
+// image-tests gate wants AVAILABLE): one deprecated by the policy refuses
+// it, and the target's parameter is not written.
+func TestAPromotionOfAnAMIWhoseImageResourceIsDeprecatedIsRefused(t *testing.T) {
+	w := NewWorld(t0)
+	tags := map[string]string{"golden-fleet:pipeline": "gf-dev"}
+	w.AddFleet(Fleet{Name: "gf-dev", ImageTags: tags, Recipe: Recipe{"r", "1.0.0"}, KeepLatest: 1, DeleteAfterDays: 30, Seed: "ami-0ffffffffffffffff",
+		Policy: &Policy{SelectTags: tags, Rules: []Rule{{Action: Deprecate, Type: "AGE", Value: 1, Unit: "DAYS",
+			ExcludeAMITags: map[string]string{marks.RetainKey: marks.RetainValue}}}}})
+	w.AddFleet(Fleet{Name: "gf-prod", ImageTags: map[string]string{"golden-fleet:pipeline": "gf-prod"}, Recipe: Recipe{"p", "1.0.0"}, Seed: "ami-0ffffffffffffffff"})
+	ami := w.Build("gf-dev")
+	for i := 0; i < 3; i++ {
+		w.NextDay()
+	}
+	if got := w.Promote("gf-dev", "gf-prod"); got != "" {
+		t.Errorf("promoted %s, whose image resource is %s", got, w.image(ami).State)
+	}
+	if current, _ := w.Roles("gf-prod"); current == ami {
+		t.Errorf("the target's parameter holds %s after a refused promotion", ami)
+	}
+	refused := false
+	for _, v := range w.Violations {
+		refused = refused || strings.Contains(v, "refused by the image-tests gate")
+	}
+	if !refused {
+		t.Errorf("no refusal recorded; violations: %v", w.Violations)
+	}
 }

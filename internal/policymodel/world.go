@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -15,13 +16,19 @@ import (
 )
 
 // World is one account's images, golden parameters and lifecycle
-// policies, day by day. Every write of a golden parameter marks AMIs with
-// marks.Sync, as the fleet stack's marker, fleetctl rollback and
-// promotion do; every day runs every policy, then checks what must hold:
+// policies, day by day. Every write of a golden parameter marks AMIs and
+// their image resources with marks.Sync, as the fleet stack's marker,
+// fleetctl rollback and promotion do; every day runs every policy, then
+// checks what must hold:
 //
 //   - every fleet's golden AMI and rollback target can launch: not
 //     disabled or deleted (a deprecated AMI still launches by id);
-//   - the KeepLatest newest images of each fleet are available;
+//   - their image resources are there and not disabled: fleetctl
+//     promote's image-tests gate reads them (imagebuilder:GetImage);
+//   - a promotion's AMI has an AVAILABLE image resource (the image-tests
+//     gate refuses any other status);
+//   - the KeepLatest newest images of each fleet are not deleted (the
+//     delete rule's RetainAtLeast; they may be deprecated);
 //   - the policy cleans up: every image of a fleet that is still there is
 //     among its KeepLatest newest, marked, or at most DeleteAfterDays old.
 //
@@ -88,7 +95,7 @@ func (w *World) Build(fleet string) string {
 	f := w.fleets[fleet]
 	w.amis++
 	ami := fmt.Sprintf("ami-%017x", w.amis)
-	w.Account.Add(ami)
+	w.Account.AddBuilt(ami, marks.FakeImageArn(ami))
 	w.Images = append(w.Images, &Image{AMI: ami, Recipe: f.Recipe, Created: w.now().Add(time.Duration(w.amis) * time.Second), Tags: maps.Clone(f.ImageTags)})
 	w.write(fleet, ami)
 	return ami
@@ -121,11 +128,55 @@ func (w *World) RollbackTo(fleet, ami string) bool {
 	return true
 }
 
-// Promote writes the golden AMI of from into the golden parameter of to.
+// Promote writes the golden AMI of from into the golden parameter of to,
+// if its image resource passes the image-tests gate (AVAILABLE).
 func (w *World) Promote(from, to string) string {
 	current, _ := w.Roles(from)
+	if im := w.image(current); im == nil || im.State != "" {
+		state := "gone"
+		if im != nil {
+			state = strings.ToLower(string(im.State)) + "d since day " + fmt.Sprint(im.AffectedOnDay)
+		}
+		w.violate("fleet %s: promotion of its golden AMI %s refused by the image-tests gate: its image resource is %s", from, current, state)
+		return ""
+	}
 	w.write(to, current)
 	return current
+}
+
+// TagResource implements marks.ImageBuilder on the world's image
+// resources.
+func (w *World) TagResource(_ context.Context, in *imagebuilder.TagResourceInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.TagResourceOutput, error) {
+	im := w.imageByArn(*in.ResourceArn)
+	if im == nil {
+		return nil, fmt.Errorf("ResourceNotFoundException: %s", *in.ResourceArn)
+	}
+	for k, v := range in.Tags {
+		im.Tags[k] = v
+	}
+	return &imagebuilder.TagResourceOutput{}, nil
+}
+
+// UntagResource implements marks.ImageBuilder on the world's image
+// resources.
+func (w *World) UntagResource(_ context.Context, in *imagebuilder.UntagResourceInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.UntagResourceOutput, error) {
+	im := w.imageByArn(*in.ResourceArn)
+	if im == nil {
+		return nil, fmt.Errorf("ResourceNotFoundException: %s", *in.ResourceArn)
+	}
+	for _, k := range in.TagKeys {
+		delete(im.Tags, k)
+	}
+	return &imagebuilder.UntagResourceOutput{}, nil
+}
+
+func (w *World) imageByArn(arn string) *Image {
+	for _, im := range w.Images {
+		if marks.FakeImageArn(im.AMI) == arn && im.State != Delete {
+			return im
+		}
+	}
+	return nil
 }
 
 // Roles are a fleet's golden AMI and rollback target.
@@ -141,7 +192,7 @@ func (w *World) write(fleet, ami string) {
 	f := w.fleets[fleet]
 	v := ami
 	f.history = append(f.history, ssmtypes.ParameterHistory{Version: int64(len(f.history) + 1), Value: &v})
-	if _, err := marks.Sync(context.Background(), history(f.history), w.Account, fleet, "/imagebuilder/"+fleet+"/golden-ami"); err != nil {
+	if _, err := marks.Sync(context.Background(), history(f.history), w.Account, w, fleet, "/imagebuilder/"+fleet+"/golden-ami"); err != nil {
 		w.violate("marking for %s: %v", fleet, err)
 	}
 }
@@ -161,7 +212,7 @@ func (w *World) NextDay() {
 		}
 	}
 	for _, im := range w.Images {
-		if im.State == Delete {
+		if im.AMIState == Delete {
 			w.Account.Remove(im.AMI)
 		}
 	}
@@ -184,8 +235,12 @@ func (w *World) check() {
 		for _, r := range []struct{ ami, role string }{{current, "golden AMI"}, {previous, "rollback target"}} {
 			// A deprecated AMI still launches by id: only disabled and
 			// deleted ones strand a fleet.
-			if im := w.image(r.ami); im != nil && (im.State == Disable || im.State == Delete) {
-				w.violate("fleet %s: its %s %s is %s (since day %d)", name, r.role, r.ami, strings.ToLower(string(im.State))+"d", im.AffectedOnDay)
+			im := w.image(r.ami)
+			if im != nil && (im.AMIState == Disable || im.AMIState == Delete) {
+				w.violate("fleet %s: its %s %s is %s (since day %d)", name, r.role, r.ami, strings.ToLower(string(im.AMIState))+"d", im.AMIAffected)
+			}
+			if im != nil && (im.State == Disable || im.State == Delete) {
+				w.violate("fleet %s: the image resource of its %s %s is %s (since day %d)", name, r.role, r.ami, strings.ToLower(string(im.State))+"d", im.AffectedOnDay)
 			}
 		}
 		if f.Policy == nil {
@@ -199,7 +254,7 @@ func (w *World) check() {
 		}
 		sort.SliceStable(own, func(i, j int) bool { return own[i].Created.After(own[j].Created) })
 		for i, im := range own {
-			if i < f.KeepLatest && im.State != "" {
+			if i < f.KeepLatest && im.State == Delete {
 				w.violate("fleet %s: %s, one of its %d newest images, is %sd", name, im.AMI, f.KeepLatest, strings.ToLower(string(im.State)))
 			}
 			if im.State != Delete {

@@ -167,6 +167,35 @@ func FromEC2(results *ec2types.ScanResults, findings []ec2types.ImageFinding) (S
 	return highest, nil
 }
 
+// Limits are the severities a gate's limit takes, lowest first: every
+// rated severity (Informational to Critical). Untriaged is no limit: its
+// severity is unknown, so an untriaged finding exceeds every limit.
+func Limits() []Severity {
+	return slices.DeleteFunc(Severities(), func(s Severity) bool { return s == Untriaged })
+}
+
+// ParseLimit reads a gate's limit as the configuration spells it:
+// upper case, one of Limits.
+func ParseLimit(label string) (Severity, error) {
+	s, err := ParseSeverity(label)
+	if err != nil || s == Untriaged || label != s.String() {
+		return None, fmt.Errorf("got %q: want one of Amazon Inspector's severities %s", label, strings.Join(labels(Limits()), ", "))
+	}
+	return s, nil
+}
+
+// ExceedsLimit reports whether a finding of severity s is above limit. An
+// untriaged finding exceeds every limit: its severity is unknown.
+func (s Severity) ExceedsLimit(limit Severity) bool { return s == Untriaged || s > limit }
+
+func labels(ss []Severity) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.String()
+	}
+	return out
+}
+
 // Severities lists every severity a finding can have, lowest first.
 func Severities() []Severity {
 	out := make([]Severity, 0, len(names)-1)

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+	inspector "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 )
 
 func completedState() *ibtypes.ImageScanState {
@@ -151,5 +153,49 @@ func TestSeveritiesAreOrderedAndRoundTrip(t *testing.T) {
 	}
 	if _, err := ParseSeverity("NONE"); err == nil {
 		t.Error("NONE parsed as a finding's severity; no finding has it")
+	}
+}
+
+// Every severity of Amazon Inspector's catalog (the SDK's enum) is a
+// limit or UNTRIAGED; a new severity fails here until it is ranked.
+func TestLimitsAreInspectorsRatedSeveritiesInOrder(t *testing.T) {
+	var want []string
+	for _, s := range inspector.Severity("").Values() {
+		if s != inspector.SeverityUntriaged {
+			want = append(want, string(s))
+		}
+	}
+	var got []string
+	for _, s := range Limits() {
+		got = append(got, s.String())
+	}
+	slices.Sort(want)
+	sorted := slices.Sorted(slices.Values(got))
+	if !slices.Equal(sorted, want) {
+		t.Errorf("Limits() = %v, want Inspector's rated severities %v", got, want)
+	}
+	for i := 1; i < len(Limits()); i++ {
+		if !Limits()[i].Exceeds(Limits()[i-1]) {
+			t.Errorf("Limits() not lowest first: %v", got)
+		}
+	}
+}
+
+func TestParseLimitTakesTheConfigurationsSpelling(t *testing.T) {
+	for label, ok := range map[string]bool{"MEDIUM": true, "CRITICAL": true, "INFORMATIONAL": true, "medium": false, "UNTRIAGED": false, "SEVERE": false, "": false} {
+		if _, err := ParseLimit(label); (err == nil) != ok {
+			t.Errorf("ParseLimit(%q) = %v, want ok %v", label, err, ok)
+		}
+	}
+}
+
+func TestAnUntriagedFindingExceedsEveryLimit(t *testing.T) {
+	for _, l := range Limits() {
+		if !Untriaged.ExceedsLimit(l) {
+			t.Errorf("UNTRIAGED within %s: want it above every limit", l)
+		}
+	}
+	if High.ExceedsLimit(High) || !Critical.ExceedsLimit(High) || None.ExceedsLimit(Informational) {
+		t.Error("ExceedsLimit: want a severity above the limit only when worse")
 	}
 }

@@ -1,4 +1,7 @@
-package main
+// Package configjson decodes a JSON-encoded config.App strictly, for
+// every program that reads one: the app (internal/configapp) and
+// fleetctl (--config). One decoder, so both refuse the same documents.
+package configjson
 
 import (
 	"bytes"
@@ -16,14 +19,14 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 )
 
-// decodeConfig decodes data, a JSON-encoded config.App, strictly: one JSON
+// Decode decodes data, a JSON-encoded config.App, strictly: one JSON
 // object and nothing after it, each key once, only the fields config.App
 // has (spelt as Go spells them: encoding/json would also take them in any
 // case), every value of its field's type, null only where a field may be
 // absent (a pointer, a list, a map). It returns every problem at once,
 // each one line "<field path>: got <value>: want <what is allowed>", the
 // path as config.Validate writes it (Environments[0].Fleet.MinCapacity).
-func decodeConfig(data []byte) (config.App, []string) {
+func Decode(data []byte) (config.App, []string) {
 	var app config.App
 	d := &decoder{data: data}
 	root, err := d.parse()
