@@ -187,6 +187,9 @@ func CfnSchemaProperties() []CfnProperty {
 	for _, t := range envTagTargets {
 		ps = append(ps, t.Key, t.Value)
 	}
+	for _, f := range envFieldTargets {
+		ps = append(ps, f.Props...)
+	}
 	sort.Slice(ps, func(i, j int) bool {
 		if ps[i].Type != ps[j].Type {
 			return ps[i].Type < ps[j].Type

@@ -194,6 +194,8 @@ func (e *envCheck) validate() {
 	e.rollout()
 	e.lifecycle()
 	e.observability()
+	// What the resource schemas refuse besides (config/cfnschema_fields.go).
+	e.schemaFields()
 }
 
 // reservedBucketStart returns the S3 reserved prefix name starts with, or "".
