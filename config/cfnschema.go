@@ -190,6 +190,9 @@ func CfnSchemaProperties() []CfnProperty {
 	for _, f := range envFieldTargets {
 		ps = append(ps, f.Props...)
 	}
+	for _, n := range envNameTargets {
+		ps = append(ps, n.Props...)
+	}
 	sort.Slice(ps, func(i, j int) bool {
 		if ps[i].Type != ps[j].Type {
 			return ps[i].Type < ps[j].Type

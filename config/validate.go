@@ -196,6 +196,7 @@ func (e *envCheck) validate() {
 	e.observability()
 	// What the resource schemas refuse besides (config/cfnschema_fields.go).
 	e.schemaFields()
+	e.schemaNames(nameOK)
 }
 
 // reservedBucketStart returns the S3 reserved prefix name starts with, or "".
