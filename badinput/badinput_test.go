@@ -250,3 +250,15 @@ func TestAMisspeltFieldFailsInsteadOfFallingBackToADefault(t *testing.T) {
 		`Environments[0].Fleet: got unknown field "MinCapcity" at line 1, column`,
 		`want one of the fields of config.Fleet: InstanceType, MinCapacity,`)
 }
+
+// A tag value the CloudFormation schema of an alarm and a state machine
+// refuses (empty) stops the synth at validation, naming the tag, instead
+// of failing after synthesis by construct path (issue 16).
+func TestATagValueTheResourceSchemasRefuseFailsNamingTheTag(t *testing.T) {
+	app := devOnly()
+	app.Environments[0].Tags["owner"] = ""
+	wantCleanFailure(t, synth(t, app, ""),
+		"the configuration is invalid",
+		`Environments[dev].Tags["owner"]: got value "": want at least 1 character, what the CloudFormation schema of AWS::CloudWatch::Alarm Tags.*.Value`,
+	)
+}

@@ -194,8 +194,8 @@ func FuzzValidate(f *testing.F) {
 		}
 		if strings.HasPrefix(strings.ToLower(tagKey), "aws:") || tagKey == "" || utf8.RuneCountInString(tagKey) > 128 ||
 			strings.Trim(tagKey, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.:/=+-@") != "" ||
-			utf8.RuneCountInString(tagValue) > 256 {
-			broken("tags: key 1-128 of Image Builder's characters, not aws:, value at most 256 characters")
+			tagValue == "" || utf8.RuneCountInString(tagValue) > 256 {
+			broken("tags: key 1-128 of Image Builder's characters, not aws:, value 1 to 256 characters (alarms and state machines refuse an empty one)")
 		}
 		if d.Image.RootVolumeGiB > MaxImageBuilderVolumeGiB {
 			broken("Image.RootVolumeGiB at most 16000")

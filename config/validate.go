@@ -194,6 +194,9 @@ func (e *envCheck) validate() {
 	e.rollout()
 	e.lifecycle()
 	e.observability()
+	// What the resource schemas refuse besides (config/cfnschema_fields.go).
+	e.schemaFields()
+	e.schemaNames(nameOK)
 }
 
 // reservedBucketStart returns the S3 reserved prefix name starts with, or "".
@@ -231,12 +234,15 @@ func (e *envCheck) tags() {
 		v := tags[k]
 		kp := fmt.Sprintf("Tags[%q]", k)
 		n := utf8.RuneCountInString(k)
+		keyDone := true
 		switch {
 		case n == 0 || n > MaxTagKeyLength || !iamTagRe.MatchString(k) || !imageBuilderKeyRe.MatchString(k):
 			e.add(kp, "got key %s: want 1 to %d of a-z, A-Z, 0-9, space and _.:/=+-@ (Image Builder's tag key characters; "+
 				"every tag reaches Image Builder resources)", q(k), MaxTagKeyLength)
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
 			e.add(kp, "got key %s: want a key not starting with aws: (reserved for AWS)", q(k))
+		default:
+			keyDone = false
 		}
 		if added, ok := reserved[strings.ToLower(k)]; ok {
 			same := ""
@@ -248,9 +254,13 @@ func (e *envCheck) tags() {
 			e.add(kp, "got key %s, the same key to IAM as %s (IAM ignores case, and the tags reach IAM roles): want keys that differ in more than case",
 				q(k), q(before))
 		}
-		if utf8.RuneCountInString(v) > MaxTagValueLength || !iamTagRe.MatchString(v) {
+		valueDone := utf8.RuneCountInString(v) > MaxTagValueLength || !iamTagRe.MatchString(v)
+		if valueDone {
 			e.add(kp, "got value %s: want at most %d letters, digits, spaces or _.:/=+-@ (IAM's tag value characters)", q(v), MaxTagValueLength)
 		}
+		// What the resource schemas of every resource the tag reaches
+		// refuse besides (config/cfnschema.go).
+		e.schemaTags(kp, k, v, keyDone, valueDone)
 	}
 }
 
