@@ -10,7 +10,7 @@ BIN := $(CURDIR)/$(CDK_DIR)/node_modules/.bin
 export PATH := $(BIN):$(PATH)
 # jsii inside the Go app and the CLI both run on the pinned Node 22.
 
-.PHONY: synth test deps unit synth-check e2e fuzz lint local-deploy clean
+.PHONY: synth test deps unit synth-check e2e fuzz lint local-deploy local-up local-down local-build clean
 
 synth: deps
 	cdk synth --quiet
@@ -61,6 +61,20 @@ e2e:
 # Deploy the local environment to moto, check it, diff, destroy.
 local-deploy: deps
 	scripts/local-deploy
+
+# The local playground (docs/day2-on-your-laptop.md): local-up starts moto
+# and leaves it running with the local and local-prod environments
+# deployed, and writes .local/env (source it); local-build runs one build
+# of local and prints the new AMI; local-down stops it all.
+local-up: deps
+	scripts/local-up
+
+local-build:
+	@env=$${GOLDEN_FLEET_LOCAL_DIR:-.local}/env; test -f $$env || { echo "no playground ($$env is missing): make local-up first"; exit 1; }; \
+	  . $$env && AWS_PROFILE=local go run ./cmd/localbuild
+
+local-down:
+	@scripts/local-down
 
 fuzz:
 	scripts/fuzz 10s
