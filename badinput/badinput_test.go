@@ -29,7 +29,11 @@ var root = func() string {
 // devOnly is the default configuration reduced to its dev environment.
 func devOnly() config.App {
 	app := config.Default()
-	app.Environments = app.Environments[:1]
+	dev, ok := app.Environment("dev")
+	if !ok {
+		panic("config.Default() has no dev environment")
+	}
+	app.Environments = []config.Environment{dev}
 	return app
 }
 
