@@ -44,7 +44,8 @@ synth-check:
 	@echo "cdk synth: templates identical to stacks/testdata/"
 	scripts/cfn-lint cdk.out
 
-# Tests that start moto or the CDK CLI: the rollout against moto (e2e/)
+# Tests that start moto or the CDK CLI: the rollout against moto (e2e/),
+# the Day 2 guide against a playground of its own (e2e/playground/)
 # and bad input through the real `cdk synth` (badinput/).
 # AWS leaves two behaviours the rollout could depend on undocumented: when
 # CloudFormation resolves a {{resolve:ssm}} reference again, and which
@@ -52,7 +53,7 @@ synth-check:
 # under one combination; the update matrix and the emulator's own test run
 # under the others (e2e/moto_server.py S2, e2e/build_test.go).
 e2e:
-	go test -tags e2e -count=1 -timeout 30m ./e2e/ ./badinput/
+	go test -tags e2e -count=1 -timeout 30m ./e2e/ ./e2e/playground/ ./badinput/
 	E2E_DYNAMIC_REFERENCES=resource-update E2E_SOURCE_VERSION=latest \
 	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy|TestRollback' ./e2e/
 	E2E_DYNAMIC_REFERENCES=every-update \
