@@ -10,16 +10,18 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 )
 
-// Added are the environments WithAddedEnvironments adds: one of each kind.
+// Added are the environments WithAddedEnvironments adds: one of each kind,
+// named so as not to collide with one a reader adds (the guide's examples
+// are sandbox and staging).
 const (
 	// AddedBaking bakes its own images: a copy of the first baking
 	// environment of config.Default(), with its own name, tags, network
 	// range and schedule.
-	AddedBaking = "sandbox"
+	AddedBaking = "fixture-bakes"
 	// AddedPromoting promotes from the first baking environment of
 	// config.Default(), in an account of its own, with no image settings
 	// and no schedule.
-	AddedPromoting = "staging"
+	AddedPromoting = "fixture-promotes"
 )
 
 // WithAddedEnvironments is config.Default() plus AddedBaking and
@@ -40,23 +42,29 @@ func WithAddedEnvironments() config.App {
 		panic("configtest: config.Default() has no baking environment, or no promoting one in an existing VPC, to copy")
 	}
 
-	sandbox := *baking
-	sandbox.Name = AddedBaking
-	sandbox.Tags = maps.Clone(baking.Tags)
-	sandbox.Tags["environment"] = AddedBaking
+	for _, e := range app.Environments {
+		if e.Name == AddedBaking || e.Name == AddedPromoting {
+			panic("configtest: config.Default() already has an environment called " + e.Name)
+		}
+	}
+
+	bakes := *baking
+	bakes.Name = AddedBaking
+	bakes.Tags = maps.Clone(baking.Tags)
+	bakes.Tags["environment"] = AddedBaking
 	created := *baking.Network.Create
 	created.Cidr = "10.99.0.0/16"
-	sandbox.Network = config.Network{Create: &created}
-	sandbox.Image.Schedule = "cron(0 5 ? * TUE *)"
+	bakes.Network = config.Network{Create: &created}
+	bakes.Image.Schedule = "cron(0 5 ? * TUE *)"
 
-	staging := *promoting
-	staging.Name = AddedPromoting
-	staging.Account = "333333333333"
-	staging.Tags = maps.Clone(promoting.Tags)
-	staging.Tags["environment"] = AddedPromoting
-	staging.Promotion = &config.Promotion{From: baking.Name}
-	staging.Observability.NotificationEmail = ""
+	promotes := *promoting
+	promotes.Name = AddedPromoting
+	promotes.Account = "333333333333"
+	promotes.Tags = maps.Clone(promoting.Tags)
+	promotes.Tags["environment"] = AddedPromoting
+	promotes.Promotion = &config.Promotion{From: baking.Name}
+	promotes.Observability.NotificationEmail = ""
 
-	app.Environments = append(app.Environments, sandbox, staging)
+	app.Environments = append(app.Environments, bakes, promotes)
 	return app
 }
