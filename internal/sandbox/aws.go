@@ -162,13 +162,13 @@ func (p Plan) String() string {
 		fmt.Fprintf(&b, "  - %s: %g x %s x %gh: price not found (%v)\n", what, count, t, hours, p.PriceFailures[t])
 	}
 	line("fleet", p.FleetType, float64(p.Desired+1), fleetHours)
-	line("build", p.BuildType, 2, buildHours)
+	line("build (the build instance, then the test instance)", p.BuildType, 2, buildHours)
 	if known {
 		fmt.Fprintf(&b, "  about %.2f USD for the instances", total)
 	} else {
 		fmt.Fprintf(&b, "  the instances' total is unknown (a price was not found)")
 	}
-	fmt.Fprintf(&b, ", assuming the run takes %gh and the build %gh; not counted: the network stack's NAT gateway(s), EBS volumes and snapshots, KMS keys, logs, data transfer (a few USD more at most for a run this short). Image Builder itself costs nothing.\n", fleetHours, buildHours)
+	fmt.Fprintf(&b, ", assuming the run takes %gh and the build %gh; not counted (not looked up): the network stack's NAT gateway(s), EBS volumes and snapshots, KMS keys, logs, data transfer. Image Builder itself has no charge beyond the resources it uses.\n", fleetHours, buildHours)
 	return b.String()
 }
 
