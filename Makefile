@@ -45,8 +45,9 @@ synth-check:
 	scripts/cfn-lint cdk.out
 
 # Tests that start moto or the CDK CLI: the rollout against moto (e2e/),
-# the Day 2 guide against a playground of its own (e2e/playground/)
-# and bad input through the real `cdk synth` (badinput/).
+# the Day 2 guide and the rollout invariants (on the emulator here; the
+# real-account target is opt-in and refuses under CI) against playgrounds
+# of their own (e2e/playground/) and bad input through the real `cdk synth` (badinput/).
 # AWS leaves two behaviours the rollout could depend on undocumented: when
 # CloudFormation resolves a {{resolve:ssm}} reference again, and which
 # launch template version Image Builder copies. The whole e2e suite runs
