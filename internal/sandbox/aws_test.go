@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -259,5 +262,33 @@ func TestCleanTriesEverythingAndSaysWhatItLeft(t *testing.T) {
 	if len(left) != 2 || !strings.Contains(left[0], "s-fleet, s-image-factory") || !strings.Contains(left[0], "DELETE_FAILED") ||
 		!strings.Contains(left[1], "snap-a-ami-2") || !strings.Contains(left[1], "InUse") {
 		t.Errorf("left %q, want the stacks and snap-a-ami-2, each with why", left)
+	}
+}
+
+// The guide's "Against a real sandbox account" shows the plan as printed:
+// its block is what the code prints for its settings (prices aside).
+func TestTheGuideShowsThePlanAsPrinted(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "day2-on-your-laptop.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "```\nThe rollout invariants against a real account:")
+	if !ok {
+		t.Fatal("the guide shows no plan")
+	}
+	block, _, _ = strings.Cut("The rollout invariants against a real account:"+block, "\n```")
+	app, bake, _ := fixture(t)
+	env := bake
+	env.Name, env.Account, env.Region = "sandbox", "111122223333", "eu-west-1"
+	env.Fleet.InstanceType, env.Fleet.DesiredCapacity, env.Image.BuildInstanceTypes = "t3.micro", 2, []string{"t3.micro"}
+	if env.Network.Existing != nil {
+		t.Fatal("the fixture's environment has no network stack; the guide shows one")
+	}
+	p := NewPlan(context.Background(), Settings{Account: env.Account, Profile: "sandbox", Region: env.Region, Env: env}, app,
+		func(context.Context, string, string) (float64, error) { return 0.0118, nil })
+	got := regexp.MustCompile(`[0-9]+\.[0-9]+ USD`).ReplaceAllString(p.String(), "… USD") +
+		fmt.Sprintf("Type %q to go on, anything else to stop: ", p.Phrase())
+	if strings.TrimSpace(got) != strings.TrimSpace(block) {
+		t.Errorf("the guide's plan differs from the printed one; printed (prices as …):\n%s\nthe guide:\n%s", got, block)
 	}
 }

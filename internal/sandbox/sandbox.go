@@ -65,6 +65,13 @@ func Check(ctx context.Context, t Target, logf func(string, ...any)) error {
 		return err
 	}
 	var bad []string
+	// The instances from before the build: the checks after the redeploy
+	// look at those launched since (on AWS the automatic rollout may
+	// replace instances, the replacement too, while this runs).
+	pre, err := Observe(ctx, c, n.GoldenParameter(), group)
+	if err != nil {
+		return err
+	}
 	// 1. A real build reaches the parameter.
 	start := time.Now()
 	ami, err := t.Build(ctx)
@@ -100,8 +107,18 @@ func Check(ctx context.Context, t Target, logf func(string, ...any)) error {
 	if w.Golden != ami {
 		bad = append(bad, fmt.Sprintf("after the redeploy, %s holds %s, want the build's %s", n.GoldenParameter(), w.Golden, ami))
 	}
-	if i, ok := w.Images[id]; !ok || i != ami {
-		bad = append(bad, fmt.Sprintf("after the redeploy, the replacement %s is not in service on %s (in service: %v)", id, ami, w.Images))
+	launched := 0
+	for i, image := range w.Images {
+		if _, old := pre.Images[i]; old {
+			continue
+		}
+		launched++
+		if image != ami {
+			bad = append(bad, fmt.Sprintf("after the redeploy, %s (launched since the build) runs %s, want the build's %s", i, image, ami))
+		}
+	}
+	if launched == 0 {
+		bad = append(bad, fmt.Sprintf("after the redeploy, no instance launched since the build is in service (the replacement was %s; in service: %v)", id, w.Images))
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("%s:\n  %s", t.Name(), strings.Join(bad, "\n  "))
