@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -294,6 +295,9 @@ func WaitImage(ctx context.Context, c ImageGetter, arn, region string, timeout, 
 
 // Cleaner is what the clean-up calls.
 type Cleaner struct {
+	// PipelineAMIs lists the AMIs of every image the pipeline made (a
+	// scheduled build's too), before the stacks go.
+	PipelineAMIs    func(ctx context.Context) ([]string, error)
 	Destroy         func(ctx context.Context) error // cdk destroy of the stacks
 	DescribeImages  func(context.Context, *ec2.DescribeImagesInput, ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error)
 	DeregisterImage func(context.Context, *ec2.DeregisterImageInput, ...func(*ec2.Options)) (*ec2.DeregisterImageOutput, error)
@@ -306,6 +310,15 @@ type Cleaner struct {
 // before and returns what it could not clean.
 func (c Cleaner) Clean(ctx context.Context, stacks, amis []string, parameter string) []string {
 	var left []string
+	if more, err := c.PipelineAMIs(ctx); err != nil {
+		left = append(left, fmt.Sprintf("any AMI the pipeline made besides %v (could not list its images: %v)", amis, err))
+	} else {
+		for _, a := range more {
+			if !slices.Contains(amis, a) {
+				amis = append(amis, a)
+			}
+		}
+	}
 	if err := c.Destroy(ctx); err != nil {
 		left = append(left, fmt.Sprintf("the stacks %s: %v", strings.Join(stacks, ", "), err))
 	}
@@ -395,10 +408,38 @@ func (a *AWS) Build(ctx context.Context) (string, error) {
 	return ami, err
 }
 
+// pipelineAMIs lists the AMIs, in the region, of the pipeline's images.
+func (a *AWS) pipelineAMIs(ctx context.Context) ([]string, error) {
+	arn, err := Output(ctx, a.clients.CFN, a.Names().Stack(config.ImageFactoryStack), "PipelineArn")
+	if err != nil {
+		return nil, err
+	}
+	var amis []string
+	p := imagebuilder.NewListImagePipelineImagesPaginator(a.ib, &imagebuilder.ListImagePipelineImagesInput{ImagePipelineArn: aws.String(arn)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return amis, err
+		}
+		for _, img := range page.ImageSummaryList {
+			if img.OutputResources == nil {
+				continue
+			}
+			for _, m := range img.OutputResources.Amis {
+				if aws.ToString(m.Region) == a.Plan.Region && m.Image != nil {
+					amis = append(amis, aws.ToString(m.Image))
+				}
+			}
+		}
+	}
+	return amis, nil
+}
+
 // Clean removes what the run created and returns what it could not.
 func (a *AWS) Clean(ctx context.Context) []string {
 	e := a.clients.EC2
 	c := Cleaner{
+		PipelineAMIs: a.pipelineAMIs,
 		Destroy: func(ctx context.Context) error {
 			return a.cdk(ctx, append(append([]string{"destroy"}, a.Plan.Stacks...), "--force", "--no-notices")...)
 		},

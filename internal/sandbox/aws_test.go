@@ -231,7 +231,8 @@ func TestCleanTriesEverythingAndSaysWhatItLeft(t *testing.T) {
 		return ec2types.BlockDeviceMapping{Ebs: &ec2types.EbsBlockDevice{SnapshotId: aws.String(id)}}
 	}
 	c := Cleaner{
-		Destroy: func(context.Context) error { did = append(did, "destroy"); return errors.New("stack DELETE_FAILED") },
+		PipelineAMIs: func(context.Context) ([]string, error) { return []string{"ami-2", "ami-3"}, nil },
+		Destroy:      func(context.Context) error { did = append(did, "destroy"); return errors.New("stack DELETE_FAILED") },
 		DescribeImages: func(_ context.Context, in *ec2.DescribeImagesInput, _ ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
 			return &ec2.DescribeImagesOutput{Images: []ec2types.Image{{ImageId: aws.String(in.ImageIds[0]),
 				BlockDeviceMappings: []ec2types.BlockDeviceMapping{snap("snap-a-" + in.ImageIds[0]), snap("snap-b-" + in.ImageIds[0]), {}}}}}, nil
@@ -252,9 +253,11 @@ func TestCleanTriesEverythingAndSaysWhatItLeft(t *testing.T) {
 			return nil, &ssmtypes.ParameterNotFound{}
 		},
 	}
+	// ami-3: a build the test did not start (the schedule's).
 	left := c.Clean(context.Background(), []string{"s-fleet", "s-image-factory"}, []string{"ami-1", "ami-2"}, "/p")
 	want := []string{"destroy", "deregister ami-1", "delete snap-a-ami-1", "delete snap-b-ami-1",
-		"deregister ami-2", "delete snap-a-ami-2", "delete snap-b-ami-2", "delete /p"}
+		"deregister ami-2", "delete snap-a-ami-2", "delete snap-b-ami-2",
+		"deregister ami-3", "delete snap-a-ami-3", "delete snap-b-ami-3", "delete /p"}
 	if fmt.Sprint(did) != fmt.Sprint(want) {
 		t.Errorf("did %v, want %v", did, want)
 	}
@@ -290,5 +293,26 @@ func TestTheGuideShowsThePlanAsPrinted(t *testing.T) {
 		fmt.Sprintf("Type %q to go on, anything else to stop: ", p.Phrase())
 	if strings.TrimSpace(got) != strings.TrimSpace(block) {
 		t.Errorf("the guide's plan differs from the printed one; printed (prices as …):\n%s\nthe guide:\n%s", got, block)
+	}
+}
+
+func TestCleanSaysWhenItCannotListThePipelinesImages(t *testing.T) {
+	ok := func(context.Context, *ec2.DescribeImagesInput, ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
+		return &ec2.DescribeImagesOutput{Images: []ec2types.Image{{}}}, nil
+	}
+	c := Cleaner{
+		PipelineAMIs:   func(context.Context) ([]string, error) { return nil, errors.New("AccessDenied") },
+		Destroy:        func(context.Context) error { return nil },
+		DescribeImages: ok,
+		DeregisterImage: func(context.Context, *ec2.DeregisterImageInput, ...func(*ec2.Options)) (*ec2.DeregisterImageOutput, error) {
+			return &ec2.DeregisterImageOutput{}, nil
+		},
+		DeleteParameter: func(context.Context, *ssm.DeleteParameterInput, ...func(*ssm.Options)) (*ssm.DeleteParameterOutput, error) {
+			return &ssm.DeleteParameterOutput{}, nil
+		},
+	}
+	left := c.Clean(context.Background(), []string{"s"}, []string{"ami-1"}, "/p")
+	if len(left) != 1 || !strings.Contains(left[0], "AccessDenied") || !strings.Contains(left[0], "ami-1") {
+		t.Errorf("left %q, want one line: the pipeline's other AMIs, unlisted, and why", left)
 	}
 }
