@@ -11,7 +11,7 @@ BIN := $(CURDIR)/$(CDK_DIR)/node_modules/.bin
 export PATH := $(BIN):$(PATH)
 # jsii inside the Go app and the CLI both run on the pinned Node 22.
 
-.PHONY: synth test deps unit synth-check e2e fuzz lint local-deploy clean
+.PHONY: synth test deps unit synth-check e2e fuzz lint local-deploy local-up local-down local-build clean
 
 synth: deps
 	cdk synth --quiet
@@ -51,8 +51,10 @@ synth-check:
 	@echo "cdk synth: templates identical to stacks/testdata/"
 	scripts/cfn-lint cdk.out
 
-# Tests that start moto or the CDK CLI: the rollout against moto (e2e/)
-# and bad input through the real `cdk synth` (badinput/).
+# Tests that start moto or the CDK CLI: the rollout against moto (e2e/),
+# the Day 2 guide and the rollout invariants (on the emulator here; the
+# real-account target is opt-in and refuses under CI) against playgrounds
+# of their own (e2e/playground/) and bad input through the real `cdk synth` (badinput/).
 # AWS leaves three behaviours the rollout could depend on undocumented: when
 # CloudFormation resolves a {{resolve:ssm}} reference again, which
 # launch template version Image Builder copies, and how long after
@@ -60,7 +62,7 @@ synth-check:
 # under one combination; the update matrix and the emulator's own test run
 # under the others (e2e/moto_server.py S2, e2e/build_test.go).
 e2e:
-	go test -tags e2e -count=1 -timeout 30m ./e2e/ ./badinput/
+	go test -tags e2e -count=1 -timeout 30m ./e2e/ ./e2e/playground/ ./badinput/
 	E2E_DYNAMIC_REFERENCES=resource-update E2E_SOURCE_VERSION=latest E2E_AMI_PARAMETER_CHECK=delayed \
 	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy|TestRollback|TestTheGoldenParameter|TestTheSeed|TestAPromotion' ./e2e/
 	E2E_DYNAMIC_REFERENCES=every-update \
@@ -69,6 +71,20 @@ e2e:
 # Deploy the local environment to moto, check it, diff, destroy.
 local-deploy: deps
 	scripts/local-deploy
+
+# The local playground (docs/day2-on-your-laptop.md): local-up starts moto
+# and leaves it running with the local and local-prod environments
+# deployed, and writes .local/env (source it); local-build runs one build
+# of local and prints the new AMI; local-down stops it all.
+local-up: deps
+	scripts/local-up
+
+local-build:
+	@env=$${GOLDEN_FLEET_LOCAL_DIR:-.local}/env; test -f $$env || { echo "no playground ($$env is missing): make local-up first"; exit 1; }; \
+	  . $$env && AWS_PROFILE=local go run ./cmd/localbuild
+
+local-down:
+	@scripts/local-down
 
 fuzz:
 	scripts/fuzz 10s

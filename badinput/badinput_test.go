@@ -29,8 +29,15 @@ var root = func() string {
 // devOnly is the default configuration reduced to its dev environment.
 func devOnly() config.App {
 	app := config.Default()
-	app.Environments = app.Environments[:1]
-	return app
+	// By name, not position; as written (App.Environment would apply the
+	// defaults, which the tests here must see applied by the app).
+	for _, e := range app.Environments {
+		if e.Name == "dev" {
+			app.Environments = []config.Environment{e}
+			return app
+		}
+	}
+	panic("config.Default() has no dev environment")
 }
 
 // synthResult is what one `cdk synth` run left behind.

@@ -110,6 +110,26 @@ func Default() App {
 				// warm-up keeps `fleetctl roll` against it quick.
 				Rollout: Rollout{MinHealthyPercentage: 50, InstanceWarmup: time.Second},
 			},
+			{
+				// local-prod promotes from local, in a second moto account:
+				// the playground's production (make local-up, see
+				// docs/day2-on-your-laptop.md). It bakes nothing.
+				Name:    "local-prod",
+				Account: "210987654321",
+				Region:  "us-east-1",
+				Tags:    map[string]string{"environment": "local-prod", "owner": "platform"},
+				Network: Network{Create: &CreatedVPC{Cidr: "10.30.0.0/16", MaxAzs: 2, NatGateways: 1, FlowLogRetentionDays: 7}},
+				Fleet: Fleet{
+					InstanceType:    "t3.micro",
+					MinCapacity:     2,
+					MaxCapacity:     4,
+					DesiredCapacity: 2,
+				},
+				// moto's instances are healthy at once: a one-minute soak
+				// keeps the playground's promotion quick.
+				Promotion: &Promotion{From: "local", SoakTime: time.Minute},
+				Rollout:   Rollout{MinHealthyPercentage: 50, InstanceWarmup: time.Second},
+			},
 		},
 	}
 }

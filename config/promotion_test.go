@@ -39,24 +39,6 @@ func TestAPromotingEnvironmentIsValid(t *testing.T) {
 	}
 }
 
-func TestDefaultPromotesProdFromDevAcrossAccounts(t *testing.T) {
-	app := Default()
-	prod, _ := app.Environment("prod")
-	dev, _ := app.Environment("dev")
-	if prod.Promotion == nil || prod.Promotion.From != "dev" {
-		t.Fatalf("prod's Promotion = %+v, want prod to promote from dev", prod.Promotion)
-	}
-	if dev.Promotion != nil {
-		t.Errorf("dev promotes (%+v): the source must bake", dev.Promotion)
-	}
-	if prod.Account == dev.Account {
-		t.Errorf("dev and prod share account %s: the default configuration promotes across accounts", dev.Account)
-	}
-	if got := app.PromotesTo("dev"); len(got) != 1 || got[0].Name != "prod" {
-		t.Errorf("PromotesTo(dev) = %v, want [prod]", got)
-	}
-}
-
 func TestValidateRejectsBadPromotions(t *testing.T) {
 	cases := []struct {
 		name            string

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
@@ -456,31 +458,51 @@ func TestPromotionNamesAgreeWithTheStacks(t *testing.T) {
 	})
 }
 
+// For every promotion across accounts of the synthesized configuration
+// (config.Default()'s and the fixture's, whatever they are called), the
+// promotion constructs expose their resource, name and ARN.
 func TestPromotionConstructsExposeResourceNameAndArn(t *testing.T) {
-	var dev, prod int
+	index := map[string]int{}
 	for i, env := range synthesized.cfg.Environments {
-		switch env.Name {
-		case "dev":
-			dev = i
-		case "prod":
-			prod = i
+		index[env.Name] = i
+	}
+	for _, p := range promotionPairs(t) {
+		if !p.crossAccount() {
+			continue
 		}
+		t.Run(p.source.Name+"-to-"+p.target.Name, func(t *testing.T) {
+			src, dst := synthesized.built[index[p.source.Name]], synthesized.built[index[p.target.Name]]
+			factory, source, target := src.ImageFactory, src.Fleet, dst.Fleet
+			// Distributions: one per target, access roles: one per target in
+			// another account, both in configuration order.
+			dists, accesses := -1, -1
+			for _, to := range synthesized.cfg.PromotesTo(p.source.Name) {
+				dists++
+				if to.Account != p.source.Account {
+					accesses++
+				}
+				if to.Name == p.target.Name {
+					break
+				}
+			}
+			if factory.AmiKey == nil || dists < 0 || accesses < 0 || len(factory.PromotionDistributions) <= dists || len(source.PromotionAccess) <= accesses || target.CrossAccountDistribution == nil {
+				t.Fatalf("%s's AMI key %v, promotion distributions %d, access roles %d, %s's cross-account role %v: want the pieces of %s",
+					p.source.Name, factory.AmiKey, len(factory.PromotionDistributions), len(source.PromotionAccess), p.target.Name, target.CrossAccountDistribution, p)
+			}
+			access, dist, cross := source.PromotionAccess[accesses], factory.PromotionDistributions[dists], target.CrossAccountDistribution
+			accessID := "PromotionAccess" + strings.ReplaceAll(p.target.Name, "-", "")
+			distArn := arn.ARN{Partition: "aws", Service: "imagebuilder", Region: p.source.Region, AccountID: p.source.Account,
+				Resource: "distribution-configuration/" + p.names.Distribution}
+			checkAccessors(t,
+				constructAccessors{"AMI key", factory.AmiKey.Resource, factory.AmiKey.Name(), factory.AmiKey.Arn(), `"` + synthesized.cfg.NamesOf(p.source).AmiKeyAlias() + `"`, `{"Fn::GetAtt":["AmiKey`},
+				constructAccessors{"access role", access.Resource, access.Name(), access.Arn(), `{"Ref":"` + accessID, `{"Fn::GetAtt":["` + accessID},
+				// The distribution's ARN is built from its name, as fleetctl builds
+				// it for DistributeImage.
+				constructAccessors{"promotion distribution", dist.Resource, dist.Name(), dist.Arn(), `"` + p.names.Distribution + `"`, `"` + distArn.String() + `"`},
+				constructAccessors{"cross-account role", cross.Resource, cross.Name(), cross.Arn(), `{"Ref":"CrossAccountDistribution`, `{"Fn::GetAtt":["CrossAccountDistribution`},
+			)
+		})
 	}
-	factory, source, target := synthesized.built[dev].ImageFactory, synthesized.built[dev].Fleet, synthesized.built[prod].Fleet
-	if factory.AmiKey == nil || len(factory.PromotionDistributions) != 1 || len(source.PromotionAccess) != 1 || target.CrossAccountDistribution == nil {
-		t.Fatalf("dev's AMI key %v, promotion distributions %d, access roles %d, prod's cross-account role %v: want the pieces of dev -> prod",
-			factory.AmiKey, len(factory.PromotionDistributions), len(source.PromotionAccess), target.CrossAccountDistribution)
-	}
-	access, dist, cross := source.PromotionAccess[0], factory.PromotionDistributions[0], target.CrossAccountDistribution
-	checkAccessors(t,
-		constructAccessors{"AMI key", factory.AmiKey.Resource, factory.AmiKey.Name(), factory.AmiKey.Arn(), `"alias/golden-fleet-dev-ami"`, `{"Fn::GetAtt":["AmiKey`},
-		constructAccessors{"access role", access.Resource, access.Name(), access.Arn(), `{"Ref":"PromotionAccessprod`, `{"Fn::GetAtt":["PromotionAccessprod`},
-		// The distribution's ARN is built from its name, as fleetctl builds
-		// it for DistributeImage.
-		constructAccessors{"promotion distribution", dist.Resource, dist.Name(), dist.Arn(), `"golden-fleet-dev-promote-to-prod"`,
-			`"arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/golden-fleet-dev-promote-to-prod"`},
-		constructAccessors{"cross-account role", cross.Resource, cross.Name(), cross.Arn(), `{"Ref":"CrossAccountDistribution`, `{"Fn::GetAtt":["CrossAccountDistribution`},
-	)
 }
 
 // serviceConditionKeys are the service-specific condition keys the

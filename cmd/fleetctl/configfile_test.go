@@ -86,11 +86,22 @@ func TestAConfigFileIsDecodedStrictlyAndValidated(t *testing.T) {
 		!strings.Contains(err.Error(), `Fleet.MinCapacity: got the string "two"`) || !strings.Contains(err.Error(), `Environments[prod].Promotion.From: got "stage"`) {
 		t.Errorf("a type error and a bad From: %v, want both reported", err)
 	}
+	// A promoting environment of the defaults, found by what it is, not
+	// by its position or name, promotes from one that does not exist.
 	bad := config.Default()
-	bad.Environments[1].Promotion.From = "stage"
+	var target string
+	for i := range bad.Environments {
+		if e := &bad.Environments[i]; e.Promotion != nil {
+			e.Promotion.From, target = "no-such-environment", e.Name
+			break
+		}
+	}
+	if target == "" {
+		t.Fatal("config.Default() has no promoting environment")
+	}
 	invalid := write("invalid.json", bad)
 	_, err = loadWith(t, "--config", invalid, "--cdk-json", "../../cdk.json")
-	if err == nil || !strings.Contains(err.Error(), "the configuration is invalid") || !strings.Contains(err.Error(), `Environments[prod].Promotion.From: got "stage"`) {
+	if err == nil || !strings.Contains(err.Error(), "the configuration is invalid") || !strings.Contains(err.Error(), `Environments[`+target+`].Promotion.From: got "no-such-environment"`) {
 		t.Errorf("a promotion from an unknown environment: %v, want the validation's line", err)
 	}
 }

@@ -34,6 +34,7 @@ import (
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/immutable-server/golden-fleet/config"
 )
@@ -118,7 +119,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("%s: --%s is required\n%s", c.name, name, c.usage(fs))
 		}
 	}
-	var opts []func(*awsconfig.LoadOptions) error
+	// The SDK's log (its only output is warnings such as "falling back to
+	// IMDSv1" while it looks for credentials) stays off the terminal:
+	// fleetctl says what went wrong itself.
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithLogger(logging.Nop{})}
 	if *region != "" {
 		opts = append(opts, awsconfig.WithRegion(*region))
 	}
@@ -129,7 +133,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("AWS configuration: %w", err)
 	}
-	err = runCommand(ctx, cfg, out)
+	err = explainCredentials(runCommand(ctx, withCredentialsCheck(cfg), out))
 	var bad usageError
 	if errors.As(err, &bad) {
 		return fmt.Errorf("%s: %v\n%s", c.name, bad, c.usage(fs))

@@ -23,14 +23,14 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	if err := run(config.Default(), os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "names:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, out io.Writer) error {
-	app := config.Default()
+// run prints the names of the environment of app named by args.
+func run(app config.App, args []string, out io.Writer) error {
 	var known []string
 	for _, env := range app.Environments {
 		known = append(known, env.Name)

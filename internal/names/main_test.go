@@ -5,14 +5,22 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/config/configtest"
 )
 
-// The script reads every name from config, as the stacks spell it.
+// The script reads every name from config, as the stacks spell it: for
+// config.Default() and for it with a baking and a promoting environment
+// added (what docs/adding-an-environment.md has you do).
 func TestNamesPrintsTheEnvironmentsNamesFromConfig(t *testing.T) {
-	app := config.Default()
+	for name, app := range map[string]config.App{"defaults": config.Default(), "defaults plus two": configtest.WithAddedEnvironments()} {
+		t.Run(name, func(t *testing.T) { checkNames(t, app) })
+	}
+}
+
+func checkNames(t *testing.T, app config.App) {
 	for _, env := range app.Environments {
 		var out strings.Builder
-		if err := run([]string{env.Name}, &out); err != nil {
+		if err := run(app, []string{env.Name}, &out); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string]string{}
@@ -42,10 +50,13 @@ func TestNamesPrintsTheEnvironmentsNamesFromConfig(t *testing.T) {
 	}
 }
 
+// An environment the configuration does not have, or not one name, is
+// refused, listing the configuration's environments.
 func TestNamesRefusesAnUnknownEnvironment(t *testing.T) {
-	for _, args := range [][]string{nil, {"staging"}, {"dev", "prod"}} {
+	app := config.App{Prefix: "golden-fleet", Environments: []config.Environment{{Name: "alpha"}, {Name: "beta"}}}
+	for _, args := range [][]string{nil, {"gamma"}, {"alpha", "beta"}} {
 		var out strings.Builder
-		if err := run(args, &out); err == nil || !strings.Contains(err.Error(), "dev, prod, local") || out.Len() > 0 {
+		if err := run(app, args, &out); err == nil || !strings.Contains(err.Error(), "(alpha, beta)") || out.Len() > 0 {
 			t.Errorf("run(%q) = %v, printed %q", args, err, out.String())
 		}
 	}
