@@ -49,21 +49,18 @@ synth-check:
 # AWS leaves two behaviours the rollout could depend on undocumented: when
 # CloudFormation resolves a {{resolve:ssm}} reference again, and which
 # launch template version Image Builder copies. The whole e2e suite runs
-# under one combination; the update matrix and the emulator's own test run
-# under the others (e2e/moto_server.py S2, e2e/build_test.go).
+# under one combination; the update matrix, the rollbacks and the
+# emulator's own test run again under the others in the same process
+# (e2e/variants_test.go, e2e/moto_server.py S2).
 e2e:
 	go test -tags e2e -count=1 -timeout 30m ./e2e/ ./badinput/
-	E2E_DYNAMIC_REFERENCES=resource-update E2E_SOURCE_VERSION=latest \
-	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy|TestRollback' ./e2e/
-	E2E_DYNAMIC_REFERENCES=every-update \
-	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy' ./e2e/
 
 # Deploy the local environment to moto, check it, diff, destroy.
 local-deploy: deps
 	scripts/local-deploy
 
 fuzz:
-	scripts/fuzz 10s
+	scripts/fuzz 20000x
 
 clean:
 	rm -rf cdk.out
