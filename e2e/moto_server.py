@@ -850,10 +850,75 @@ class AwsSdkCallResource:
         sdk_call(call, call.get("physicalResourceId", {}).get("id") or self.physical_id, account_id, region_name)
 
 
+# Test-only control endpoint ------------------------------------------------
+# The e2e suite runs its checks under each plausible value of the
+# undocumented behaviours (S2) in one process, against one emulator: it
+# switches the value between runs through this endpoint on moto's own port
+# (moto's /moto-api/ namespace, which no AWS service uses), instead of
+# starting moto once per value.
+#   GET  /moto-api/golden-fleet/behaviours  -> {"dynamic_references": "..."}
+#   POST /moto-api/golden-fleet/behaviours  {"dynamic_references": "..."}
+# It changes no AWS behaviour: it picks which of the plausible ones the
+# next requests get, as --dynamic-references does at start.
+
+DYNAMIC_REFERENCE_CHOICES = ("property-change", "resource-update", "every-update")
+
+
+def _behaviours_endpoint(request, full_url, headers):
+    res_headers = {"Content-Type": "application/json"}
+    if request.method == "POST":
+        size = int(headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(request.environ["wsgi.input"].read(size).decode("utf-8") or "{}")
+        except ValueError as e:
+            return 400, res_headers, json.dumps({"error": f"not JSON: {e}"}).encode()
+        unknown = sorted(set(body) - {"dynamic_references"})
+        value = body.get("dynamic_references", OPTIONS["dynamic_references"])
+        if unknown or value not in DYNAMIC_REFERENCE_CHOICES:
+            return 400, res_headers, json.dumps({"error": f"want {{\"dynamic_references\": one of {', '.join(DYNAMIC_REFERENCE_CHOICES)}}}, got {body}"}).encode()
+        if value != OPTIONS["dynamic_references"]:
+            log(f"dynamic references: {value} (switched by the control endpoint)")
+        OPTIONS["dynamic_references"] = value
+    return 200, res_headers, json.dumps({"dynamic_references": OPTIONS["dynamic_references"]}).encode()
+
+
+# GET /moto-api/golden-fleet/busy -> {"busy": [thread names]}: the
+# asynchronous work the emulator is doing (instance refreshes, Step
+# Functions executions, anything else that runs on a thread of its own);
+# [] when it is idle. Everything asynchronous here starts its thread
+# before the request that causes it returns, so a test that waits for a
+# consequence of its request can wait until the emulator is idle and
+# then decide, instead of deciding at a wall-clock deadline that a busy
+# machine can miss (issue 18).
+
+
+def _busy():
+    import threading
+
+    current = threading.current_thread()
+    return sorted(t.name for t in threading.enumerate()
+                  if t is not current and t is not threading.main_thread() and t.is_alive()
+                  and not t.name.endswith("(process_request_thread)"))
+
+
+def _busy_endpoint(request, full_url, headers):
+    return 200, {"Content-Type": "application/json"}, json.dumps({"busy": _busy()}).encode()
+
+
+def _install_control_endpoint():
+    from moto.moto_api._internal import urls as moto_api_urls
+
+    moto_api_urls.url_paths["{0}/moto-api/golden-fleet/behaviours$"] = _behaviours_endpoint
+    moto_api_urls.url_paths["{0}/moto-api/golden-fleet/busy$"] = _busy_endpoint
+
+
+_install_control_endpoint()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--dynamic-references", choices=("property-change", "resource-update", "every-update"),
+    p.add_argument("--dynamic-references", choices=DYNAMIC_REFERENCE_CHOICES,
                    default="property-change",
                    help="when CloudFormation resolves a {{resolve:ssm:…}} reference again (undocumented, S2)")
     args = p.parse_args()
