@@ -4,7 +4,7 @@
 // (`cdk synth --app "go run ./internal/configapp"`).
 //
 //	GOLDEN_FLEET_CONFIG      path of a JSON-encoded config.App (required),
-//	                         decoded strictly (decodeConfig)
+//	                         decoded strictly (configfile.Decode)
 //	GOLDEN_FLEET_COMPONENTS  directory of component documents
 //	                         (default: the embedded components/)
 //	GOLDEN_FLEET_UNVALIDATED =1 skips config.Validate (its defaults are
@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/immutable-server/golden-fleet/components"
+	"github.com/immutable-server/golden-fleet/internal/configfile"
 	"github.com/immutable-server/golden-fleet/stacks"
 )
 
@@ -42,7 +43,7 @@ func run() error {
 	}
 	// A misspelt field would otherwise be dropped silently and its
 	// default used; a second value or a repeated key would be ignored.
-	cfg, problems := decodeConfig(data)
+	cfg, problems := configfile.Decode(data)
 	if len(problems) > 0 {
 		return stacks.Report(path+" is not a JSON config.App", problems)
 	}

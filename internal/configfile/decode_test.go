@@ -1,4 +1,4 @@
-package main
+package configfile
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func defaultJSON(t testing.TB) string {
 }
 
 func TestTheDefaultConfigurationDecodesToItself(t *testing.T) {
-	app, problems := decodeConfig([]byte(defaultJSON(t)))
+	app, problems := Decode([]byte(defaultJSON(t)))
 	if len(problems) > 0 {
 		t.Fatalf("problems: %v", problems)
 	}
@@ -88,7 +88,7 @@ func TestDecodingRefusesWhatEncodingJSONWouldLetThrough(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, problems := decodeConfig([]byte(tc.doc))
+			_, problems := Decode([]byte(tc.doc))
 			for _, w := range tc.want {
 				found := false
 				for _, p := range problems {
@@ -140,13 +140,13 @@ func TestEncodingJSONWouldHaveAcceptedThem(t *testing.T) {
 		if err := dec.Decode(&app); err != nil || dec.More() {
 			t.Errorf("encoding/json refuses %s (%v): the case shows nothing", doc, err)
 		}
-		if _, problems := decodeConfig([]byte(doc)); len(problems) == 0 {
-			t.Errorf("decodeConfig accepted %s", doc)
+		if _, problems := Decode([]byte(doc)); len(problems) == 0 {
+			t.Errorf("Decode accepted %s", doc)
 		}
 	}
 }
 
-// FuzzDecodeConfig: decodeConfig never panics; every problem is one line
+// FuzzDecodeConfig: Decode never panics; every problem is one line
 // with a field path, what was received and what is allowed; and what it
 // accepts, encoding/json (with unknown fields disallowed) decodes to the
 // same configuration.
@@ -160,7 +160,7 @@ func FuzzDecodeConfig(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		app, problems := decodeConfig(data)
+		app, problems := Decode(data)
 		for _, p := range problems {
 			if !problemLine.MatchString(p) || strings.Contains(p, "\n") {
 				t.Fatalf("problem %q is not one line \"<field path>: got …: want …\"", p)
@@ -173,10 +173,10 @@ func FuzzDecodeConfig(f *testing.F) {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&want); err != nil {
-			t.Fatalf("decodeConfig accepted what encoding/json refuses (%v): %q", err, data)
+			t.Fatalf("Decode accepted what encoding/json refuses (%v): %q", err, data)
 		}
 		if !reflect.DeepEqual(normalize(t, app), normalize(t, want)) {
-			t.Fatalf("decodeConfig and encoding/json disagree on %q:\n%+v\n%+v", data, app, want)
+			t.Fatalf("Decode and encoding/json disagree on %q:\n%+v\n%+v", data, app, want)
 		}
 	})
 }

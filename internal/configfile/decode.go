@@ -1,4 +1,8 @@
-package main
+// Package configfile decodes a configuration file (a JSON-encoded
+// config.App) strictly. It imports no CDK package, so its fuzz target
+// (FuzzDecodeConfig) builds and runs without instrumenting aws-cdk-go
+// (scripts/fuzz; issue 18).
+package configfile
 
 import (
 	"bytes"
@@ -16,14 +20,14 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 )
 
-// decodeConfig decodes data, a JSON-encoded config.App, strictly: one JSON
+// Decode decodes data, a JSON-encoded config.App, strictly: one JSON
 // object and nothing after it, each key once, only the fields config.App
 // has (spelt as Go spells them: encoding/json would also take them in any
 // case), every value of its field's type, null only where a field may be
 // absent (a pointer, a list, a map). It returns every problem at once,
 // each one line "<field path>: got <value>: want <what is allowed>", the
 // path as config.Validate writes it (Environments[0].Fleet.MinCapacity).
-func decodeConfig(data []byte) (config.App, []string) {
+func Decode(data []byte) (config.App, []string) {
 	var app config.App
 	d := &decoder{data: data}
 	root, err := d.parse()
