@@ -193,8 +193,8 @@ func setup() (*bench, error) {
 
 // build (re)builds the binaries of the binary-alone cases.
 func (b *bench) build() error {
-	for pkg, bin := range map[string]string{".": b.bins.app, "./internal/bench/emptyapp": b.bins.empty,
-		"./internal/configapp": b.bins.config, "./internal/bench/nagapp": b.bins.nag} {
+	for pkg, bin := range map[string]string{".": b.bins.app, "./cmd/bench/emptyapp": b.bins.empty,
+		"./internal/configapp": b.bins.config, "./cmd/bench/nagapp": b.bins.nag} {
 		cmd := exec.Command("go", "build", "-o", bin, pkg)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = b.root, os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
@@ -506,17 +506,17 @@ func (b *bench) machine() {
 // sectionA: the whole app against the empty app, through the CLI and alone.
 func (b *bench) sectionA() {
 	b.printf("\n## a. Whole app (%d environments) vs an empty Go CDK app\n", len(config.Default().Environments))
-	b.printf("\nCLI: `cdk synth -q` with cdk.json's app (`scripts/app`), and the empty app with `--app \"scripts/app ./internal/bench/emptyapp\"`. Alone: prebuilt binaries (`go build`), `CDK_OUTDIR` and the CLI's context set, `CDK_VALIDATION=false` as scripts/app sets it.\n")
+	b.printf("\nCLI: `cdk synth -q` with cdk.json's app (`scripts/app`), and the empty app with `--app \"scripts/app ./cmd/bench/emptyapp\"`. Alone: prebuilt binaries (`go build`), `CDK_OUTDIR` and the CLI's context set, `CDK_VALIDATION=false` as scripts/app sets it.\n")
 	// "before": the launcher as it was before the speed work, `go run`
 	// with the built-in validation on, for both apps.
 	before := []string{"GOLDEN_FLEET_GO_RUN=1", "CDK_VALIDATION=true"}
 	cases := []kase{
 		b.cliCase("cli: whole app", ""),
-		b.cliCase("cli: empty app", "scripts/app ./internal/bench/emptyapp"),
+		b.cliCase("cli: empty app", "scripts/app ./cmd/bench/emptyapp"),
 		b.binCase("alone: whole app", b.bins.app, "CDK_VALIDATION=false"),
 		b.binCase("alone: empty app", b.bins.empty, "CDK_VALIDATION=false"),
 		b.cliCase("before: cli: whole app (go run, validation on)", "", before...),
-		b.cliCase("before: cli: empty app (go run, validation on)", "scripts/app ./internal/bench/emptyapp", before...),
+		b.cliCase("before: cli: empty app (go run, validation on)", "scripts/app ./cmd/bench/emptyapp", before...),
 	}
 	b.sameTemplates()
 	res := b.measure("a", *runs, cases)
@@ -668,7 +668,7 @@ func (b *bench) sectionC() {
 // sectionD: validation on and off, cdk-nag.
 func (b *bench) sectionD() {
 	b.printf("\n## d. Built-in CloudFormation validation, cdk-nag\n")
-	b.printf("\nValidation on: `CDK_VALIDATION=true` (what CI and `make test` use); off: the scripts/app default (`CDK_VALIDATION=false`). cdk-nag: internal/bench/nagapp, the app with the AwsSolutions pack as the tests (stacks/nag_test.go) apply it.\n")
+	b.printf("\nValidation on: `CDK_VALIDATION=true` (what CI and `make test` use); off: the scripts/app default (`CDK_VALIDATION=false`). cdk-nag: cmd/bench/nagapp, the app with the AwsSolutions pack as the tests (stacks/nag_test.go) apply it.\n")
 	cases := []kase{
 		b.cliCase("cli: validation off", ""),
 		b.cliCase("cli: validation on", "", "CDK_VALIDATION=true"),
