@@ -52,8 +52,9 @@ synth-check:
 # under one combination; the update matrix, the rollbacks and the
 # emulator's own test run again under the others in the same process
 # (e2e/variants_test.go, e2e/moto_server.py S2).
+# E2E_FLAGS: more go test flags (scripts/bench passes -v to time each test).
 e2e:
-	go test -tags e2e -count=1 -timeout 30m ./e2e/ ./badinput/
+	go test -tags e2e -count=1 -timeout 30m $(E2E_FLAGS) ./e2e/ ./badinput/
 
 # Deploy the local environment to moto, check it, diff, destroy.
 local-deploy: deps
