@@ -49,14 +49,15 @@ const (
 )
 
 var (
-	runs      = flag.Int("n", envInt("BENCH_RUNS", 5), "runs per case (the median is reported); env BENCH_RUNS")
-	only      = flag.String("only", "a,b,c,d,cold", "sections to run, comma-separated: a (app vs empty), r (an unchanged synth, the assembly reused, vs empty), b (1/5/10 environments), c (go test vs synth), d (validation, cdk-nag), cold (module download, first build, disk), suite (make test, step by step, in empty-app synths); all: every one")
-	suiteRuns = flag.Int("suite-runs", 1, "runs of make test in section suite")
-	out       = flag.String("o", "", "also write the results as Markdown to this file")
-	strict    = flag.Bool("strict", false, "exit 1 when a ratio exceeds its limit")
-	keep      = flag.Bool("keep", false, "keep the temporary directory (binaries, configs, cloud assemblies)")
-	timeout   = flag.Duration("timeout", 15*time.Minute, "longest a single command may run")
-	testRuns  = flag.Int("test-runs", 0, "runs of `go test` in section c (default: -n)")
+	runs       = flag.Int("n", envInt("BENCH_RUNS", 5), "runs per case (the median is reported); env BENCH_RUNS")
+	only       = flag.String("only", "a,b,c,d,cold", "sections to run, comma-separated: a (app vs empty), r (an unchanged synth, the assembly reused, vs empty), b (1/5/10 environments), c (go test vs synth), d (validation, cdk-nag), cold (module download, first build, disk), suite (make test, step by step, in empty-app synths); all: every one")
+	suiteRuns  = flag.Int("suite-runs", 1, "runs of make test in section suite")
+	suiteSteps = flag.String("suite-steps", "lint,unit,synth-check,e2e,fuzz", "the make test steps section suite runs, comma-separated (all of them make the make test total)")
+	out        = flag.String("o", "", "also write the results as Markdown to this file")
+	strict     = flag.Bool("strict", false, "exit 1 when a ratio exceeds its limit")
+	keep       = flag.Bool("keep", false, "keep the temporary directory (binaries, configs, cloud assemblies)")
+	timeout    = flag.Duration("timeout", 15*time.Minute, "longest a single command may run")
+	testRuns   = flag.Int("test-runs", 0, "runs of `go test` in section c (default: -n)")
 )
 
 func envInt(name string, def int) int {
@@ -791,7 +792,7 @@ func (b *bench) sectionSuite() {
 	b.printf("\n## suite. `make test`, step by step, in empty-app synths\n\n")
 	b.printf("Each step of `make test` runs as `make STEP`, right after one `cdk synth -q` of the empty app (interleaved, %d run(s) of the suite); the ratio is the step's time over the median of the empty-app synths of the same run. `make e2e` runs with `E2E_FLAGS=-v` so that each e2e test reports its time.\n\n", *suiteRuns)
 	empty := b.cliCase("cli: empty app", "scripts/app ./cmd/bench/emptyapp")
-	steps := []string{"lint", "unit", "synth-check", "e2e", "fuzz"}
+	steps := strings.Split(*suiteSteps, ",")
 	outputs := map[string]*bytes.Buffer{}
 	res := map[string]*result{empty.name: {}}
 	var cases []kase
@@ -835,12 +836,26 @@ func (b *bench) sectionSuite() {
 	for _, c := range cases {
 		m := res[c.name].median()
 		total += m
-		b.printf("| %s | %.1f s | %.0f |\n", c.name, m, m/floor)
+		b.printf("| %s | %.1f s | %.1f |\n", c.name, m, m/floor)
 	}
-	b.printf("| **make test** (the steps in a row, `deps` aside) | **%.1f s** | **%.0f** |\n\n", total, total/floor)
+	b.printf("| **make test** (the steps above in a row, `deps` aside) | **%.1f s** | **%.1f** |\n\n", total, total/floor)
+	if outputs["unit"] != nil {
+		b.unitTable(outputOf(outputs, "unit"))
+	}
+	if outputs["e2e"] != nil {
+		b.e2eTables(outputOf(outputs, "e2e"))
+	}
+	if *suiteSteps == flag.Lookup("suite-steps").DefValue {
+		b.verdict("suite. make test in empty-app synths", total/floor, limitSuiteInSynths, "the steps' medians over the median empty-app `cdk synth -q` of the same runs")
+	}
+}
+
+// unitTable lists the test binaries of `go test ./...` as its output
+// reports them.
+func (b *bench) unitTable(out string) {
 	b.printf("Test binaries of `make unit` (`go test ./...`; packages run %d at a time; `(cached)` when go test reused a result):\n\n", runtime.NumCPU())
 	b.printf("| package | result | time |\n|---|---|---:|\n")
-	for _, l := range strings.Split(outputs["unit"].String(), "\n") {
+	for _, l := range strings.Split(out, "\n") {
 		f := strings.Fields(l)
 		if len(f) >= 3 && (f[0] == "ok" || f[0] == "FAIL") {
 			pkg := strings.TrimPrefix(f[1], "github.com/immutable-server/golden-fleet")
@@ -850,8 +865,13 @@ func (b *bench) sectionSuite() {
 			b.printf("| %s | %s | %s |\n", pkg, f[0], strings.Join(f[2:], " "))
 		}
 	}
+}
+
+// e2eTables lists the e2e tests and the harness's timed steps from the
+// output of `make e2e E2E_FLAGS=-v`.
+func (b *bench) e2eTables(out string) {
 	b.printf("\nThe e2e tests (`go test -v` of ./e2e/ and ./badinput/; subtests indented):\n\n| test | result | time |\n|---|---|---:|\n")
-	for _, l := range strings.Split(outputs["e2e"].String(), "\n") {
+	for _, l := range strings.Split(out, "\n") {
 		t := strings.TrimLeft(l, " ")
 		if !strings.HasPrefix(t, "--- PASS: ") && !strings.HasPrefix(t, "--- FAIL: ") && !strings.HasPrefix(t, "--- SKIP: ") {
 			continue
@@ -861,10 +881,11 @@ func (b *bench) sectionSuite() {
 			continue
 		}
 		indent := strings.Repeat("  ", (len(l)-len(t))/4)
-		b.printf("| %s%s | %s | %s |\n", strings.ReplaceAll(indent, " ", "&nbsp;"), f[2], strings.TrimSuffix(f[1], ":"), strings.Trim(f[3], "()"))
+		name := f[2][strings.LastIndex(f[2], "/")+1:]
+		b.printf("| %s%s | %s | %s |\n", strings.ReplaceAll(indent, " ", "&nbsp;"), name, strings.TrimSuffix(f[1], ":"), strings.Trim(f[3], "()"))
 	}
 	b.printf("\nThe e2e harness's own steps (its log lines with a duration: builds, bootstrap, deploys):\n\n| step | time |\n|---|---:|\n")
-	for _, l := range strings.Split(outputs["e2e"].String(), "\n") {
+	for _, l := range strings.Split(out, "\n") {
 		if !strings.HasPrefix(l, "e2e ") || !strings.HasSuffix(l, "s)") {
 			continue
 		}
@@ -876,5 +897,12 @@ func (b *bench) sectionSuite() {
 		b.printf("| `%s` | %s |\n", strings.ReplaceAll(what, "|", "\\|"), strings.Trim(l[open+1:], "()"))
 	}
 	b.printf("\n")
-	b.verdict("suite. make test in empty-app synths", total/floor, limitSuiteInSynths, "the steps' medians over the median empty-app `cdk synth -q` of the same runs")
+}
+
+// outputOf is the standard output of a make step, "" when it did not run.
+func outputOf(outputs map[string]*bytes.Buffer, step string) string {
+	if o := outputs[step]; o != nil {
+		return o.String()
+	}
+	return ""
 }
