@@ -55,7 +55,7 @@ synth-check:
 # E2E_FLAGS: more go test flags (scripts/bench passes -v to time each test).
 # The timeout only bounds a hang: the suite's waits end on what the
 # emulator did, not on the clock, and on a saturated 2-core machine the
-# whole run took over 35 minutes (issue 18), 30 would fail it by load.
+# whole run took 58 minutes (issue 18): 30 would fail it by load.
 e2e:
 	go test -tags e2e -count=1 -timeout 120m $(E2E_FLAGS) ./e2e/ ./badinput/
 
