@@ -58,15 +58,16 @@ synth-check:
 # AWS leaves three behaviours the rollout could depend on undocumented: when
 # CloudFormation resolves a {{resolve:ssm}} reference again, which
 # launch template version Image Builder copies, and how long after
-# PutParameter Parameter Store checks an aws:ec2:image value (S13). The whole e2e suite runs
-# under one combination; the update matrix and the emulator's own test run
-# under the others (e2e/moto_server.py S2, e2e/build_test.go).
+# PutParameter Parameter Store checks an aws:ec2:image value (S13). The
+# whole e2e suite runs under one combination; the update matrix, the
+# rollbacks, the seed writer and the emulator's own test run again under
+# the others in the same process (e2e/variants_test.go).
+# E2E_FLAGS: more go test flags (scripts/bench passes -v to time each test).
+# The timeout only bounds a hang: the suite's waits end on what the
+# emulator did, not on the clock, and on a saturated 2-core machine the
+# whole run took 58 minutes (issue 18): 30 would fail it by load.
 e2e:
-	go test -tags e2e -count=1 -timeout 30m ./e2e/ ./e2e/playground/ ./badinput/
-	E2E_DYNAMIC_REFERENCES=resource-update E2E_SOURCE_VERSION=latest E2E_AMI_PARAMETER_CHECK=delayed \
-	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy|TestRollback|TestTheGoldenParameter|TestTheSeed|TestAPromotion' ./e2e/
-	E2E_DYNAMIC_REFERENCES=every-update \
-	  go test -tags e2e -count=1 -timeout 30m -run 'TestTheEmulator|TestNoRedeploy' ./e2e/
+	go test -tags e2e -count=1 -timeout 120m $(E2E_FLAGS) ./e2e/ ./e2e/playground/ ./badinput/
 
 # Deploy the local environment to moto, check it, diff, destroy.
 local-deploy: deps
@@ -87,7 +88,7 @@ local-down:
 	@scripts/local-down
 
 fuzz:
-	scripts/fuzz 10s
+	scripts/fuzz 20000x
 
 clean:
 	rm -rf cdk.out

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -56,19 +55,17 @@ func TestTheEmulatorUpdatesAnSsmParameterAsItsProviderDoes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		var status cfntypes.StackStatus
+		eventually(t, "stack "+stack, func() (bool, string) {
 			st, err := aws_.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
-			if err == nil && !strings.HasSuffix(string(st.Stacks[0].StackStatus), "IN_PROGRESS") {
-				if s := st.Stacks[0].StackStatus; s != cfntypes.StackStatusCreateComplete && s != cfntypes.StackStatusUpdateComplete {
-					t.Fatalf("stack %s: %s", stack, s)
-				}
-				return
+			if err != nil {
+				return false, fmt.Sprintf("it is not described: %v", err)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("stack %s did not settle: %v", stack, err)
-			}
-			time.Sleep(200 * time.Millisecond)
+			status = st.Stacks[0].StackStatus
+			return !strings.HasSuffix(string(status), "IN_PROGRESS"), fmt.Sprintf("it is still %s", status)
+		})
+		if status != cfntypes.StackStatusCreateComplete && status != cfntypes.StackStatusUpdateComplete {
+			t.Fatalf("stack %s: %s", stack, status)
 		}
 	}
 	put(seed, "ami-00000000000000001")

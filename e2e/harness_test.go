@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -86,9 +87,10 @@ func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
 
-// emulator holds the behaviours AWS leaves undocumented, one value each
-// per run; `make e2e` runs the package under each value
-// (E2E_DYNAMIC_REFERENCES, E2E_SOURCE_VERSION).
+// emulator holds the behaviours AWS leaves undocumented: the run's values
+// (E2E_DYNAMIC_REFERENCES, E2E_SOURCE_VERSION), which
+// TestUnderTheOtherUndocumentedBehaviours (variants_test.go) switches to
+// each other value in turn with setBehaviours.
 var emulator = struct {
 	// dynamicReferences: when does CloudFormation resolve a
 	// {{resolve:ssm:…}} reference again? property-change, resource-update
@@ -151,6 +153,29 @@ func testMain(m *testing.M) int {
 	return code
 }
 
+// setBehaviours switches the undocumented behaviours: the emulator's
+// through its test-only control endpoint (moto_server.py), and Image
+// Builder's, which build() plays here.
+func setBehaviours(t *testing.T, dynamicReferences, sourceVersion, amiParameterCheck string) {
+	t.Helper()
+	body := fmt.Sprintf(`{"dynamic_references": %q, "ami_parameter_check": %q}`, dynamicReferences, amiParameterCheck)
+	resp, err := http.Post(endpoint+"/moto-api/golden-fleet/behaviours", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("switching the emulator to %s: %v", body, err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var now struct {
+		DynamicReferences string `json:"dynamic_references"`
+		AmiParameterCheck string `json:"ami_parameter_check"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(got, &now) != nil || now.DynamicReferences != dynamicReferences || now.AmiParameterCheck != amiParameterCheck {
+		t.Fatalf("switching the emulator to %s: %s %s", body, resp.Status, got)
+	}
+	emulator.dynamicReferences, emulator.sourceVersion, emulator.amiParameterCheck = dynamicReferences, sourceVersion, amiParameterCheck
+	logf("undocumented behaviours now: dynamic references resolved %s; Image Builder copies the %s launch template version; aws:ec2:image values checked %s", dynamicReferences, sourceVersion, amiParameterCheck)
+}
+
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -195,7 +220,9 @@ func startMoto() (stop func(), err error) {
 		}
 	}
 	endpoint = fmt.Sprintf("http://localhost:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
+	// Until it answers or exits: a start on a busy machine is slow, not
+	// failed; hangAfter only bounds a hang.
+	deadline := time.Now().Add(hangAfter)
 	for {
 		select {
 		case err := <-exited:
@@ -211,7 +238,7 @@ func startMoto() (stop func(), err error) {
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return nil, fmt.Errorf("moto did not answer on port %d within 30s", port)
+			return nil, fmt.Errorf("moto did not answer on port %d within %s", port, hangAfter)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -455,23 +482,91 @@ func groupInstances(t *testing.T, group string) (ids []string, desired int32) {
 // returns those not in before.
 func waitForNew(t *testing.T, group string, before []string) []instance {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var fresh []instance
+	eventually(t, "group "+group+": new instances in service", func() (bool, string) {
 		ids, desired := groupInstances(t, group)
-		var fresh []instance
+		fresh = nil
 		for _, id := range ids {
 			if !contains(before, id) {
 				fresh = append(fresh, describeInstance(t, id))
 			}
 		}
-		if int32(len(ids)) == desired && len(fresh) > 0 {
-			return fresh
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("group %s: %d of %d instances in service, %d new after 60s", group, len(ids), desired, len(fresh))
-		}
-		time.Sleep(250 * time.Millisecond)
+		return int32(len(ids)) == desired && len(fresh) > 0, fmt.Sprintf("%d of %d instances in service, %d new", len(ids), desired, len(fresh))
+	})
+	return fresh
+}
+
+// eventually waits until done says the emulator did what a test waits
+// for, and fails the test (Fatal) when the emulator has nothing left to
+// do and done still says no: a verdict decided on what the emulator did,
+// not on a wall-clock deadline that a busy machine can miss (issue 18).
+// done returns whether it is done and, if not, what it saw. hangAfter
+// only bounds a hang of the emulator itself.
+func eventually(t *testing.T, what string, done func() (bool, string)) {
+	t.Helper()
+	if !settled(t, done) {
+		_, saw := done()
+		t.Fatalf("%s: the emulator has finished its work and %s", what, saw)
 	}
+}
+
+// settled is eventually without the verdict: whether done said yes before
+// the emulator ran out of work.
+func settled(t *testing.T, done func() (bool, string)) bool {
+	t.Helper()
+	limit := time.Now().Add(hangAfter)
+	for idle := 0; ; {
+		if ok, _ := done(); ok {
+			return true
+		}
+		busy := emulatorBusy(t)
+		if len(busy) > 0 {
+			idle = 0
+		} else if idle++; idle == idleLooks {
+			return false
+		}
+		if time.Now().After(limit) {
+			t.Fatalf("the emulator is still busy after %s (%s): it hangs", hangAfter, strings.Join(busy, ", "))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// idleLooks is how many looks in a row must find the emulator idle and
+// done saying no before settled gives up: moto advances some states on
+// the describe calls that look at them (its state manager counts calls),
+// so a count of looks, not a time, is the budget.
+const idleLooks = 5
+
+// hangAfter is how long the emulator may stay busy before a wait calls it
+// hung. It decides no verdict of the rollout: a test fails on it only when
+// the emulator itself hangs.
+const hangAfter = 15 * time.Minute
+
+// waitIdle waits until the emulator has finished every asynchronous
+// consequence of what the test did so far (a test that checks that
+// something did NOT happen looks only then).
+func waitIdle(t *testing.T) {
+	t.Helper()
+	settled(t, func() (bool, string) { return false, "" })
+}
+
+// emulatorBusy names the asynchronous work the emulator is doing (its
+// test-only endpoint, moto_server.py): none when it is idle.
+func emulatorBusy(t *testing.T) []string {
+	t.Helper()
+	resp, err := http.Get(endpoint + "/moto-api/golden-fleet/busy")
+	if err != nil {
+		t.Fatalf("asking the emulator what it is doing: %v", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Busy []string `json:"busy"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("asking the emulator what it is doing: %s %v", resp.Status, err)
+	}
+	return out.Busy
 }
 
 func contains(s []string, v string) bool {

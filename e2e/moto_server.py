@@ -894,13 +894,90 @@ class AwsSdkCallResource:
                  self.props.get("ServiceToken"))
 
 
+# Test-only control endpoint ------------------------------------------------
+# The e2e suite runs its checks under each plausible value of the
+# undocumented behaviours (S2, S13) in one process, against one emulator: it
+# switches the value between runs through this endpoint on moto's own port
+# (moto's /moto-api/ namespace, which no AWS service uses), instead of
+# starting moto once per value.
+#   GET  /moto-api/golden-fleet/behaviours  -> {"dynamic_references": "...", "ami_parameter_check": "..."}
+#   POST /moto-api/golden-fleet/behaviours  {"dynamic_references": "...", "ami_parameter_check": "..."}
+# It changes no AWS behaviour: it picks which of the plausible ones the
+# next requests get, as --dynamic-references does at start.
+
+DYNAMIC_REFERENCE_CHOICES = ("property-change", "resource-update", "every-update")
+
+
+AMI_PARAMETER_CHECK_CHOICES = ("immediate", "delayed")
+
+
+def _behaviours_endpoint(request, full_url, headers):
+    res_headers = {"Content-Type": "application/json"}
+
+    def now():
+        return json.dumps({"dynamic_references": OPTIONS["dynamic_references"],
+                           "ami_parameter_check": moto_ami_parameters.OPTIONS["mode"]}).encode()
+
+    if request.method == "POST":
+        size = int(headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(request.environ["wsgi.input"].read(size).decode("utf-8") or "{}")
+        except ValueError as e:
+            return 400, res_headers, json.dumps({"error": f"not JSON: {e}"}).encode()
+        unknown = sorted(set(body) - {"dynamic_references", "ami_parameter_check"})
+        refs = body.get("dynamic_references", OPTIONS["dynamic_references"])
+        check = body.get("ami_parameter_check", moto_ami_parameters.OPTIONS["mode"])
+        if unknown or refs not in DYNAMIC_REFERENCE_CHOICES or check not in AMI_PARAMETER_CHECK_CHOICES:
+            return 400, res_headers, json.dumps({"error": f"want {{\"dynamic_references\": one of {', '.join(DYNAMIC_REFERENCE_CHOICES)}, \"ami_parameter_check\": one of {', '.join(AMI_PARAMETER_CHECK_CHOICES)}}}, got {body}"}).encode()
+        if refs != OPTIONS["dynamic_references"]:
+            log(f"dynamic references: {refs} (switched by the control endpoint)")
+        if check != moto_ami_parameters.OPTIONS["mode"]:
+            log(f"aws:ec2:image parameters checked: {check} (switched by the control endpoint)")
+        OPTIONS["dynamic_references"] = refs
+        moto_ami_parameters.OPTIONS["mode"] = check
+    return 200, res_headers, now()
+
+
+# GET /moto-api/golden-fleet/busy -> {"busy": [thread names]}: the
+# asynchronous work the emulator is doing (instance refreshes, Step
+# Functions executions, anything else that runs on a thread of its own);
+# [] when it is idle. Everything asynchronous here starts its thread
+# before the request that causes it returns, so a test that waits for a
+# consequence of its request can wait until the emulator is idle and
+# then decide, instead of deciding at a wall-clock deadline that a busy
+# machine can miss (issue 18).
+
+
+def _busy():
+    import threading
+
+    current = threading.current_thread()
+    return sorted(t.name for t in threading.enumerate()
+                  if t is not current and t is not threading.main_thread() and t.is_alive()
+                  and not t.name.endswith("(process_request_thread)"))
+
+
+def _busy_endpoint(request, full_url, headers):
+    return 200, {"Content-Type": "application/json"}, json.dumps({"busy": _busy()}).encode()
+
+
+def _install_control_endpoint():
+    from moto.moto_api._internal import urls as moto_api_urls
+
+    moto_api_urls.url_paths["{0}/moto-api/golden-fleet/behaviours$"] = _behaviours_endpoint
+    moto_api_urls.url_paths["{0}/moto-api/golden-fleet/busy$"] = _busy_endpoint
+
+
+_install_control_endpoint()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--dynamic-references", choices=("property-change", "resource-update", "every-update"),
+    p.add_argument("--dynamic-references", choices=DYNAMIC_REFERENCE_CHOICES,
                    default="property-change",
                    help="when CloudFormation resolves a {{resolve:ssm:…}} reference again (undocumented, S2)")
-    p.add_argument("--ami-parameter-check", choices=("immediate", "delayed"), default="immediate",
+    p.add_argument("--ami-parameter-check", choices=AMI_PARAMETER_CHECK_CHOICES, default="immediate",
                    help="when Parameter Store checks an aws:ec2:image value after PutParameter answered (undocumented, S13)")
     args = p.parse_args()
     OPTIONS["port"] = args.port

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -87,7 +86,7 @@ func waitForMarks(t *testing.T, current, previous string, unmarked ...string) {
 	t.Helper()
 	key := marks.RoleKey(fleetID)
 	var problems []string
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+	if !settled(t, func() (bool, string) {
 		problems = nil
 		for ami, want := range map[string]string{current: marks.Current, previous: marks.Previous} {
 			if tags := amiTags(t, ami); tags[key] != want || tags[marks.RetainKey] != marks.RetainValue {
@@ -99,11 +98,10 @@ func waitForMarks(t *testing.T, current, previous string, unmarked ...string) {
 				problems = append(problems, fmt.Sprintf("%s has %v, want no mark", ami, tags))
 			}
 		}
-		if len(problems) == 0 {
-			return
-		}
+		return len(problems) == 0, ""
+	}) {
+		t.Errorf("marks once the emulator finished its work:\n  %s", strings.Join(problems, "\n  "))
 	}
-	t.Errorf("marks after 30s:\n  %s", strings.Join(problems, "\n  "))
 }
 
 // fleetctl roll replaces every instance with one running the golden AMI,
@@ -232,19 +230,14 @@ func TestTheAutomaticRolloutRollsTheFleetOnEveryBuild(t *testing.T) {
 	}
 	earlier := len(refreshes())
 	x, _ := build(t)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if s := refreshes(); len(s) > earlier && s[0] == "Successful" {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("60s after the build, the group's refreshes are %v (newest first; %d before the build); want a new, successful one", s, earlier)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	eventually(t, "the automatic rollout after a build", func() (bool, string) {
+		s := refreshes()
+		return len(s) > earlier && s[0] == "Successful", fmt.Sprintf("the group's refreshes are %v (newest first; %d before the build); want a new, successful one", s, earlier)
+	})
 	allOn(t, f.group, x, before)
 	// The update started one refresh, and nothing else did: neither the
 	// marker nor the refresh itself triggers the rollout again.
-	time.Sleep(2 * time.Second)
+	waitIdle(t)
 	if s := refreshes(); len(s) != earlier+1 {
 		t.Errorf("%d refreshes after one build (%v, newest first; %d before): want exactly one more", len(s), s, earlier)
 	}
@@ -273,14 +266,11 @@ func TestTheAutomaticRolloutRollsTheFleetOnEveryBuild(t *testing.T) {
 			Type: ssmtypes.ParameterTypeString, DataType: aws.String("aws:ec2:image"), Overwrite: aws.Bool(false), Tags: tags.TagList}); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for amiTags(t, x)[marks.RoleKey(fleetID)] != marks.Current {
-			if time.Now().After(deadline) {
-				t.Fatalf("30s after the parameter's creation %s has %v: the marker did not run, so the test proves nothing", x, amiTags(t, x))
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-		time.Sleep(2 * time.Second)
+		eventually(t, "the marker after the parameter's creation", func() (bool, string) {
+			tags := amiTags(t, x)
+			return tags[marks.RoleKey(fleetID)] == marks.Current, fmt.Sprintf("%s has %v: the marker did not run, so the test proves nothing", x, tags)
+		})
+		waitIdle(t)
 		if s := refreshes(); len(s) != n {
 			t.Errorf("%d refreshes after the parameter's creation (%v, newest first; %d before): want none started", len(s), s, n)
 		}

@@ -31,12 +31,25 @@ func Run(cfg config.App, docs components.Source) error {
 	if err != nil {
 		return errors.Join(Invalid(err), clearAssembly(outdir))
 	}
-	return Synthesize(outdir, func(app awscdk.App) error {
+	// Nothing changed since the assembly in outdir was synthesized: it is
+	// the one this synthesis would write (reuse.go).
+	key, reuse := "", false
+	if outdir != "" {
+		if key, reuse = reuseKey(cfg, docs, cdkContext); reuse && reusable(outdir, key) {
+			fmt.Fprintf(os.Stderr, "golden-fleet: nothing changed since the last synthesis: the cloud assembly in %s is reused\n", outdir)
+			return nil
+		}
+	}
+	err = Synthesize(outdir, func(app awscdk.App) error {
 		if _, err := Build(app, valid, docs); err != nil {
 			return fmt.Errorf("golden-fleet: %w; nothing was synthesized", err)
 		}
 		return nil
 	})
+	if err == nil && reuse {
+		stampAssembly(outdir, key)
+	}
+	return err
 }
 
 // Invalid formats validation problems one per line, for a person.
@@ -203,6 +216,7 @@ func validationFailures(dir string) []string {
 var assemblyFiles = []string{
 	"manifest.json", "tree.json", "cdk.out", "validation-report.json", "policy-validation-report.json",
 	"*.template.json", "*.assets.json", "*.metadata.json", "asset.*", "assembly-*",
+	reuseStamp, reuseStamp + ".tmp",
 }
 
 // clearAssembly removes a cloud assembly from dir: the files in
