@@ -111,8 +111,10 @@ def _emit_failure(backend, name, operation):
 def _check_then_write(backend, principal, args):
     name, value = args["name"], args["value"]
     operation = "Update" if backend.get_parameter(name) is not None else "Create"
-    image_arn = f"arn:aws:ec2:{backend.region_name}::image/{value}"
-    allowed = moto_authz_seam.allowed(principal, "ec2:DescribeImages", image_arn, backend.account_id)
+    # ec2:DescribeImages is a list action: the Service Authorization
+    # Reference gives it no resource type, so IAM evaluates it against "*"
+    # (a statement naming an image ARN does not grant it).
+    allowed = moto_authz_seam.allowed(principal, "ec2:DescribeImages", "*", backend.account_id)
     if not allowed or not _image_available(backend.account_id, backend.region_name, value):
         why = "ec2:DescribeImages denied" if not allowed else "AMI missing or not available"
         log(f"{name} = {value}: check failed ({why}): not {'updated' if operation == 'Update' else 'created'}")
