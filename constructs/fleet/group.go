@@ -10,7 +10,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/immutable-server/golden-fleet/config"
 )
 
 // GroupProps configures Group.
@@ -22,8 +21,7 @@ type GroupProps struct {
 	LaunchTemplate *LaunchTemplate
 	// MinCapacity, MaxCapacity and DesiredCapacity of the group.
 	MinCapacity, MaxCapacity, DesiredCapacity int
-	// HealthCheckGracePeriod of new instances. Default:
-	// config.DefaultHealthCheckGracePeriod (5 minutes).
+	// HealthCheckGracePeriod of new instances. Default: 5 minutes.
 	HealthCheckGracePeriod time.Duration
 	// MaxInstanceLifetime replaces instances once they are this old, so the
 	// fleet reaches the newest golden AMI within it (1 to 365 days).
@@ -45,12 +43,16 @@ type Group struct {
 	AutoScalingGroup awsautoscaling.AutoScalingGroup
 }
 
+// defaultHealthCheckGracePeriod is GroupProps.HealthCheckGracePeriod's
+// default.
+const defaultHealthCheckGracePeriod = 5 * time.Minute
+
 // NewGroup creates the Auto Scaling group.
 func NewGroup(scope constructs.Construct, id string, props GroupProps) *Group {
 	c := constructs.NewConstruct(scope, &id)
 	grace := props.HealthCheckGracePeriod
 	if grace == 0 {
-		grace = config.DefaultHealthCheckGracePeriod
+		grace = defaultHealthCheckGracePeriod
 	}
 	var notifications *[]*awsautoscaling.NotificationConfiguration
 	if props.Notifications != nil {

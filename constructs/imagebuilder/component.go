@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/internal/contenthash"
 )
 
 // ComponentVersion is the semantic version of our components. The content
@@ -71,7 +73,7 @@ func NewComponent(scope constructs.Construct, id string, props ComponentProps) *
 	document, _ := json.Marshal(string(props.Data))
 	spec := componentSpec{
 		Description:         props.Description,
-		ChangeDescription:   "Document " + hashPrefix(document),
+		ChangeDescription:   "Document " + contenthash.Prefix(document),
 		Platform:            platform,
 		Data:                string(props.Data),
 		SupportedOsVersions: props.SupportedOsVersions,

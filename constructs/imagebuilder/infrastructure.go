@@ -14,7 +14,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/notify"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/servicerole"
@@ -43,8 +42,7 @@ type InfrastructureConfigurationProps struct {
 	// whose objects expire after LogRetention.
 	LogBucket awss3.IBucket
 	// LogRetention keeps build logs this long, in whole days, in the
-	// default LogBucket. Default: config.DefaultLogRetentionDays (90
-	// days).
+	// default LogBucket. Default: 90 days.
 	LogRetention time.Duration
 	// Tags on the build instances and the configuration.
 	Tags map[string]string
@@ -75,13 +73,17 @@ type InfrastructureConfiguration struct {
 	name          string
 }
 
+// defaultLogRetention is InfrastructureConfigurationProps.LogRetention's
+// default.
+const defaultLogRetention = 90 * 24 * time.Hour
+
 // NewInfrastructureConfiguration creates the configuration and what it uses.
 func NewInfrastructureConfiguration(scope constructs.Construct, id string, props InfrastructureConfigurationProps) *InfrastructureConfiguration {
 	c := constructs.NewConstruct(scope, &id)
 	i := &InfrastructureConfiguration{Construct: c, Role: props.Role, Topic: props.Topic, LogBucket: props.LogBucket, name: props.Name}
 	retention := props.LogRetention
 	if retention == 0 {
-		retention = config.DefaultLogRetentionDays * 24 * time.Hour
+		retention = defaultLogRetention
 	}
 	if retention < 24*time.Hour || retention%(24*time.Hour) != 0 {
 		constructcheck.Fail(c, "infrastructure configuration %s: LogRetention got %s: want whole days, at least one", props.Name, retention)

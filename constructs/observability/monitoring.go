@@ -24,15 +24,47 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/awsfacts"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/telemetry"
 )
+
+// Names are the physical names of what FleetMonitoring creates and
+// watches. The app's naming rule (config.Names) is one; another app
+// brings its own. Every alarm name starts with Base() + "-" (the alarm
+// topic accepts the alarms named so), every log group name with
+// LogGroupPrefix() + "/" (the log key serves those).
+type Names interface {
+	// Base names the fleet in descriptions.
+	Base() string
+	// LogGroupPrefix starts every log group's name.
+	LogGroupPrefix() string
+	// SystemLogGroup, AccessLogGroup and ErrorLogGroup receive the
+	// agent's log files; EventLogGroup the build results and launch
+	// failures.
+	SystemLogGroup() string
+	AccessLogGroup() string
+	ErrorLogGroup() string
+	EventLogGroup() string
+	// AgentParameter holds the CloudWatch agent's configuration.
+	AgentParameter() string
+	// MetricNamespace of the agent's metrics.
+	MetricNamespace() string
+	// LaunchFailures names the rule and the alarm on failed launches;
+	// BelowDesiredAlarm the alarm on missing instances; BuildResultsRule
+	// the rule that records builds.
+	LaunchFailures() string
+	BelowDesiredAlarm() string
+	BuildResultsRule() string
+	// Dashboard is the dashboard's name.
+	Dashboard() string
+}
 
 // FleetMonitoringProps configures FleetMonitoring.
 type FleetMonitoringProps struct {
 	// Names of the environment's log groups, namespace, parameter, alarms,
-	// rules and dashboard.
-	Names config.Names
+	// rules and dashboard. Required.
+	Names Names
 	// Group is the fleet's Auto Scaling group. It is made to depend on the
 	// agent's configuration, log groups and permissions, so that no
 	// instance boots before it can report.
@@ -44,13 +76,11 @@ type FleetMonitoringProps struct {
 	// namespace, ec2:DescribeImages (the AMI's creation date).
 	InstanceRole awsiam.IRole
 	// LogRetention keeps every log group's events this long: one of the
-	// periods CloudWatch Logs offers, in whole days. Default:
-	// config.DefaultLogRetentionDays (90 days).
+	// periods CloudWatch Logs offers, in whole days. Default: 90 days.
 	LogRetention time.Duration
 	// BelowDesiredFor is how long the group may have fewer instances in
 	// service than desired before the alarm fires: whole minutes, at most
-	// config.MaxAlarmEvaluationTime (one day). Default:
-	// config.DefaultBelowDesiredMinutes (15 minutes).
+	// one day (awsfacts.MaxAlarmEvaluationTime). Default: 15 minutes.
 	BelowDesiredFor time.Duration
 	// ImageArnPrefix selects the Image Builder images whose terminal state
 	// changes (AVAILABLE, FAILED, CANCELLED) are recorded in the event log
@@ -96,6 +126,12 @@ func (m *FleetMonitoring) AlarmNames() []string {
 	return []string{m.alarmNames[0], m.alarmNames[1]}
 }
 
+// The defaults of FleetMonitoringProps.
+const (
+	defaultLogRetention    = 90 * 24 * time.Hour
+	defaultBelowDesiredFor = 15 * time.Minute
+)
+
 // NewFleetMonitoring creates the fleet's telemetry, alarms and dashboard.
 func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonitoringProps) *FleetMonitoring {
 	c := constructs.NewConstruct(scope, &id)
@@ -103,19 +139,19 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	n := props.Names
 	retention := props.LogRetention
 	if retention == 0 {
-		retention = config.DefaultLogRetentionDays * 24 * time.Hour
+		retention = defaultLogRetention
 	}
 	days := int(retention / (24 * time.Hour))
-	if retention%(24*time.Hour) != 0 || !slices.Contains(config.LogRetentionDays, days) {
-		constructcheck.Fail(c, "fleet monitoring %s: LogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), retention, config.LogRetentionDays)
+	if retention%(24*time.Hour) != 0 || !slices.Contains(awsfacts.LogRetentionDays, days) {
+		constructcheck.Fail(c, "fleet monitoring %s: LogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), retention, awsfacts.LogRetentionDays)
 	}
 	belowFor := props.BelowDesiredFor
 	if belowFor == 0 {
-		belowFor = config.DefaultBelowDesiredMinutes * time.Minute
+		belowFor = defaultBelowDesiredFor
 	}
-	if belowFor < time.Minute || belowFor > config.MaxAlarmEvaluationTime || belowFor%time.Minute != 0 {
+	if belowFor < time.Minute || belowFor > awsfacts.MaxAlarmEvaluationTime || belowFor%time.Minute != 0 {
 		constructcheck.Fail(c, "fleet monitoring %s: BelowDesiredFor got %s: want whole minutes from 1m0s to %s (one-minute periods; a CloudWatch alarm evaluates at most one day)",
-			*c.Node().Path(), belowFor, config.MaxAlarmEvaluationTime)
+			*c.Node().Path(), belowFor, awsfacts.MaxAlarmEvaluationTime)
 	}
 	m := &FleetMonitoring{Construct: c}
 
@@ -147,7 +183,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		})
 		// The retention in days, set on the L1: the L2 takes only its
-		// RetentionDays enum, which would spell config.LogRetentionDays a
+		// RetentionDays enum, which would spell awsfacts.LogRetentionDays a
 		// second time.
 		g.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(days)))
 		return g
@@ -160,9 +196,11 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	// --- the agent's configuration and the instances' permissions ------
 	m.AgentConfig = awsssm.NewStringParameter(c, jsii.String("AgentConfig"), &awsssm.StringParameterProps{
 		ParameterName: jsii.String(n.AgentParameter()),
-		StringValue:   jsii.String(config.AgentConfig(n)),
-		Description:   jsii.String("CloudWatch agent configuration of " + n.Base() + "'s fleet, read at every boot"),
-		Tier:          awsssm.ParameterTier_STANDARD,
+		StringValue: jsii.String(telemetry.AgentConfig(telemetry.Destinations{
+			Namespace: n.MetricNamespace(), SystemLog: n.SystemLogGroup(), AccessLog: n.AccessLogGroup(), ErrorLog: n.ErrorLogGroup(),
+		})),
+		Description: jsii.String("CloudWatch agent configuration of " + n.Base() + "'s fleet, read at every boot"),
+		Tier:        awsssm.ParameterTier_STANDARD,
 	})
 	m.InstancePolicy = awsiam.NewPolicy(c, jsii.String("InstancePolicy"), &awsiam.PolicyProps{
 		Roles: &[]awsiam.IRole{props.InstanceRole},

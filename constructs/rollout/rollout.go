@@ -23,7 +23,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/awsfacts"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 
 	"github.com/immutable-server/golden-fleet/internal/cfndeps"
@@ -78,7 +78,7 @@ func (p Preferences) JSON() string {
 }
 
 // MaxAlarms is the most alarms an instance refresh watches.
-const MaxAlarms = config.MaxRefreshAlarms
+const MaxAlarms = awsfacts.MaxRefreshAlarms
 
 // InProgressError is what Step Functions calls Auto Scaling's
 // InstanceRefreshInProgress fault: the service name and the error name in
