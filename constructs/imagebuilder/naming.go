@@ -15,8 +15,8 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 
-	"github.com/immutable-server/golden-fleet/internal/contenthash"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/contenthash"
 )
 
 // contentName returns base + "-" + the first contenthash.Length hex digits of the
