@@ -390,7 +390,7 @@ func outputs(t *testing.T) fleet {
 	for _, o := range st.Stacks[0].Outputs {
 		kv[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
-	f := fleet{kv["GoldenAmiParameter"], kv["LaunchTemplateId"], kv["AutoScalingGroupName"]}
+	f := fleet{kv[config.GoldenAmiParameterOutput], kv[config.LaunchTemplateIDOutput], kv[config.AutoScalingGroupNameOutput]}
 	if f.parameter != golden || f.launchTemplate == "" || f.group == "" {
 		t.Fatalf("stack %s outputs %v: want GoldenAmiParameter=%s, LaunchTemplateId and AutoScalingGroupName", fleetName, kv, golden)
 	}

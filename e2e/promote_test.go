@@ -214,7 +214,7 @@ func groupOf(ctx context.Context, c awsClients, env string) (string, error) {
 		return "", fmt.Errorf("describe %s: %w", name, err)
 	}
 	for _, o := range st.Stacks[0].Outputs {
-		if aws.ToString(o.OutputKey) == "AutoScalingGroupName" {
+		if aws.ToString(o.OutputKey) == config.AutoScalingGroupNameOutput {
 			return aws.ToString(o.OutputValue), nil
 		}
 	}
@@ -246,7 +246,7 @@ func sourceBuild(t *testing.T) string {
 	}
 	ami := aws.ToString(img.ImageId)
 	_, err = aws_.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{ami}, Tags: []ec2types.Tag{
-		{Key: aws.String("Ec2ImageBuilderArn"), Value: aws.String(fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image/%s-src-golden-ami-e2e/1.0.0/%d", region, account, prefix, promo.builds))},
+		{Key: aws.String(config.ImageBuilderArnTagKey), Value: aws.String(fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image/%s-src-golden-ami-e2e/1.0.0/%d", region, account, prefix, promo.builds))},
 		{Key: aws.String("CreatedBy"), Value: aws.String("EC2 Image Builder")},
 		{Key: aws.String(config.EnvironmentTagKey), Value: aws.String(promoSource)},
 	}})

@@ -123,7 +123,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	})
 	s.addLifecycle(names, env)
 	observeBuilds(s, env)
-	output(stack, "PipelineArn", s.Pipeline.Arn(), "Image pipeline baking the golden AMI")
-	output(stack, "RecipeName", s.Recipe.Name(), "Current image recipe (name carries a content hash)")
+	output(stack, config.PipelineArnOutput, s.Pipeline.Arn(), "Image pipeline baking the golden AMI")
+	output(stack, config.RecipeNameOutput, s.Recipe.Name(), "Current image recipe (name carries a content hash)")
 	return s, nil
 }

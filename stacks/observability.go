@@ -18,7 +18,7 @@ import (
 // FleetAlarmNamesOutput is the fleet stack output listing the fleet's
 // alarm names, comma-separated: what a rollout (an instance refresh)
 // watches.
-const FleetAlarmNamesOutput = "FleetAlarmNames"
+const FleetAlarmNamesOutput = config.FleetAlarmNamesOutput
 
 // fleetUserData is the launch template's user data: the boot script that
 // starts the CloudWatch agent with the environment's configuration, then
@@ -64,8 +64,8 @@ func addFleetMonitoring(s *FleetStack, names config.Names, env config.Environmen
 	})
 	output(s.Stack, FleetAlarmNamesOutput, jsii.String(strings.Join(m.AlarmNames(), ",")),
 		"The fleet's CloudWatch alarms, comma-separated: a rollout stops when one fires")
-	output(s.Stack, "AlarmTopicArn", m.AlarmTopic.TopicArn(), "SNS topic of the fleet's alarms")
-	output(s.Stack, "DashboardName", jsii.String(names.Dashboard()), "CloudWatch dashboard of the environment")
+	output(s.Stack, config.AlarmTopicArnOutput, m.AlarmTopic.TopicArn(), "SNS topic of the fleet's alarms")
+	output(s.Stack, config.DashboardNameOutput, jsii.String(names.Dashboard()), "CloudWatch dashboard of the environment")
 	return m
 }
 
@@ -85,5 +85,5 @@ func observeBuilds(s *ImageFactoryStack, env config.Environment) {
 	if o.NotificationEmail != "" {
 		s.Infrastructure.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(o.NotificationEmail), nil))
 	}
-	output(s.Stack, "BuildTopicArn", s.Infrastructure.Topic.TopicArn(), "SNS topic Image Builder publishes every build result to")
+	output(s.Stack, config.BuildTopicArnOutput, s.Infrastructure.Topic.TopicArn(), "SNS topic Image Builder publishes every build result to")
 }

@@ -17,7 +17,7 @@ import (
 // the environment's refresh preferences from, as StartInstanceRefresh
 // takes them (JSON). The alarms every refresh watches are the fleet's
 // (FleetAlarmNamesOutput).
-const RolloutPreferencesOutput = "RolloutPreferences"
+const RolloutPreferencesOutput = config.RolloutPreferencesOutput
 
 func rolloutPreferences(r config.Rollout) rollout.Preferences {
 	return rollout.Preferences{
