@@ -53,7 +53,7 @@ const (
 	// "previous" (internal/marks).
 	GoldenRoleTagKeyPrefix = marks.RoleKeyPrefix
 
-	// A promoted AMI's record (see the README's promotion section): the
+	// A promoted AMI's record (see docs/promotion.md): the
 	// promotion's distribution configuration tags each copy with
 	// EnvironmentTagKey and PromotedFromEnvironmentTagKey; fleetctl
 	// promote adds the others, PromotionRecordTagKeys.

@@ -13,8 +13,8 @@ import (
 // Promotion makes an environment run the golden AMIs of another one
 // instead of baking its own: build once, promote. The environment has no
 // image factory; its golden AMI parameter starts from the seed and is then
-// written only by `fleetctl promote` (and `fleetctl rollback`). See the
-// README's promotion section.
+// written only by `fleetctl promote` (and `fleetctl rollback`). See
+// docs/promotion.md.
 type Promotion struct {
 	// From names the environment whose current golden AMI is promoted
 	// here. It must bake its own images (have no Promotion itself): a

@@ -43,7 +43,7 @@ type GoldenImageProps struct {
 //     resource (CDK's AwsCustomResource) puts the seed when the stack is
 //     created, with Overwrite false, and makes no call on update or delete:
 //     no stack update, rollback or provider change can write it again. It
-//     outlives the stack (see the README's rollout section).
+//     outlives the stack (see docs/design.md, the rollout).
 type GoldenImage struct {
 	constructs.Construct
 	// Resource is the create-only custom resource that writes the seed.
