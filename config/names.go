@@ -13,7 +13,7 @@ import (
 // fleet reports to (log groups, metric namespace, the CloudWatch agent's
 // configuration parameter, alarms, event rules, dashboard), and the tags
 // the app adds. They are spelled here only: the stacks, fleetctl, the
-// e2e tests and scripts/local-deploy (through internal/names) read them from
+// e2e tests and scripts/local-deploy (through cmd/names) read them from
 // here.
 
 // StackRole is one of the stacks of an environment.

@@ -308,7 +308,7 @@ func deployEdited(cfg config.App, update bool, extra []string, edit func([]byte)
 	}
 	out := filepath.Join(workDir, fmt.Sprintf("cdk.out-%d", deploys))
 	cfgEnv := []string{"GOLDEN_FLEET_CONFIG=" + cfgPath}
-	app := "go run ./internal/configapp"
+	app := "go run ./cmd/configapp"
 	if edit != nil {
 		if o, err := runIn(root, cfgEnv, cdk, "synth", "--app", app, "--output", out, "--quiet", "--no-notices"); err != nil {
 			return fmt.Errorf("cdk synth (config %s): %v\n%s", cfgPath, err, o)
