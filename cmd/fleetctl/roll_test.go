@@ -18,6 +18,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/internal/marks"
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -336,7 +337,7 @@ func (h historySSM) GetParameterHistory(context.Context, *ssm.GetParameterHistor
 }
 
 func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
-	account := marks.NewFakeEC2(x, y)
+	account := markstest.NewFakeEC2(x, y)
 	h := historySSM{{Version: 1, Value: aws.String(seed)}, {Version: 2, Value: aws.String(x)}, {Version: 3, Value: aws.String(y)}, {Version: 4, Value: aws.String(x)}}
 	var out strings.Builder
 	if err := markGolden(context.Background(), h, account, rollParameter, &out); err != nil {
@@ -355,7 +356,7 @@ func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	}
 }
 
-type failingEC2 struct{ *marks.FakeEC2 }
+type failingEC2 struct{ *markstest.FakeEC2 }
 
 func (failingEC2) CreateTags(context.Context, *ec2.CreateTagsInput, ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
 	return nil, errors.New("UnauthorizedOperation")
@@ -370,7 +371,7 @@ func TestRollbackMarksTheNewGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	for i := range f.versions[:1] {
 		f.versions[i].LaunchTemplateData.ImageId = aws.String("resolve:ssm:" + rollParameter)
 	}
-	f.account = marks.NewFakeEC2(x, y)
+	f.account = markstest.NewFakeEC2(x, y)
 	var out strings.Builder
 	if err := rollbackOn(f, &out).run(context.Background(), "gf-dev-fleet", ""); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 const (
@@ -103,7 +105,7 @@ func version(n int64, v string) ssmtypes.ParameterHistory {
 // again changes nothing.
 func TestSyncFollowsBuildsAndRollbacks(t *testing.T) {
 	ctx := context.Background()
-	account := NewFakeEC2(a, b, c, d)
+	account := markstest.NewFakeEC2(a, b, c, d)
 	var h history
 	write := func(v string) {
 		h = append(h, version(int64(len(h)+1), v))
@@ -150,7 +152,7 @@ func TestSyncFollowsBuildsAndRollbacks(t *testing.T) {
 }
 
 type failingTags struct {
-	*FakeEC2
+	*markstest.FakeEC2
 	failOn string
 }
 
@@ -164,7 +166,7 @@ func (f failingTags) DeleteTags(ctx context.Context, in *ec2.DeleteTagsInput, o 
 // Marks are written before anything is unmarked: a failure keeps one AMI
 // too many, never one too few.
 func TestApplyMarksBeforeItUnmarks(t *testing.T) {
-	account := NewFakeEC2(a, b, c)
+	account := markstest.NewFakeEC2(a, b, c)
 	ctx := context.Background()
 	if _, err := Apply(ctx, account, fleet, b, a); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/internal/marks"
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 // World is one account's images, golden parameters and lifecycle
@@ -27,7 +28,7 @@ import (
 //
 // A broken rule is recorded in Violations, with the day.
 type World struct {
-	Account    *marks.FakeEC2
+	Account    *markstest.FakeEC2
 	Images     []*Image
 	Violations []string
 	Day        int
@@ -61,7 +62,7 @@ type fleetState struct {
 
 // NewWorld starts an empty account at day 0.
 func NewWorld(start time.Time) *World {
-	return &World{Account: marks.NewFakeEC2(), start: start, fleets: map[string]*fleetState{}}
+	return &World{Account: markstest.NewFakeEC2(), start: start, fleets: map[string]*fleetState{}}
 }
 
 // AddFleet adds a fleet, its golden parameter holding its seed image.

@@ -1,4 +1,8 @@
-package marks
+// Package markstest holds a fake of the EC2 calls the marks make, for the
+// tests of code that marks (internal/marks' own, fleetctl's, the
+// lifecycle simulation of internal/policymodel). No production code
+// imports it.
+package markstest
 
 import (
 	"context"
