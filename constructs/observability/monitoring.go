@@ -114,6 +114,7 @@ type FleetMonitoring struct {
 	Dashboard awscloudwatch.Dashboard
 
 	alarmNames [2]string
+	names      Names
 }
 
 // Alarms are the fleet's alarms, the ones a rollout watches.
@@ -135,7 +136,6 @@ const (
 // NewFleetMonitoring creates the fleet's telemetry, alarms and dashboard.
 func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonitoringProps) *FleetMonitoring {
 	c := constructs.NewConstruct(scope, &id)
-	stack := awscdk.Stack_Of(c)
 	n := props.Names
 	retention := props.LogRetention
 	if retention == 0 {
@@ -153,9 +153,20 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		constructcheck.Fail(c, "fleet monitoring %s: BelowDesiredFor got %s: want whole minutes from 1m0s to %s (one-minute periods; a CloudWatch alarm evaluates at most one day)",
 			*c.Node().Path(), belowFor, awsfacts.MaxAlarmEvaluationTime)
 	}
-	m := &FleetMonitoring{Construct: c}
+	m := &FleetMonitoring{Construct: c, names: n}
+	m.addLogGroups(days)
+	m.addAgent(props)
+	m.addEventRules(props)
+	asgMetric := m.addAlarms(props, belowFor)
+	m.Dashboard = newDashboard(c, props, m, asgMetric)
+	return m
+}
 
-	// --- log groups and their key -------------------------------------
+// addLogGroups adds the log groups and their key.
+func (m *FleetMonitoring) addLogGroups(days int) {
+	c := m.Construct
+	stack := awscdk.Stack_Of(m.Construct)
+	n := m.names
 	m.LogKey = awskms.NewKey(c, jsii.String("LogKey"), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts the log groups of " + n.Base()),
 		EnableKeyRotation: jsii.Bool(true),
@@ -192,8 +203,13 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	m.AccessLog = logGroup("AccessLog", n.AccessLogGroup())
 	m.ErrorLog = logGroup("ErrorLog", n.ErrorLogGroup())
 	m.EventLog = logGroup("EventLog", n.EventLogGroup())
+}
 
-	// --- the agent's configuration and the instances' permissions ------
+// addAgent adds the agent's configuration and the instances' permissions
+// to report.
+func (m *FleetMonitoring) addAgent(props FleetMonitoringProps) {
+	c := m.Construct
+	n := m.names
 	m.AgentConfig = awsssm.NewStringParameter(c, jsii.String("AgentConfig"), &awsssm.StringParameterProps{
 		ParameterName: jsii.String(n.AgentParameter()),
 		StringValue: jsii.String(telemetry.AgentConfig(telemetry.Destinations{
@@ -239,8 +255,14 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	for _, d := range []constructs.IConstruct{m.AgentConfig, m.InstancePolicy, m.SystemLog, m.AccessLog, m.ErrorLog} {
 		props.Group.Node().AddDependency(d)
 	}
+}
 
-	// --- events: build results and launch failures ---------------------
+// addEventRules adds the record of build results and launch failures in
+// the event log group.
+func (m *FleetMonitoring) addEventRules(props FleetMonitoringProps) {
+	c := m.Construct
+	stack := awscdk.Stack_Of(m.Construct)
+	n := m.names
 	m.EventLog.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("EventBridgeWrites"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
@@ -278,8 +300,14 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		State:   jsii.String("ENABLED"),
 		Targets: eventTarget,
 	})
+}
 
-	// --- alarms and their topic ----------------------------------------
+// addAlarmTopic adds the topic every alarm notifies, its key, and the
+// e-mail subscription; it returns the alarms' action.
+func (m *FleetMonitoring) addAlarmTopic(props FleetMonitoringProps) awscloudwatch.IAlarmAction {
+	c := m.Construct
+	stack := awscdk.Stack_Of(m.Construct)
+	n := m.names
 	alarmKey := awskms.NewKey(c, jsii.String("AlarmKey"), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts the alarm topic of " + n.Base()),
 		EnableKeyRotation: jsii.Bool(true),
@@ -309,7 +337,15 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	if props.NotificationEmail != "" {
 		m.AlarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(props.NotificationEmail), nil))
 	}
-	action := awscloudwatchactions.NewSnsAction(m.AlarmTopic)
+	return awscloudwatchactions.NewSnsAction(m.AlarmTopic)
+}
+
+// addAlarms adds the fleet's alarms and their topic; it returns the Auto
+// Scaling group metrics the dashboard shows too.
+func (m *FleetMonitoring) addAlarms(props FleetMonitoringProps, belowFor time.Duration) func(name, statistic string) awscloudwatch.Metric {
+	c := m.Construct
+	n := m.names
+	action := m.addAlarmTopic(props)
 
 	groupName := props.Group.AutoScalingGroupName()
 	asgMetric := func(name, statistic string) awscloudwatch.Metric {
@@ -367,9 +403,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		a.AddOkAction(action)
 	}
 	m.alarmNames = [2]string{n.LaunchFailures(), n.BelowDesiredAlarm()}
-
-	m.Dashboard = newDashboard(c, props, m, asgMetric)
-	return m
+	return asgMetric
 }
 
 func logGroupArn(stack awscdk.Stack, name string) *string {
