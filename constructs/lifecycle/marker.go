@@ -71,7 +71,9 @@ type Marker struct {
 const ParameterVersionNotFound = "Ssm.ParameterVersionNotFoundException"
 
 // markerDefinition returns the state machine's Amazon States Language
-// definition (JSONPath); partition is the stack's.
+// definition (JSONPath); partition is the stack's. It is long because it
+// is one literal, the states in the order they run: split, the
+// transitions between them would no longer read top to bottom.
 func markerDefinition(props MarkerProps, partition string) string {
 	key := marks.RoleKey(props.Fleet)
 	sdk := func(action string) string { return "arn:" + partition + ":states:::aws-sdk:" + action }

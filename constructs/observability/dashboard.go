@@ -21,7 +21,8 @@ import (
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html).
 // The minimum creation time is the oldest AMI in service, the maximum the
 // newest. Instances running an image without the boot script publish
-// nothing.
+// nothing. It is long because it is the dashboard's layout, its widgets in
+// the order they appear.
 func newDashboard(c constructs.Construct, props FleetMonitoringProps, m *FleetMonitoring, asgMetric func(name, statistic string) awscloudwatch.Metric) awscloudwatch.Dashboard {
 	n := props.Names
 	five := awscdk.Duration_Minutes(jsii.Number(5))
