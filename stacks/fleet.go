@@ -51,7 +51,7 @@ type FleetStack struct {
 	Marker *lifecycle.Marker
 	promotionFields
 	// Monitoring: the CloudWatch agent's configuration and log groups,
-	// alarms and dashboard (stacks/observability.go).
+	// alarms and dashboard (fleet_observability.go).
 	Monitoring *observability.FleetMonitoring
 }
 
