@@ -85,7 +85,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		parent = imagebuilder.SsmParameterImage(p.SsmParameter)
 	}
 	// A promotion source's AMIs must be shareable: encrypted with a key
-	// whose policy lets the target accounts copy them (promotion.go).
+	// whose policy lets the target accounts copy them (imagefactory_promotion.go).
 	encryption := addPromotionSourceToFactory(s, names, env, props.Promotion)
 	if encryption == nil {
 		encryption = volumeKey(stack, env.Fleet.KmsKeyArn)
