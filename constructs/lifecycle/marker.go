@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
@@ -19,6 +18,7 @@ import (
 	"github.com/immutable-server/golden-fleet/internal/marks"
 
 	"github.com/immutable-server/golden-fleet/internal/cfndeps"
+	"github.com/immutable-server/golden-fleet/internal/ssmevents"
 )
 
 // MarkerProps configures Marker.
@@ -257,18 +257,8 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 
 	cfndeps.DependOnPolicyOnly(sm)
 
-	rule := awsevents.NewRule(c, jsii.String("OnGoldenAmiChange"), &awsevents.RuleProps{
-		Description: jsii.String("A write of the golden AMI parameter updates the lifecycle marks"),
-		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings("aws.ssm"),
-			DetailType: jsii.Strings("Parameter Store Change"),
-			Detail: &map[string]interface{}{
-				"name":      []interface{}{props.ParameterName},
-				"operation": []interface{}{"Create", "Update"},
-			},
-		},
-	})
-	rule.AddTarget(awseventstargets.NewSfnStateMachine(sm, nil))
+	rule := ssmevents.StartOnChange(c, "OnGoldenAmiChange", "A write of the golden AMI parameter updates the lifecycle marks",
+		jsii.String(props.ParameterName), []string{"Create", "Update"}, sm)
 	return &Marker{Construct: c, Resource: sm.Node().DefaultChild().(awsstepfunctions.CfnStateMachine), StateMachine: sm, Rule: rule}
 }
 

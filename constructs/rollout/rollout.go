@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
@@ -27,6 +26,7 @@ import (
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 
 	"github.com/immutable-server/golden-fleet/internal/cfndeps"
+	"github.com/immutable-server/golden-fleet/internal/ssmevents"
 )
 
 // Preferences of an instance refresh that replaces every instance of the
@@ -211,18 +211,8 @@ func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticR
 
 	cfndeps.DependOnPolicyOnly(sm)
 
-	rule := awsevents.NewRule(c, jsii.String("OnGoldenAmiUpdate"), &awsevents.RuleProps{
-		Description: jsii.String("An update of the golden AMI parameter rolls the fleet"),
-		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings("aws.ssm"),
-			DetailType: jsii.Strings("Parameter Store Change"),
-			Detail: &map[string]interface{}{
-				"name":      []interface{}{props.Parameter.ParameterName()},
-				"operation": []interface{}{"Update"},
-			},
-		},
-	})
-	rule.AddTarget(awseventstargets.NewSfnStateMachine(sm, nil))
+	rule := ssmevents.StartOnChange(c, "OnGoldenAmiUpdate", "An update of the golden AMI parameter rolls the fleet",
+		props.Parameter.ParameterName(), []string{"Update"}, sm)
 	return &AutomaticRollout{Construct: c, Resource: sm.Node().DefaultChild().(awsstepfunctions.CfnStateMachine), StateMachine: sm, Rule: rule}
 }
 
