@@ -52,6 +52,26 @@ func TestConstructsImportNoAppPackage(t *testing.T) {
 	}
 }
 
+// importedVpc is a VPC another app already has.
+func importedVpc(s awscdk.Stack) awsec2.IVpc {
+	return awsec2.Vpc_FromVpcAttributes(s, jsii.String("Vpc"), &awsec2.VpcAttributes{
+		VpcId: jsii.String("vpc-12345678"), AvailabilityZones: jsii.Strings("us-east-2a"), PrivateSubnetIds: jsii.Strings("subnet-12345678"),
+	})
+}
+
+// newGolden is a golden AMI parameter with its required props only.
+func newGolden(s awscdk.Stack) *fleet.GoldenImage {
+	return fleet.NewGoldenImage(s, "Golden", fleet.GoldenImageProps{ParameterName: "/imagebuilder/other/golden-ami", SeedImage: "ami-0123456789abcdef0"})
+}
+
+// newFleet is a launch template and a group with their required props
+// only, in an imported VPC.
+func newFleet(s awscdk.Stack) (*fleet.LaunchTemplate, *fleet.Group) {
+	vpc := importedVpc(s)
+	lt := fleet.NewLaunchTemplate(s, "LaunchTemplate", fleet.LaunchTemplateProps{NamePrefix: "other", Vpc: vpc, Image: newGolden(s), InstanceType: "t3.micro"})
+	return lt, fleet.NewGroup(s, "Group", fleet.GroupProps{Vpc: vpc, LaunchTemplate: lt, MinCapacity: 1, MaxCapacity: 1, DesiredCapacity: 1})
+}
+
 // names is another app's naming of what FleetMonitoring creates.
 type names struct{}
 
@@ -145,12 +165,7 @@ func TestEachConstructStandsAloneWithItsDocumentedDefaults(t *testing.T) {
 
 	t.Run("fleet", func(t *testing.T) {
 		s := newStack("Fleet")
-		vpc := awsec2.Vpc_FromVpcAttributes(s, jsii.String("Vpc"), &awsec2.VpcAttributes{
-			VpcId: jsii.String("vpc-12345678"), AvailabilityZones: jsii.Strings("us-east-2a"), PrivateSubnetIds: jsii.Strings("subnet-12345678"),
-		})
-		golden := fleet.NewGoldenImage(s, "Golden", fleet.GoldenImageProps{ParameterName: "/imagebuilder/other/golden-ami", SeedImage: "ami-0123456789abcdef0"})
-		lt := fleet.NewLaunchTemplate(s, "LaunchTemplate", fleet.LaunchTemplateProps{NamePrefix: "other", Vpc: vpc, Image: golden, InstanceType: "t3.micro"})
-		group := fleet.NewGroup(s, "Group", fleet.GroupProps{Vpc: vpc, LaunchTemplate: lt, MinCapacity: 1, MaxCapacity: 1, DesiredCapacity: 1})
+		lt, group := newFleet(s)
 		observability.NewFleetMonitoring(s, "Monitoring", observability.FleetMonitoringProps{
 			Names: names{}, Group: group.AutoScalingGroup, InstanceRole: lt.Role,
 		})
@@ -179,10 +194,8 @@ func TestEachConstructStandsAloneWithItsDocumentedDefaults(t *testing.T) {
 			Name: "other", Parent: imagebuilder.ManagedImage("amazon-linux-2023-x86/x.x.x"), Components: []imagebuilder.IComponent{component}, RootDeviceName: "/dev/xvda",
 		})
 		infra := imagebuilder.NewInfrastructureConfiguration(s, "Infrastructure", imagebuilder.InfrastructureConfigurationProps{Name: "other-builds"})
-		golden := fleet.NewGoldenImage(s, "Golden", fleet.GoldenImageProps{ParameterName: "/imagebuilder/other/golden-ami", SeedImage: "ami-0123456789abcdef0"})
-		vpc := awsec2.Vpc_FromVpcAttributes(s, jsii.String("Vpc"), &awsec2.VpcAttributes{
-			VpcId: jsii.String("vpc-12345678"), AvailabilityZones: jsii.Strings("us-east-2a"), PrivateSubnetIds: jsii.Strings("subnet-12345678"),
-		})
+		golden := newGolden(s)
+		vpc := importedVpc(s)
 		lt := fleet.NewLaunchTemplate(s, "LaunchTemplate", fleet.LaunchTemplateProps{
 			NamePrefix: "other", Vpc: vpc, Image: golden, InstanceType: "t3.micro", FleetTag: fleet.Tag{Key: "fleet", Value: "other"},
 		})
@@ -207,12 +220,7 @@ func TestEachConstructStandsAloneWithItsDocumentedDefaults(t *testing.T) {
 
 	t.Run("operations and promotion", func(t *testing.T) {
 		s := newStack("Operations")
-		vpc := awsec2.Vpc_FromVpcAttributes(s, jsii.String("Vpc"), &awsec2.VpcAttributes{
-			VpcId: jsii.String("vpc-12345678"), AvailabilityZones: jsii.Strings("us-east-2a"), PrivateSubnetIds: jsii.Strings("subnet-12345678"),
-		})
-		golden := fleet.NewGoldenImage(s, "Golden", fleet.GoldenImageProps{ParameterName: "/imagebuilder/other/golden-ami", SeedImage: "ami-0123456789abcdef0"})
-		lt := fleet.NewLaunchTemplate(s, "LaunchTemplate", fleet.LaunchTemplateProps{NamePrefix: "other", Vpc: vpc, Image: golden, InstanceType: "t3.micro"})
-		group := fleet.NewGroup(s, "Group", fleet.GroupProps{Vpc: vpc, LaunchTemplate: lt, MinCapacity: 1, MaxCapacity: 1, DesiredCapacity: 1})
+		lt, group := newFleet(s)
 		rollout.NewAutomaticRollout(s, "Rollout", rollout.AutomaticRolloutProps{
 			Parameter:          awsssm.StringParameter_FromStringParameterName(s, jsii.String("GoldenRef"), jsii.String("/imagebuilder/other/golden-ami")),
 			Group:              group.AutoScalingGroup,
