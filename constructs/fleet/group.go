@@ -13,7 +13,9 @@ import (
 
 // GroupProps configures Group.
 type GroupProps struct {
-	// Vpc and Subnets the instances are spread over.
+	// Vpc and Subnets the instances are spread over. Vpc is required;
+	// Subnets default to the VPC's private subnets (the Auto Scaling
+	// group L2's default selection).
 	Vpc     awsec2.IVpc
 	Subnets *awsec2.SubnetSelection
 	// LaunchTemplate the group launches from.

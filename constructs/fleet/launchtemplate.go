@@ -42,7 +42,8 @@ type LaunchTemplateProps struct {
 	// IngressPorts are TCP ports opened to IngressCidr. Default: no inbound
 	// rule at all.
 	IngressPorts []int
-	// IngressCidr is the source of IngressPorts.
+	// IngressCidr is the source of IngressPorts. Required with
+	// IngressPorts.
 	IngressCidr string
 	// FleetTag tags the launch template (and, through it, the instances
 	// and volumes). GrantAddVersions allows writes only to launch

@@ -29,7 +29,7 @@ type IComponent interface {
 type ComponentProps struct {
 	// Name is the base of the component's name; a content hash follows.
 	Name string
-	// Description of the component.
+	// Description of the component. Default: none.
 	Description string
 	// Platform is "Linux" or "Windows". Default: "Linux".
 	Platform string
@@ -38,7 +38,7 @@ type ComponentProps struct {
 	// SupportedOsVersions restricts the component to these OS versions.
 	// Default: any version of the platform.
 	SupportedOsVersions []string
-	// Tags on the component.
+	// Tags on the component. Default: none.
 	Tags map[string]string
 }
 

@@ -44,7 +44,7 @@ type InfrastructureConfigurationProps struct {
 	// LogRetention keeps build logs this long, in whole days, in the
 	// default LogBucket. Default: 90 days.
 	LogRetention time.Duration
-	// Tags on the build instances and the configuration.
+	// Tags on the build instances and the configuration. Default: none.
 	Tags map[string]string
 }
 

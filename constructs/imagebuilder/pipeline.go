@@ -34,7 +34,7 @@ type ImagePipelineProps struct {
 	// TestTimeout bounds the image tests: whole minutes, 60 to 1440.
 	// Default: 60 minutes.
 	TestTimeout time.Duration
-	// Tags on the pipeline.
+	// Tags on the pipeline. Default: none.
 	Tags map[string]string
 	// ImageTags go on every image the pipeline builds (the Image Builder
 	// image, not its AMI): a lifecycle policy selects images by them.

@@ -72,7 +72,7 @@ type ImageRecipeProps struct {
 	EncryptionKey awskms.IKey
 	// WorkingDirectory on the build instance. Default: /tmp.
 	WorkingDirectory string
-	// Tags on the recipe; AmiTags on the AMIs it makes.
+	// Tags on the recipe; AmiTags on the AMIs it makes. Default: none.
 	Tags, AmiTags map[string]string
 }
 

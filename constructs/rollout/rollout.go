@@ -98,7 +98,8 @@ type AutomaticRolloutProps struct {
 	// as creating the group did ("Amazon EC2 Auto Scaling API
 	// permissions").
 	LaunchTemplateRole awsiam.IRole
-	// Preferences of every refresh.
+	// Preferences of every refresh. Default: each preference's own
+	// default (see Preferences).
 	Preferences Preferences
 	// Alarms fail a refresh when one of them goes into ALARM (at most
 	// MaxAlarms). Default: none, a refresh watches no alarm.
