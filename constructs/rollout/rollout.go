@@ -131,13 +131,10 @@ type AutomaticRollout struct {
 	Rule awsevents.Rule
 }
 
-// NewAutomaticRollout creates the rule and the state machine.
-func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticRolloutProps) *AutomaticRollout {
-	c := constructs.NewConstruct(scope, &id)
-	if len(props.Alarms) > MaxAlarms {
-		constructcheck.Fail(c, "automatic rollout %s: Alarms got %d alarms: want at most %d (an instance refresh watches up to %d)",
-			props.StateMachineName, len(props.Alarms), MaxAlarms, MaxAlarms)
-	}
+// startRefreshTask is the state machine's one task: StartInstanceRefresh
+// of the group with the preferences and alarms of props, retried while
+// another refresh is in progress.
+func startRefreshTask(c constructs.Construct, props AutomaticRolloutProps) awsstepfunctionstasks.CallAwsService {
 	var alarms []*string
 	for _, a := range props.Alarms {
 		alarms = append(alarms, a.AlarmName())
@@ -162,6 +159,17 @@ func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticR
 		MaxDelay:    awscdk.Duration_Minutes(jsii.Number(15)),
 		MaxAttempts: jsii.Number(20),
 	})
+	return start
+}
+
+// NewAutomaticRollout creates the rule and the state machine.
+func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticRolloutProps) *AutomaticRollout {
+	c := constructs.NewConstruct(scope, &id)
+	if len(props.Alarms) > MaxAlarms {
+		constructcheck.Fail(c, "automatic rollout %s: Alarms got %d alarms: want at most %d (an instance refresh watches up to %d)",
+			props.StateMachineName, len(props.Alarms), MaxAlarms, MaxAlarms)
+	}
+	start := startRefreshTask(c, props)
 
 	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     awslogs.RetentionDays_ONE_YEAR,
