@@ -139,7 +139,8 @@ func (a App) PromotesTo(source string) []Environment {
 // whole configuration: the source exists and bakes (which rules out
 // cycles, reported as such), accounts and regions can reach each other,
 // the names the promotion creates fit, and a promoting environment
-// configures no image of its own.
+// configures no image of its own. It is long because it is a list of
+// checks, one per rule above, in that order.
 func validatePromotions(p *problems, app App) {
 	byName := map[string]int{}
 	count := map[string]int{}

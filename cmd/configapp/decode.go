@@ -185,7 +185,8 @@ func (d *decoder) add(path, format string, args ...any) {
 var durationType = reflect.TypeFor[time.Duration]()
 
 // fill sets v from n, recording a problem for every mismatch and
-// carrying on with the rest.
+// carrying on with the rest. It is long because it is one switch over the
+// kinds of Go value a configuration holds, a case each.
 func (d *decoder) fill(path string, n *node, v reflect.Value) {
 	t := v.Type()
 	if n.kind == null {
