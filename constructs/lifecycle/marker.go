@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -226,26 +225,8 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 		}),
 	}
 
-	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_ONE_YEAR,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	var name *string
-	if props.StateMachineName != "" {
-		name = jsii.String(props.StateMachineName)
-	}
-	sm := awsstepfunctions.NewStateMachine(c, jsii.String("Resource"), &awsstepfunctions.StateMachineProps{
-		StateMachineName: name,
-		Comment:          jsii.String("Keeps the lifecycle marks of " + props.Fleet + "'s AMIs in step with its golden AMI parameter"),
-		DefinitionBody:   awsstepfunctions.DefinitionBody_FromString(jsii.String(markerDefinition(props, *stack.Partition()))),
-		TracingEnabled:   jsii.Bool(true),
-		Timeout:          awscdk.Duration_Minutes(jsii.Number(15)),
-		Logs: &awsstepfunctions.LogOptions{
-			Destination:          logs,
-			Level:                awsstepfunctions.LogLevel_ALL,
-			IncludeExecutionData: jsii.Bool(true),
-		},
-	})
+	sm := ssmevents.NewStateMachine(c, props.StateMachineName, "Keeps the lifecycle marks of "+props.Fleet+"'s AMIs in step with its golden AMI parameter",
+		awsstepfunctions.DefinitionBody_FromString(jsii.String(markerDefinition(props, *stack.Partition()))), awscdk.Duration_Minutes(jsii.Number(15)))
 	for _, st := range statements {
 		sm.AddToRolePolicy(st)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctionstasks"
@@ -171,26 +170,8 @@ func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticR
 	}
 	start := startRefreshTask(c, props)
 
-	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_ONE_YEAR,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	var name *string
-	if props.StateMachineName != "" {
-		name = jsii.String(props.StateMachineName)
-	}
-	sm := awsstepfunctions.NewStateMachine(c, jsii.String("Resource"), &awsstepfunctions.StateMachineProps{
-		StateMachineName: name,
-		Comment:          jsii.String("Rolls the fleet onto a new golden AMI: starts an instance refresh of its group"),
-		DefinitionBody:   awsstepfunctions.DefinitionBody_FromChainable(start),
-		TracingEnabled:   jsii.Bool(true),
-		Timeout:          awscdk.Duration_Hours(jsii.Number(6)),
-		Logs: &awsstepfunctions.LogOptions{
-			Destination:          logs,
-			Level:                awsstepfunctions.LogLevel_ALL,
-			IncludeExecutionData: jsii.Bool(true),
-		},
-	})
+	sm := ssmevents.NewStateMachine(c, props.StateMachineName, "Rolls the fleet onto a new golden AMI: starts an instance refresh of its group",
+		awsstepfunctions.DefinitionBody_FromChainable(start), awscdk.Duration_Hours(jsii.Number(6)))
 	// Starting a refresh of a group with a launch template needs what
 	// creating the group did: launching from the template, tagging what
 	// it launches, passing its instance role.
