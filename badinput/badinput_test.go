@@ -47,7 +47,7 @@ type synthResult struct {
 	outDir         string
 }
 
-// synth runs the real CDK CLI on internal/configapp with cfg (and, when
+// synth runs the real CDK CLI on cmd/configapp with cfg (and, when
 // componentsDir is not empty, the component documents in it), writing to
 // a fresh output directory.
 func synth(t *testing.T, cfg any, componentsDir string) synthResult {
@@ -77,7 +77,7 @@ func synthInto(t *testing.T, out string, cfg any, componentsDir string, env ...s
 	if err := os.WriteFile(configFile, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(cdk, "synth", "--quiet", "--app", "go run ./internal/configapp", "-o", out)
+	cmd := exec.Command(cdk, "synth", "--quiet", "--app", "go run ./cmd/configapp", "-o", out)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"PATH="+filepath.Join(root, "tools", "cdk", "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
@@ -237,7 +237,7 @@ func TestTheTraceDetectorRecognisesCrashes(t *testing.T) {
 			t.Errorf("not recognised as a crash: %q", crash)
 		}
 	}
-	clean := "golden-fleet: the configuration is invalid (1 problem); nothing was synthesized:\n  - Environments[dev].Image.Schedule: got \"rate(1 day)\": want cron(...)\nexit status 1\ngo run ./internal/configapp: Subprocess exited with error 1\n"
+	clean := "golden-fleet: the configuration is invalid (1 problem); nothing was synthesized:\n  - Environments[dev].Image.Schedule: got \"rate(1 day)\": want cron(...)\nexit status 1\ngo run ./cmd/configapp: Subprocess exited with error 1\n"
 	if traces.MatchString(clean) {
 		t.Errorf("a clean failure taken for a crash: %q", clean)
 	}

@@ -2,24 +2,48 @@ package badinput
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// The README's commands name what exists: make targets, scripts, packages,
-// commands and test functions. (The messages it quotes are checked against
-// the real `cdk synth` in readme_e2e_test.go.)
+// The README's and docs/'s commands name what exists: make targets,
+// scripts, packages, commands and test functions; their links resolve.
+// (The messages they quote are checked against the real `cdk synth` in
+// readme_e2e_test.go.)
 
-func readme(t *testing.T) string {
+// docFiles are the README and every Markdown file under docs/, relative to
+// the repository's root.
+func docFiles(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	docs, err := filepath.Glob(filepath.Join(repoRoot(t), "docs", "*.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(data)
+	files := []string{"README.md"}
+	for _, d := range docs {
+		files = append(files, filepath.Join("docs", filepath.Base(d)))
+	}
+	return files
+}
+
+// readme is the text of the README and of every docs/*.md, one after the
+// other: what a reader runs and quotes from.
+func readme(t *testing.T) string {
+	t.Helper()
+	var texts []string
+	for _, f := range docFiles(t) {
+		data, err := os.ReadFile(filepath.Join(repoRoot(t), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(data))
+	}
+	return strings.Join(texts, "\n")
 }
 
 func repoRoot(t *testing.T) string {
@@ -165,4 +189,83 @@ func TestCdkJSONTurnsOffNoticesAndTelemetry(t *testing.T) {
 	if cdk.VersionReporting == nil || *cdk.VersionReporting {
 		t.Error(`cdk.json: want "versionReporting": false`)
 	}
+}
+
+// Every relative link of the README and of docs/*.md names a file that
+// exists and, with a #fragment, a heading of that file (GitHub's anchors).
+func TestTheDocsLinksResolve(t *testing.T) {
+	root := repoRoot(t)
+	link := regexp.MustCompile(`\[[^\]]*\]\(([^)\s]+)\)`)
+	for _, f := range docFiles(t) {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(strings.Join(proseLines(string(data)), "\n"), -1) {
+			target := m[1]
+			if regexp.MustCompile(`^[a-z]+:`).MatchString(target) {
+				continue // https:, mailto:
+			}
+			path, anchor, _ := strings.Cut(target, "#")
+			file := f
+			if path != "" {
+				file = filepath.Join(filepath.Dir(f), path)
+				if _, err := os.Stat(filepath.Join(root, file)); err != nil {
+					t.Errorf("%s links to %s, which does not exist", f, target)
+					continue
+				}
+			}
+			if anchor == "" {
+				continue
+			}
+			text, err := os.ReadFile(filepath.Join(root, file))
+			if err != nil {
+				t.Errorf("%s links to %s: %v", f, target, err)
+				continue
+			}
+			if !slices.Contains(anchors(string(text)), anchor) {
+				t.Errorf("%s links to %s, but %s has no heading with the anchor #%s", f, target, file, anchor)
+			}
+		}
+	}
+}
+
+// proseLines are the lines of a Markdown text outside fenced code blocks.
+func proseLines(text string) []string {
+	var out []string
+	in := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(line, " "), "```") {
+			in = !in
+			continue
+		}
+		if !in {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// anchors are the anchors GitHub gives the headings of a Markdown text:
+// lowercased, punctuation but hyphens and underscores dropped, spaces made
+// hyphens, a repeated anchor suffixed -1, -2….
+func anchors(text string) []string {
+	var out []string
+	seen := map[string]int{}
+	heading := regexp.MustCompile(`^#{1,6} +(.*?) *#*$`)
+	drop := regexp.MustCompile(`[^\p{L}\p{N}_\- ]`)
+	for _, line := range proseLines(text) {
+		m := heading.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		a := strings.ReplaceAll(drop.ReplaceAllString(strings.ToLower(m[1]), ""), " ", "-")
+		if n := seen[a]; n > 0 {
+			out = append(out, fmt.Sprintf("%s-%d", a, n))
+		} else {
+			out = append(out, a)
+		}
+		seen[a]++
+	}
+	return out
 }

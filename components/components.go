@@ -188,24 +188,7 @@ func Parse(name string, data []byte) (Document, []error) {
 		}
 		return Document{}, problems
 	}
-	if raw.Name != name {
-		add("name: got %q: want %q (the file name without .yaml)", raw.Name, name)
-	}
-	if strings.TrimSpace(raw.Description) == "" {
-		add("description: got none: want a sentence saying what the component does (it becomes the component's description)")
-	} else if n := utf8.RuneCountInString(raw.Description); n > 1024 {
-		add("description: got %d characters: want at most 1024", n)
-	}
-	switch v := raw.SchemaVersion.(type) {
-	case nil:
-		add("schemaVersion: got none: want 1.0")
-	case float64, int, string:
-		if s := fmt.Sprint(v); s != "1.0" && s != "1" {
-			add("schemaVersion: got %q: want 1.0", s)
-		}
-	default:
-		add("schemaVersion: got a %T: want 1.0", v)
-	}
+	checkHeader(name, raw, add)
 	if len(raw.Phases) == 0 {
 		add("phases: got none: want at least one of build, validate, test")
 	}
@@ -228,29 +211,7 @@ func Parse(name string, data []byte) (Document, []error) {
 		}
 		seenStep := map[string]bool{}
 		for j, st := range ph.Steps {
-			sw := fmt.Sprintf("%s.steps[%d]", where, j)
-			if !stepName.MatchString(st.Name) {
-				add("%s.name: got %q: want 1 to 128 letters, digits, '-' or '_', starting with a letter or digit", sw, st.Name)
-			}
-			if seenStep[st.Name] {
-				add("%s.name: got %q a second time in phase %q: want unique step names", sw, st.Name, ph.Name)
-			}
-			seenStep[st.Name] = true
-			if !Actions[st.Action] {
-				add("%s.action: got %q: want one of the AWSTOE action modules (%s)", sw, st.Action, actionList())
-			}
-			if st.Action == "ExecuteBash" && !hasCommands(st.Inputs) {
-				add("%s.inputs.commands: got none: want a non-empty list of commands for ExecuteBash", sw)
-			}
-			if st.OnFailure != "" && !slices.Contains(onFailure, st.OnFailure) {
-				add("%s.onFailure: got %q: want %s", sw, st.OnFailure, strings.Join(onFailure, ", "))
-			}
-			if st.TimeoutSeconds != nil && (*st.TimeoutSeconds < -1 || *st.TimeoutSeconds == 0) {
-				add("%s.timeoutSeconds: got %d: want a positive number of seconds, or -1 for no timeout", sw, *st.TimeoutSeconds)
-			}
-			if st.MaxAttempts != nil && *st.MaxAttempts < 1 {
-				add("%s.maxAttempts: got %d: want 1 or more", sw, *st.MaxAttempts)
-			}
+			checkStep(fmt.Sprintf("%s.steps[%d]", where, j), ph.Name, st, seenStep, add)
 		}
 	}
 	kind := Build
@@ -258,6 +219,56 @@ func Parse(name string, data []byte) (Document, []error) {
 		kind = Test
 	}
 	return Document{Name: name, Description: strings.TrimSpace(raw.Description), Kind: kind, Data: data}, problems
+}
+
+// checkHeader adds to the problems what is wrong with the name,
+// description and schemaVersion of raw, the document of the file name.
+func checkHeader(name string, raw rawDocument, add func(format string, args ...any)) {
+	if raw.Name != name {
+		add("name: got %q: want %q (the file name without .yaml)", raw.Name, name)
+	}
+	if strings.TrimSpace(raw.Description) == "" {
+		add("description: got none: want a sentence saying what the component does (it becomes the component's description)")
+	} else if n := utf8.RuneCountInString(raw.Description); n > 1024 {
+		add("description: got %d characters: want at most 1024", n)
+	}
+	switch v := raw.SchemaVersion.(type) {
+	case nil:
+		add("schemaVersion: got none: want 1.0")
+	case float64, int, string:
+		if s := fmt.Sprint(v); s != "1.0" && s != "1" {
+			add("schemaVersion: got %q: want 1.0", s)
+		}
+	default:
+		add("schemaVersion: got a %T: want 1.0", v)
+	}
+}
+
+// checkStep adds to the problems what is wrong with st, the step at sw
+// of the phase called phase; seen holds the phase's step names so far.
+func checkStep(sw, phase string, st rawStep, seen map[string]bool, add func(format string, args ...any)) {
+	if !stepName.MatchString(st.Name) {
+		add("%s.name: got %q: want 1 to 128 letters, digits, '-' or '_', starting with a letter or digit", sw, st.Name)
+	}
+	if seen[st.Name] {
+		add("%s.name: got %q a second time in phase %q: want unique step names", sw, st.Name, phase)
+	}
+	seen[st.Name] = true
+	if !Actions[st.Action] {
+		add("%s.action: got %q: want one of the AWSTOE action modules (%s)", sw, st.Action, actionList())
+	}
+	if st.Action == "ExecuteBash" && !hasCommands(st.Inputs) {
+		add("%s.inputs.commands: got none: want a non-empty list of commands for ExecuteBash", sw)
+	}
+	if st.OnFailure != "" && !slices.Contains(onFailure, st.OnFailure) {
+		add("%s.onFailure: got %q: want %s", sw, st.OnFailure, strings.Join(onFailure, ", "))
+	}
+	if st.TimeoutSeconds != nil && (*st.TimeoutSeconds < -1 || *st.TimeoutSeconds == 0) {
+		add("%s.timeoutSeconds: got %d: want a positive number of seconds, or -1 for no timeout", sw, *st.TimeoutSeconds)
+	}
+	if st.MaxAttempts != nil && *st.MaxAttempts < 1 {
+		add("%s.maxAttempts: got %d: want 1 or more", sw, *st.MaxAttempts)
+	}
 }
 
 func hasCommands(inputs any) bool {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/immutable-server/golden-fleet/internal/awsfacts"
 )
 
 // Facts about AWS that Validate checks a configuration against: regions
@@ -106,9 +108,8 @@ const (
 )
 
 // MaxRefreshAlarms is the most CloudWatch alarms an instance refresh
-// watches (AlarmSpecification, Auto Scaling API reference: "You can
-// specify up to 10 alarms"; the service model states no maximum).
-const MaxRefreshAlarms = 10
+// watches (internal/awsfacts).
+const MaxRefreshAlarms = awsfacts.MaxRefreshAlarms
 
 // MaxStateMachineNameLength is the longest Step Functions state machine
 // name (AWS::StepFunctions::StateMachine StateMachineName).
@@ -121,41 +122,29 @@ const (
 	// configuration lives (Systems Manager quotas: "Parameter value size,
 	// Standard: 4 KB").
 	MaxSsmStandardParameterValueBytes = 4096
-	// MaxAlarmEvaluationTime is the longest a CloudWatch alarm evaluates:
-	// "An alarm's total current evaluation period can be no longer than one
-	// day, so this number multiplied by Period cannot be more than 86,400
-	// seconds" (PutMetricAlarm, EvaluationPeriods).
-	MaxAlarmEvaluationTime = 24 * time.Hour
+	// MaxAlarmEvaluationTime is the longest a CloudWatch alarm evaluates
+	// (internal/awsfacts).
+	MaxAlarmEvaluationTime = awsfacts.MaxAlarmEvaluationTime
 )
 
-// Image Builder's vulnerability scan of an AMI: the scan types and the
-// severities a scan result condition takes, from the CloudFormation
-// reference of AWS::ImageBuilder::ImagePipeline ImageScanningConfiguration
-// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-imagescanningconfiguration.html,
-// ImageScanningTypes: "Specify a single value") and ScanResultCondition
-// (MaximumSeverityLabel: "Valid values are INFORMATIONAL, LOW, MEDIUM, and
-// HIGH. A CRITICAL finding that counts always fails the image"). Neither
-// cfn-lint 1.51.0's schemas nor the AWS SDK for Go v2 have them yet
-// (scripts/cfn-lint-overrides.json adds them to cfn-lint's).
+// Image Builder's scan types and severities, and CloudWatch Logs'
+// retention periods: the constructs check their props against them too,
+// so they live in internal/awsfacts, which says where each comes from.
 const (
-	// ScanOnDemandAMI: Amazon Inspector scans the output AMI during the
-	// test phase; Inspector need not be activated in the account.
-	ScanOnDemandAMI = "ON_DEMAND_AMI_CVE"
-	// ScanTestInstance: Inspector scans the test instance; Inspector's EC2
-	// scanning must be activated in the account.
-	ScanTestInstance = "TEST_INSTANCE_CVE"
+	ScanOnDemandAMI  = awsfacts.ScanOnDemandAMI
+	ScanTestInstance = awsfacts.ScanTestInstance
 )
 
 // ScanTypes are the scan types Image Builder offers for AMIs.
-var ScanTypes = []string{ScanOnDemandAMI, ScanTestInstance}
+var ScanTypes = awsfacts.ScanTypes
 
 // MaxSeverities are the values a scan result condition's
 // MaximumSeverityLabel takes, lowest first.
-var MaxSeverities = []string{"INFORMATIONAL", "LOW", "MEDIUM", "HIGH"}
+var MaxSeverities = awsfacts.MaxSeverities
 
 // LogRetentionDays are the retention periods CloudWatch Logs accepts
 // (AWS::Logs::LogGroup RetentionInDays).
-var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+var LogRetentionDays = awsfacts.LogRetentionDays
 
 // Tag key and value character sets of the services an environment's tags
 // reach. Every tag of an environment lands on IAM roles and on Image

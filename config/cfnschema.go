@@ -117,6 +117,11 @@ func CfnSchema(p CfnProperty) (CfnConstraint, bool) {
 // property of the key and the property of the value.
 type tagTarget struct {
 	Key, Value CfnProperty
+	// KeyAt and ValueAt, when set, are where the templates hold the tags
+	// when a custom resource hands them to the service whose schema Key
+	// and Value name (the golden parameter's seed writer passes them to
+	// PutParameter).
+	KeyAt, ValueAt *CfnProperty
 	// CreatedVPCOnly: the resource exists only when the app creates the
 	// VPC (Network.Create).
 	CreatedVPCOnly bool
@@ -162,6 +167,13 @@ var envTagTargets = []tagTarget{
 		Value: CfnProperty{"AWS::EC2::LaunchTemplate", "LaunchTemplateData/TagSpecifications/*/Tags/*/Value"},
 	},
 	mapTags("AWS::SSM::Parameter", "Tags"),
+	// Custom::GoldenAmiSeed: its handler puts the golden parameter with
+	// these tags (constructs/fleet/seed_handler.py), so Parameter Store's
+	// limits apply, as AWS::SSM::Parameter's schema states them.
+	{
+		Key: CfnProperty{"AWS::SSM::Parameter", "Tags/<key>"}, Value: CfnProperty{"AWS::SSM::Parameter", "Tags/*"},
+		KeyAt: &CfnProperty{"Custom::GoldenAmiSeed", "Tags/*/Key"}, ValueAt: &CfnProperty{"Custom::GoldenAmiSeed", "Tags/*/Value"},
+	},
 	mapTags("AWS::ImageBuilder::Component", "Tags"),
 	mapTags("AWS::ImageBuilder::ImageRecipe", "Tags"),
 	mapTags("AWS::ImageBuilder::InfrastructureConfiguration", "Tags"),

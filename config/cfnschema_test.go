@@ -143,6 +143,10 @@ func TestTagTargetsAreWhereTheTemplatesPutTheTags(t *testing.T) {
 	}
 	var targets []CfnProperty
 	for _, tt := range envTagTargets {
+		if tt.KeyAt != nil {
+			targets = append(targets, *tt.KeyAt, *tt.ValueAt)
+			continue
+		}
 		targets = append(targets, tt.Key, tt.Value)
 	}
 	for p := range found {

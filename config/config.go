@@ -133,7 +133,7 @@ type Fleet struct {
 	// SeedImage is what the fleet runs before the first pipeline build:
 	// an AMI id ("ami-…") or an SSM parameter path ("/aws/service/…").
 	// It seeds the golden AMI parameter once; later changes never
-	// overwrite a golden AMI (see the README's rollout section).
+	// overwrite a golden AMI (see docs/design.md, the rollout).
 	// Default: the latest Amazon Linux 2023 for x86_64.
 	SeedImage string
 }

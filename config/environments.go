@@ -4,7 +4,11 @@ import "time"
 
 // Default is the configuration `cdk synth` deploys. To add an environment,
 // append one to Environments (copy the closest one), then run the tests
-// with -update to write its golden templates; see the README.
+// with -update to write its golden templates; see
+// docs/configuration.md.
+//
+// It is long because it is the table of environments, one literal read
+// top to bottom; splitting it would hide what an environment sets.
 //
 // Account ids appear here and nowhere else. The ones below are placeholders:
 // replace them with your own before deploying to AWS.

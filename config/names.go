@@ -2,7 +2,9 @@ package config
 
 import (
 	"strings"
-	"unicode/utf8"
+
+	"github.com/immutable-server/golden-fleet/internal/contenthash"
+	"github.com/immutable-server/golden-fleet/internal/marks"
 )
 
 // The names of what an environment deploys that people and programs find
@@ -11,7 +13,7 @@ import (
 // fleet reports to (log groups, metric namespace, the CloudWatch agent's
 // configuration parameter, alarms, event rules, dashboard), and the tags
 // the app adds. They are spelled here only: the stacks, fleetctl, the
-// e2e tests and scripts/local-deploy (through internal/names) read them from
+// e2e tests and scripts/local-deploy (through cmd/names) read them from
 // here.
 
 // StackRole is one of the stacks of an environment.
@@ -45,13 +47,13 @@ const (
 	// RetainTagKey, with the value "true", marks an AMI a fleet runs or may
 	// roll back to: every lifecycle policy of the app excludes AMIs that
 	// carry it (internal/marks).
-	RetainTagKey = "golden-fleet:retain"
+	RetainTagKey = marks.RetainKey
 	// GoldenRoleTagKeyPrefix starts the tag that says which role an AMI
 	// has for a fleet: GoldenRoleTagKeyPrefix + Base(), "current" or
 	// "previous" (internal/marks).
-	GoldenRoleTagKeyPrefix = "golden-fleet:golden:"
+	GoldenRoleTagKeyPrefix = marks.RoleKeyPrefix
 
-	// A promoted AMI's record (see the README's promotion section): the
+	// A promoted AMI's record (see docs/promotion.md): the
 	// promotion's distribution configuration tags each copy with
 	// EnvironmentTagKey and PromotedFromEnvironmentTagKey; fleetctl
 	// promote adds the others, PromotionRecordTagKeys.
@@ -78,8 +80,9 @@ const (
 var PromotionRecordTagKeys = []string{PromotedFromAMITagKey, PromotionGatesTagKey, PromotedAtTagKey, PromotedByTagKey, PromotionOverrideTagKey}
 
 // HashLength is the number of hex digits of the content hash that ends
-// the names of components and recipes (constructs/imagebuilder).
-const HashLength = 8
+// the names of components and recipes (internal/contenthash, the rule
+// constructs/imagebuilder names them by).
+const HashLength = contenthash.Length
 
 // Names are the names of one environment's resources.
 type Names struct {
@@ -209,7 +212,7 @@ func (n Names) Dashboard() string { return n.Base() }
 
 // ContentNameLength is the length, in characters, of a name that ends with
 // a content hash: base, "-" and HashLength hex digits.
-func ContentNameLength(base string) int { return utf8.RuneCountInString(base) + 1 + HashLength }
+func ContentNameLength(base string) int { return contenthash.NameLength(base) }
 
 // PipelineOfFleetStack names the image pipeline and the image-factory
 // stack of the environment whose fleet stack is fleetStack; ok is false

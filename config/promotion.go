@@ -13,8 +13,8 @@ import (
 // Promotion makes an environment run the golden AMIs of another one
 // instead of baking its own: build once, promote. The environment has no
 // image factory; its golden AMI parameter starts from the seed and is then
-// written only by `fleetctl promote` (and `fleetctl rollback`). See the
-// README's promotion section.
+// written only by `fleetctl promote` (and `fleetctl rollback`). See
+// docs/promotion.md.
 type Promotion struct {
 	// From names the environment whose current golden AMI is promoted
 	// here. It must bake its own images (have no Promotion itself): a
@@ -138,7 +138,8 @@ func (a App) PromotesTo(source string) []Environment {
 // whole configuration: the source exists and bakes (which rules out
 // cycles, reported as such), accounts and regions can reach each other,
 // the names the promotion creates fit, and a promoting environment
-// configures no image of its own.
+// configures no image of its own. It is long because it is a list of
+// checks, one per rule above, in that order.
 func validatePromotions(p *problems, app App) {
 	byName := map[string]int{}
 	count := map[string]int{}

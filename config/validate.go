@@ -529,6 +529,8 @@ func checkSsmName(name string) string {
 
 var startConditions = []string{"EXPRESSION_MATCH_ONLY", "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"}
 
+// image checks Image. It is long because it is a list of independent
+// checks, one or two per field, in the order of the fields.
 func (e *envCheck) image() {
 	im, raw := e.env.Image, e.raw.Image
 	const path = "Image"

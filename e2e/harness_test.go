@@ -350,7 +350,7 @@ func deployEdited(cfg config.App, update bool, extra []string, edit func([]byte)
 	}
 	out := filepath.Join(workDir, fmt.Sprintf("cdk.out-%d", deploys))
 	cfgEnv := []string{"GOLDEN_FLEET_CONFIG=" + cfgPath}
-	app := "go run ./internal/configapp"
+	app := "go run ./cmd/configapp"
 	if edit != nil {
 		if o, err := runIn(root, cfgEnv, cdk, "synth", "--app", app, "--output", out, "--quiet", "--no-notices"); err != nil {
 			return fmt.Errorf("cdk synth (config %s): %v\n%s", cfgPath, err, o)
@@ -432,7 +432,7 @@ func outputs(t *testing.T) fleet {
 	for _, o := range st.Stacks[0].Outputs {
 		kv[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
-	f := fleet{kv["GoldenAmiParameter"], kv["LaunchTemplateId"], kv["AutoScalingGroupName"]}
+	f := fleet{kv[config.GoldenAmiParameterOutput], kv[config.LaunchTemplateIDOutput], kv[config.AutoScalingGroupNameOutput]}
 	if f.parameter != golden || f.launchTemplate == "" || f.group == "" {
 		t.Fatalf("stack %s outputs %v: want GoldenAmiParameter=%s, LaunchTemplateId and AutoScalingGroupName", fleetName, kv, golden)
 	}

@@ -185,7 +185,7 @@ func deployPromotion() error {
 	}{{promoSource, nil}, {promoTarget, promo.targetEnv}} {
 		stack := config.Names{Prefix: prefix, Env: d.env}.Stack(config.FleetStack)
 		out, err := runIn(root, append([]string{"GOLDEN_FLEET_CONFIG=" + promo.cfgPath}, d.extra...), cdk, "deploy", stack,
-			"--app", "go run ./internal/configapp", "--output", filepath.Join(workDir, "cdk.out-"+d.env),
+			"--app", "go run ./cmd/configapp", "--output", filepath.Join(workDir, "cdk.out-"+d.env),
 			"--method=direct", "--require-approval", "never", "--progress", "events", "--no-notices")
 		if err != nil {
 			return fmt.Errorf("cdk deploy %s: %v\n%s", stack, err, out)
@@ -217,7 +217,7 @@ func groupOf(ctx context.Context, c awsClients, env string) (string, error) {
 		return "", fmt.Errorf("describe %s: %w", name, err)
 	}
 	for _, o := range st.Stacks[0].Outputs {
-		if aws.ToString(o.OutputKey) == "AutoScalingGroupName" {
+		if aws.ToString(o.OutputKey) == config.AutoScalingGroupNameOutput {
 			return aws.ToString(o.OutputValue), nil
 		}
 	}
@@ -250,7 +250,7 @@ func sourceBuild(t *testing.T) string {
 	ami := aws.ToString(img.ImageId)
 	waitForImage(ctx, t, ami) // S14
 	_, err = aws_.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{ami}, Tags: []ec2types.Tag{
-		{Key: aws.String("Ec2ImageBuilderArn"), Value: aws.String(fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image/%s-src-golden-ami-e2e/1.0.0/%d", region, account, prefix, promo.builds))},
+		{Key: aws.String(config.ImageBuilderArnTagKey), Value: aws.String(fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image/%s-src-golden-ami-e2e/1.0.0/%d", region, account, prefix, promo.builds))},
 		{Key: aws.String("CreatedBy"), Value: aws.String("EC2 Image Builder")},
 		{Key: aws.String(config.EnvironmentTagKey), Value: aws.String(promoSource)},
 	}})

@@ -148,7 +148,7 @@ func groupTags(t *testing.T, group string) map[string]string {
 }
 
 // Deleting the fleet stack leaves the golden parameter and its history;
-// deploying the stack again keeps its value (README, "The parameter
+// deploying the stack again keeps its value (docs/design.md, "The parameter
 // outlives the stack"). It runs last: it deletes the fleet.
 func TestTheGoldenParameterOutlivesTheFleetStack(t *testing.T) {
 	ctx := context.Background()

@@ -51,7 +51,7 @@ type FleetStack struct {
 	Marker *lifecycle.Marker
 	promotionFields
 	// Monitoring: the CloudWatch agent's configuration and log groups,
-	// alarms and dashboard (stacks/observability.go).
+	// alarms and dashboard (fleet_observability.go).
 	Monitoring *observability.FleetMonitoring
 }
 
@@ -128,9 +128,9 @@ func NewFleetStack(scope constructs.Construct, id string, props FleetStackProps)
 	}
 	addPromotionToFleet(s, env, props.Promotion)
 
-	output(stack, "GoldenAmiParameter", jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
-	output(stack, "LaunchTemplateId", s.LaunchTemplate.LaunchTemplateId(), "Launch template the group launches from")
-	output(stack, "AutoScalingGroupName", s.Group.Name(), "The fleet's Auto Scaling group")
+	output(stack, config.GoldenAmiParameterOutput, jsii.String(s.Golden.ParameterName()), "SSM parameter holding the current golden AMI id")
+	output(stack, config.LaunchTemplateIDOutput, s.LaunchTemplate.LaunchTemplateId(), "Launch template the group launches from")
+	output(stack, config.AutoScalingGroupNameOutput, s.Group.Name(), "The fleet's Auto Scaling group")
 	s.addOperations(props)
 	return s
 }

@@ -85,7 +85,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 		parent = imagebuilder.SsmParameterImage(p.SsmParameter)
 	}
 	// A promotion source's AMIs must be shareable: encrypted with a key
-	// whose policy lets the target accounts copy them (promotion.go).
+	// whose policy lets the target accounts copy them (imagefactory_promotion.go).
 	encryption := addPromotionSourceToFactory(s, names, env, props.Promotion)
 	if encryption == nil {
 		encryption = volumeKey(stack, env.Fleet.KmsKeyArn)
@@ -123,7 +123,7 @@ func NewImageFactoryStack(scope constructs.Construct, id string, props ImageFact
 	})
 	s.addLifecycle(names, env)
 	observeBuilds(s, env)
-	output(stack, "PipelineArn", s.Pipeline.Arn(), "Image pipeline baking the golden AMI")
-	output(stack, "RecipeName", s.Recipe.Name(), "Current image recipe (name carries a content hash)")
+	output(stack, config.PipelineArnOutput, s.Pipeline.Arn(), "Image pipeline baking the golden AMI")
+	output(stack, config.RecipeNameOutput, s.Recipe.Name(), "Current image recipe (name carries a content hash)")
 	return s, nil
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
 
-// Security defaults (the README's "Security defaults"), one behaviour per
+// Security defaults (docs/security.md), one behaviour per
 // test, over every stack of every synthesized environment. Each is
 // asserted here and nowhere else.
 

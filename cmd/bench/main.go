@@ -212,7 +212,7 @@ func setup() (*bench, error) {
 // build (re)builds the binaries of the binary-alone cases.
 func (b *bench) build() error {
 	for pkg, bin := range map[string]string{".": b.bins.app, "./cmd/bench/emptyapp": b.bins.empty,
-		"./internal/configapp": b.bins.config, "./cmd/bench/nagapp": b.bins.nag} {
+		"./cmd/configapp": b.bins.config, "./cmd/bench/nagapp": b.bins.nag} {
 		cmd := exec.Command("go", "build", "-o", bin, pkg)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = b.root, os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
@@ -595,11 +595,11 @@ func (b *bench) templatesDiffer() string {
 // sectionB: 1, 5 and 10 environments (copies of dev) through configapp.
 func (b *bench) sectionB() {
 	b.printf("\n## b. 1, 5 and 10 environments (copies of `dev`, 3 stacks each)\n")
-	b.printf("\nCLI: `GOLDEN_FLEET_CONFIG=config-N.json cdk synth -q --app \"scripts/app ./internal/configapp\"`. Alone: the prebuilt configapp binary.\n")
+	b.printf("\nCLI: `GOLDEN_FLEET_CONFIG=config-N.json cdk synth -q --app \"scripts/app ./cmd/configapp\"`. Alone: the prebuilt configapp binary.\n")
 	var cases []kase
 	ns := []int{1, 5, 10}
 	for _, n := range ns {
-		cases = append(cases, b.cliCase(fmt.Sprintf("cli: %d env", n), "scripts/app ./internal/configapp", "GOLDEN_FLEET_CONFIG="+b.configPath(n)))
+		cases = append(cases, b.cliCase(fmt.Sprintf("cli: %d env", n), "scripts/app ./cmd/configapp", "GOLDEN_FLEET_CONFIG="+b.configPath(n)))
 	}
 	for _, n := range ns {
 		cases = append(cases, b.binCase(fmt.Sprintf("alone: %d env", n), b.bins.config, "CDK_VALIDATION=false", "GOLDEN_FLEET_CONFIG="+b.configPath(n)))

@@ -54,8 +54,8 @@ func originOf(tags map[string]string) string {
 			s += " (override: " + o + ")"
 		}
 		return s
-	case tags["Ec2ImageBuilderArn"] != "":
-		return "built here (" + tags["Ec2ImageBuilderArn"] + ")"
+	case tags[config.ImageBuilderArnTagKey] != "":
+		return "built here (" + tags[config.ImageBuilderArnTagKey] + ")"
 	default:
 		return "neither built nor promoted: the seed image, or written by hand"
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
 
+	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/scan"
 )
 
@@ -25,7 +26,7 @@ import (
 
 // imageBuilderArnTag is the tag Image Builder puts on every AMI it
 // creates, holding the image's build version ARN.
-const imageBuilderArnTag = "Ec2ImageBuilderArn"
+const imageBuilderArnTag = config.ImageBuilderArnTagKey
 
 type ec2ScanAPI interface {
 	DescribeImages(context.Context, *ec2.DescribeImagesInput, ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error)

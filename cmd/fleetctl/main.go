@@ -233,19 +233,19 @@ type fleetOutputs struct {
 // parseFleetOutputs picks the fleet stack's outputs out of key/value pairs.
 func parseFleetOutputs(stack string, kv map[string]string) (fleetOutputs, error) {
 	o := fleetOutputs{
-		goldenAmiParameter:   kv["GoldenAmiParameter"],
-		launchTemplateID:     kv["LaunchTemplateId"],
-		autoScalingGroupName: kv["AutoScalingGroupName"],
+		goldenAmiParameter:   kv[config.GoldenAmiParameterOutput],
+		launchTemplateID:     kv[config.LaunchTemplateIDOutput],
+		autoScalingGroupName: kv[config.AutoScalingGroupNameOutput],
 	}
 	var missing []string
 	if o.goldenAmiParameter == "" {
-		missing = append(missing, "GoldenAmiParameter")
+		missing = append(missing, config.GoldenAmiParameterOutput)
 	}
 	if o.launchTemplateID == "" {
-		missing = append(missing, "LaunchTemplateId")
+		missing = append(missing, config.LaunchTemplateIDOutput)
 	}
 	if o.autoScalingGroupName == "" {
-		missing = append(missing, "AutoScalingGroupName")
+		missing = append(missing, config.AutoScalingGroupNameOutput)
 	}
 	if len(missing) > 0 {
 		return o, fmt.Errorf("stack %s has no output %s: is it a golden-fleet fleet stack (golden-fleet-<env>-fleet)?",

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/immutable-server/golden-fleet/internal/marks"
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -143,7 +143,7 @@ type fakeAWS struct {
 	parameter []string // values put
 	// account holds the AMIs the lifecycle marks go on (DescribeImages
 	// with filters, CreateTags, DeleteTags); nil: an account with none.
-	account *marks.FakeEC2
+	account *markstest.FakeEC2
 	// golden is the golden parameter as GetParameter returns it, written
 	// at goldenWritten; instanceImages the AMI of each instance
 	// (DescribeInstances); refresh a scripted instance refresh (roll_test.go).

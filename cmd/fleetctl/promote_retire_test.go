@@ -14,6 +14,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 // targetYear is a year of the promotion target's account: its golden
@@ -22,7 +23,7 @@ import (
 // copiesToRetire (with KeepCopies keep). It records every day on which a
 // copy the fleet runs, may roll back to, or has just received is gone.
 type targetYear struct {
-	account    *marks.FakeEC2
+	account    *markstest.FakeEC2
 	history    historySSM
 	created    map[string]time.Time
 	violations []string
@@ -38,7 +39,7 @@ const (
 
 func (y *targetYear) write(ami string) {
 	y.history = append(y.history, ssmtypes.ParameterHistory{Version: int64(len(y.history) + 1), Value: aws.String(ami)})
-	if _, err := marks.Sync(context.Background(), y.history, y.account, marks.NewFakeImageBuilder(), targetFleet, "/imagebuilder/golden-fleet/prod/golden-ami"); err != nil {
+	if _, err := marks.Sync(context.Background(), y.history, y.account, markstest.NewFakeImageBuilder(), targetFleet, "/imagebuilder/golden-fleet/prod/golden-ami"); err != nil {
 		y.violations = append(y.violations, fmt.Sprintf("day %d: marking: %v", y.day, err))
 	}
 }
@@ -102,7 +103,7 @@ func (y *targetYear) oldestCopy() string {
 // 300: it stays on that copy while the next promotions wait. It rolls
 // back again on days 320 and 321 (back and forth).
 func runTargetYear(keep int, retire func([]ec2types.Image, int, string) []ec2types.Image) *targetYear {
-	y := &targetYear{account: marks.NewFakeEC2(), created: map[string]time.Time{}, start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	y := &targetYear{account: markstest.NewFakeEC2(), created: map[string]time.Time{}, start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	y.write(targetSeed)
 	var promoted string
 	for ; y.day < 365; y.day++ {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 // fakeAccount is one AWS account and region as promote sees it: enough
@@ -295,7 +296,7 @@ func newWorld(t *testing.T) *world {
 	out := &bytes.Buffer{}
 	p := &promoter{cfg: cfg, source: source, target: target, names: cfg.PromotionNames("dev", "prod"),
 		src: sourceClients{cfn: dev, ssm: dev, ec2: dev, asg: dev, cw: dev, ib: dev},
-		dst: targetClients{cfn: prod, ssm: prod, ec2: prod, ib: marks.NewFakeImageBuilder()},
+		dst: targetClients{cfn: prod, ssm: prod, ec2: prod, ib: markstest.NewFakeImageBuilder()},
 		by:  "arn:aws:sts::222222222222:assumed-role/golden-fleet-promote/ci", now: func() time.Time { return now }, out: out}
 	return &world{dev: dev, prod: prod, p: p, out: out, now: now}
 }

@@ -114,8 +114,8 @@ const defaultPoll = 10 * time.Second
 // The fleet stack's outputs roll reads besides fleetOutputs (the stacks
 // package's RolloutPreferencesOutput and FleetAlarmNamesOutput).
 const (
-	preferencesOutput = "RolloutPreferences"
-	alarmsOutput      = "FleetAlarmNames"
+	preferencesOutput = config.RolloutPreferencesOutput
+	alarmsOutput      = config.FleetAlarmNamesOutput
 )
 
 // rollFlags are roll's overrides; nil or empty means the stack's default.

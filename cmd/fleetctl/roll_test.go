@@ -19,6 +19,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -376,15 +377,15 @@ func (h historySSM) GetParameterHistory(context.Context, *ssm.GetParameterHistor
 // x was built by Image Builder in this account, y by hand: x's image
 // resource is marked as x is.
 func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
-	account := marks.NewFakeEC2(y)
-	account.AddBuilt(x, marks.FakeImageArn(x))
-	builder := marks.NewFakeImageBuilder(marks.FakeImageArn(x))
+	account := markstest.NewFakeEC2(y)
+	account.AddBuilt(x, markstest.FakeImageArn(x))
+	builder := markstest.NewFakeImageBuilder(markstest.FakeImageArn(x))
 	h := historySSM{{Version: 1, Value: aws.String(seed)}, {Version: 2, Value: aws.String(x)}, {Version: 3, Value: aws.String(y)}, {Version: 4, Value: aws.String(x)}}
 	var out strings.Builder
 	if err := markGolden(context.Background(), h, account, builder, rollParameter, &out); err != nil {
 		t.Fatal(err)
 	}
-	if got := builder.Tags(marks.FakeImageArn(x)); got[marks.RoleKey("gf-dev")] != marks.Current || got[marks.RetainKey] != marks.RetainValue {
+	if got := builder.Tags(markstest.FakeImageArn(x)); got[marks.RoleKey("gf-dev")] != marks.Current || got[marks.RetainKey] != marks.RetainValue {
 		t.Errorf("the image resource of %s has tags %v: want it marked as its AMI", x, got)
 	}
 	fleet := "gf-dev"
@@ -400,7 +401,7 @@ func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	}
 }
 
-type failingEC2 struct{ *marks.FakeEC2 }
+type failingEC2 struct{ *markstest.FakeEC2 }
 
 func (failingEC2) CreateTags(context.Context, *ec2.CreateTagsInput, ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
 	return nil, errors.New("UnauthorizedOperation")
@@ -415,7 +416,7 @@ func TestRollbackMarksTheNewGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	for i := range f.versions[:1] {
 		f.versions[i].LaunchTemplateData.ImageId = aws.String("resolve:ssm:" + rollParameter)
 	}
-	f.account = marks.NewFakeEC2(x, y)
+	f.account = markstest.NewFakeEC2(x, y)
 	var out strings.Builder
 	if err := rollbackOn(f, &out).run(context.Background(), "gf-dev-fleet", ""); err != nil {
 		t.Fatal(err)

@@ -102,16 +102,9 @@ func (r *rollback) run(ctx context.Context, stack, to string) error {
 		return err
 	}
 
-	var history []parameterVersion
-	p := ssm.NewGetParameterHistoryPaginator(r.ssm, &ssm.GetParameterHistoryInput{Name: &outs.goldenAmiParameter})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("history of %s: %w", outs.goldenAmiParameter, err)
-		}
-		for _, h := range page.Parameters {
-			history = append(history, parameterVersion{version: h.Version, value: aws.ToString(h.Value)})
-		}
+	history, err := r.parameterHistory(ctx, outs.goldenAmiParameter)
+	if err != nil {
+		return err
 	}
 	current, target, err := rollbackTarget(history, to)
 	if err != nil {
@@ -229,6 +222,23 @@ func forwardWarning(stack, parameter string, tags ...map[string]string) string {
 	}
 	return fmt.Sprintf("WARNING: the next scheduled run of %s (stack %s) will write a new AMI into %s and roll the fleet forward again, "+
 		"unless the pipeline is disabled (set its status to DISABLED until the faulty change is fixed).", pipeline, factory, parameter)
+}
+
+// parameterHistory is every version of the parameter called name, in the
+// order GetParameterHistory lists them.
+func (r *rollback) parameterHistory(ctx context.Context, name string) ([]parameterVersion, error) {
+	var history []parameterVersion
+	p := ssm.NewGetParameterHistoryPaginator(r.ssm, &ssm.GetParameterHistoryInput{Name: &name})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", name, err)
+		}
+		for _, h := range page.Parameters {
+			history = append(history, parameterVersion{version: h.Version, value: aws.ToString(h.Value)})
+		}
+	}
+	return history, nil
 }
 
 // --- pure rollback logic: no AWS calls, unit-tested in rollback_test.go ---

@@ -13,7 +13,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/internal/marks"
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 const (
@@ -124,7 +124,7 @@ func deployedFleet() *fakeAWS {
 }
 
 func rollbackOn(f *fakeAWS, out *strings.Builder) *rollback {
-	return &rollback{cfn: f, ssm: f, ec2: f, asg: f, ib: marks.NewFakeImageBuilder(), out: out}
+	return &rollback{cfn: f, ssm: f, ec2: f, asg: f, ib: markstest.NewFakeImageBuilder(), out: out}
 }
 
 func TestRollbackWritesThePreviousGoldenAMIAndMakesItsVersionTheDefault(t *testing.T) {

@@ -46,8 +46,8 @@ type GoldenImageProps struct {
 //     resource (Custom::GoldenAmiSeed, an inline Python function) puts the
 //     seed when the stack is created, with Overwrite false, and makes no
 //     call on update or delete: no stack update, rollback or provider
-//     change can write it again. It outlives the stack (see the README's
-//     rollout section).
+//     change can write it again. It outlives the stack (see docs/design.md,
+//     the rollout).
 //   - Parameter Store checks an aws:ec2:image value after PutParameter has
 //     answered, as the writer (ec2:DescribeImages), and creates the
 //     parameter only if the AMI is available. The custom resource answers

@@ -9,21 +9,20 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/immutable-server/golden-fleet/config"
 )
 
 // GroupProps configures Group.
 type GroupProps struct {
-	// Vpc and Subnets the instances are spread over.
+	// Vpc and Subnets the instances are spread over. Vpc is required;
+	// Subnets default to the VPC's private subnets (the Auto Scaling
+	// group L2's default selection).
 	Vpc     awsec2.IVpc
 	Subnets *awsec2.SubnetSelection
 	// LaunchTemplate the group launches from.
 	LaunchTemplate *LaunchTemplate
 	// MinCapacity, MaxCapacity and DesiredCapacity of the group.
 	MinCapacity, MaxCapacity, DesiredCapacity int
-	// HealthCheckGracePeriod of new instances. Default:
-	// config.DefaultHealthCheckGracePeriod (5 minutes).
+	// HealthCheckGracePeriod of new instances. Default: 5 minutes.
 	HealthCheckGracePeriod time.Duration
 	// MaxInstanceLifetime replaces instances once they are this old, so the
 	// fleet reaches the newest golden AMI within it (1 to 365 days).
@@ -45,12 +44,16 @@ type Group struct {
 	AutoScalingGroup awsautoscaling.AutoScalingGroup
 }
 
+// defaultHealthCheckGracePeriod is GroupProps.HealthCheckGracePeriod's
+// default.
+const defaultHealthCheckGracePeriod = 5 * time.Minute
+
 // NewGroup creates the Auto Scaling group.
 func NewGroup(scope constructs.Construct, id string, props GroupProps) *Group {
 	c := constructs.NewConstruct(scope, &id)
 	grace := props.HealthCheckGracePeriod
 	if grace == 0 {
-		grace = config.DefaultHealthCheckGracePeriod
+		grace = defaultHealthCheckGracePeriod
 	}
 	var notifications *[]*awsautoscaling.NotificationConfiguration
 	if props.Notifications != nil {

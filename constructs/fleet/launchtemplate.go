@@ -13,7 +13,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/iamgrant"
 	"github.com/immutable-server/golden-fleet/internal/servicerole"
@@ -33,8 +32,7 @@ type LaunchTemplateProps struct {
 	Image *GoldenImage
 	// InstanceType of the fleet.
 	InstanceType string
-	// RootVolumeGiB is the size of the root volume. Default:
-	// config.DefaultRootVolumeGiB (20).
+	// RootVolumeGiB is the size of the root volume. Default: 20 GiB.
 	RootVolumeGiB int
 	// EncryptionKey encrypts the root volume. Default: the account's
 	// default EBS key (volumes are encrypted either way).
@@ -44,7 +42,8 @@ type LaunchTemplateProps struct {
 	// IngressPorts are TCP ports opened to IngressCidr. Default: no inbound
 	// rule at all.
 	IngressPorts []int
-	// IngressCidr is the source of IngressPorts.
+	// IngressCidr is the source of IngressPorts. Required with
+	// IngressPorts.
 	IngressCidr string
 	// FleetTag tags the launch template (and, through it, the instances
 	// and volumes). GrantAddVersions allows writes only to launch
@@ -88,11 +87,14 @@ type LaunchTemplate struct {
 	fleetTag      Tag
 }
 
+// defaultRootVolumeGiB is LaunchTemplateProps.RootVolumeGiB's default.
+const defaultRootVolumeGiB = 20
+
 // NewLaunchTemplate creates the launch template.
 func NewLaunchTemplate(scope constructs.Construct, id string, props LaunchTemplateProps) *LaunchTemplate {
 	c := constructs.NewConstruct(scope, &id)
 	if props.RootVolumeGiB == 0 {
-		props.RootVolumeGiB = config.DefaultRootVolumeGiB
+		props.RootVolumeGiB = defaultRootVolumeGiB
 	}
 
 	// The CloudWatch agent's permissions are scoped to the environment's

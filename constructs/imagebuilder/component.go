@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/internal/contenthash"
 )
 
 // ComponentVersion is the semantic version of our components. The content
@@ -27,7 +29,7 @@ type IComponent interface {
 type ComponentProps struct {
 	// Name is the base of the component's name; a content hash follows.
 	Name string
-	// Description of the component.
+	// Description of the component. Default: none.
 	Description string
 	// Platform is "Linux" or "Windows". Default: "Linux".
 	Platform string
@@ -36,7 +38,7 @@ type ComponentProps struct {
 	// SupportedOsVersions restricts the component to these OS versions.
 	// Default: any version of the platform.
 	SupportedOsVersions []string
-	// Tags on the component.
+	// Tags on the component. Default: none.
 	Tags map[string]string
 }
 
@@ -71,7 +73,7 @@ func NewComponent(scope constructs.Construct, id string, props ComponentProps) *
 	document, _ := json.Marshal(string(props.Data))
 	spec := componentSpec{
 		Description:         props.Description,
-		ChangeDescription:   "Document " + hashPrefix(document),
+		ChangeDescription:   "Document " + contenthash.Prefix(document),
 		Platform:            platform,
 		Data:                string(props.Data),
 		SupportedOsVersions: props.SupportedOsVersions,

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/notify"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/servicerole"
@@ -43,10 +42,9 @@ type InfrastructureConfigurationProps struct {
 	// whose objects expire after LogRetention.
 	LogBucket awss3.IBucket
 	// LogRetention keeps build logs this long, in whole days, in the
-	// default LogBucket. Default: config.DefaultLogRetentionDays (90
-	// days).
+	// default LogBucket. Default: 90 days.
 	LogRetention time.Duration
-	// Tags on the build instances and the configuration.
+	// Tags on the build instances and the configuration. Default: none.
 	Tags map[string]string
 }
 
@@ -75,13 +73,17 @@ type InfrastructureConfiguration struct {
 	name          string
 }
 
+// defaultLogRetention is InfrastructureConfigurationProps.LogRetention's
+// default.
+const defaultLogRetention = 90 * 24 * time.Hour
+
 // NewInfrastructureConfiguration creates the configuration and what it uses.
 func NewInfrastructureConfiguration(scope constructs.Construct, id string, props InfrastructureConfigurationProps) *InfrastructureConfiguration {
 	c := constructs.NewConstruct(scope, &id)
 	i := &InfrastructureConfiguration{Construct: c, Role: props.Role, Topic: props.Topic, LogBucket: props.LogBucket, name: props.Name}
 	retention := props.LogRetention
 	if retention == 0 {
-		retention = config.DefaultLogRetentionDays * 24 * time.Hour
+		retention = defaultLogRetention
 	}
 	if retention < 24*time.Hour || retention%(24*time.Hour) != 0 {
 		constructcheck.Fail(c, "infrastructure configuration %s: LogRetention got %s: want whole days, at least one", props.Name, retention)
@@ -89,13 +91,7 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 
 	var role awsiam.Role
 	if i.Role == nil {
-		role = servicerole.New(c, "InstanceRole", servicerole.Props{
-			Service:         "ec2.amazonaws.com",
-			Description:     "Image Builder build and test instances",
-			ManagedPolicies: []string{"EC2InstanceProfileForImageBuilder", "AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"},
-			WhyManaged: "EC2InstanceProfileForImageBuilder, AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy " +
-				"are the policies AWS maintains for build instances (AWSTOE, the SSM agent Image Builder drives them with, the CloudWatch agent)",
-		})
+		role = newInstanceRole(c)
 		i.Role = role
 	}
 	i.InstanceProfile = awsiam.NewInstanceProfile(c, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: i.Role})
@@ -111,25 +107,7 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 	}
 
 	if i.LogBucket == nil {
-		bucket := awss3.NewBucket(c, jsii.String("LogBucket"), &awss3.BucketProps{
-			Encryption:        awss3.BucketEncryption_S3_MANAGED,
-			EnforceSSL:        jsii.Bool(true),
-			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-			ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-			Versioned:         jsii.Bool(false),
-			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-			LifecycleRules: &[]*awss3.LifecycleRule{{
-				Id:                                  jsii.String("ExpireBuildLogs"),
-				Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retention / (24 * time.Hour)))),
-				AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
-			}},
-		})
-		cdknag.NagSuppressions_AddResourceSuppressions(bucket.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-S1"),
-			Reason: jsii.String("this bucket is itself a log bucket (Image Builder build logs, written only by the build instance role " +
-				"and expired by lifecycle); server access logs of it would need yet another log bucket"),
-		}}, jsii.Bool(false))
-		i.LogBucket = bucket
+		i.LogBucket = newLogBucket(c, retention)
 	}
 	// Build instances upload their logs under builds/; nothing else. (A
 	// GrantPut would also allow object tagging, retention and legal holds.)
@@ -147,21 +125,7 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 		}}, jsii.Bool(true))
 	}
 
-	var subnetID *string
-	var sgIDs *[]*string
-	if props.Vpc != nil {
-		i.SecurityGroup = awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
-			Vpc:              props.Vpc,
-			Description:      jsii.String("Image Builder build instances: no inbound, all outbound"),
-			AllowAllOutbound: jsii.Bool(true),
-		})
-		if subnets := *props.Vpc.SelectSubnets(props.Subnets).SubnetIds; len(subnets) > 0 {
-			subnetID = subnets[0]
-		} else {
-			constructcheck.Fail(c, "infrastructure configuration %s: Subnets select no subnet of the VPC: want at least one for the build instances", props.Name)
-		}
-		sgIDs = &[]*string{i.SecurityGroup.SecurityGroupId()}
-	}
+	subnetID, sgIDs := i.placeBuilds(props)
 
 	i.Resource = awsimagebuilder.NewCfnInfrastructureConfiguration(c, jsii.String("Resource"), &awsimagebuilder.CfnInfrastructureConfigurationProps{
 		Name:                       jsii.String(props.Name),
@@ -188,6 +152,62 @@ func NewInfrastructureConfiguration(scope constructs.Construct, id string, props
 	// The instance profile name is a Ref, so CloudFormation creates the
 	// profile first; no explicit DependsOn (cfn-lint W3005).
 	return i
+}
+
+// newInstanceRole is the default role of the build and test instances.
+func newInstanceRole(c constructs.Construct) awsiam.Role {
+	return servicerole.New(c, "InstanceRole", servicerole.Props{
+		Service:         "ec2.amazonaws.com",
+		Description:     "Image Builder build and test instances",
+		ManagedPolicies: []string{"EC2InstanceProfileForImageBuilder", "AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"},
+		WhyManaged: "EC2InstanceProfileForImageBuilder, AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy " +
+			"are the policies AWS maintains for build instances (AWSTOE, the SSM agent Image Builder drives them with, the CloudWatch agent)",
+	})
+}
+
+// newLogBucket is the default build-log bucket: encrypted, TLS only, no
+// public access, its objects expired after retention.
+func newLogBucket(c constructs.Construct, retention time.Duration) awss3.Bucket {
+	bucket := awss3.NewBucket(c, jsii.String("LogBucket"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:         jsii.Bool(false),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("ExpireBuildLogs"),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(retention / (24 * time.Hour)))),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(bucket.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-S1"),
+		Reason: jsii.String("this bucket is itself a log bucket (Image Builder build logs, written only by the build instance role " +
+			"and expired by lifecycle); server access logs of it would need yet another log bucket"),
+	}}, jsii.Bool(false))
+	return bucket
+}
+
+// placeBuilds puts the build instances in the first selected subnet of
+// props.Vpc, with a security group of their own (no inbound); without a
+// VPC, Image Builder picks the account's default one (nil, nil).
+func (i *InfrastructureConfiguration) placeBuilds(props InfrastructureConfigurationProps) (subnetID *string, sgIDs *[]*string) {
+	c := i.Construct
+	if props.Vpc != nil {
+		i.SecurityGroup = awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+			Vpc:              props.Vpc,
+			Description:      jsii.String("Image Builder build instances: no inbound, all outbound"),
+			AllowAllOutbound: jsii.Bool(true),
+		})
+		if subnets := *props.Vpc.SelectSubnets(props.Subnets).SubnetIds; len(subnets) > 0 {
+			subnetID = subnets[0]
+		} else {
+			constructcheck.Fail(c, "infrastructure configuration %s: Subnets select no subnet of the VPC: want at least one for the build instances", props.Name)
+		}
+		sgIDs = &[]*string{i.SecurityGroup.SecurityGroupId()}
+	}
+	return subnetID, sgIDs
 }
 
 // Name of the infrastructure configuration.

@@ -11,17 +11,15 @@
 package imagebuilder
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 
 	"github.com/aws/constructs-go/constructs/v10"
 
-	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/contenthash"
 )
 
-// contentName returns base + "-" + the first config.HashLength hex digits of the
+// contentName returns base + "-" + the first contenthash.Length hex digits of the
 // SHA-256 of the JSON encoding of spec. spec must hold plain Go values
 // only (no CDK tokens), so the hash is the same on every synth; one that
 // cannot be encoded fails c's validation.
@@ -30,11 +28,5 @@ func contentName(c constructs.IConstruct, base string, spec any) string {
 	if err != nil {
 		constructcheck.Fail(c, "%s: cannot hash %T for its name: %v", *c.Node().Path(), spec, err)
 	}
-	return base + "-" + hashPrefix(data)
-}
-
-// hashPrefix is the first config.HashLength hex digits of the SHA-256 of data.
-func hashPrefix(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])[:config.HashLength]
+	return base + "-" + contenthash.Prefix(data)
 }

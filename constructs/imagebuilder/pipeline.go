@@ -9,7 +9,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/servicerole"
 )
@@ -28,13 +27,14 @@ type ImagePipelineProps struct {
 	// Schedule is an Image Builder cron expression (six fields, UTC).
 	Schedule string
 	// StartCondition is EXPRESSION_MATCH_ONLY or
-	// EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE. Default:
-	// config.DefaultStartCondition (the latter).
+	// EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE. Default: the
+	// latter (a scheduled build runs only when a component or the parent
+	// image has a newer version).
 	StartCondition string
 	// TestTimeout bounds the image tests: whole minutes, 60 to 1440.
-	// Default: config.DefaultTestTimeoutMinutes (60 minutes).
+	// Default: 60 minutes.
 	TestTimeout time.Duration
-	// Tags on the pipeline.
+	// Tags on the pipeline. Default: none.
 	Tags map[string]string
 	// ImageTags go on every image the pipeline builds (the Image Builder
 	// image, not its AMI): a lifecycle policy selects images by them.
@@ -54,19 +54,25 @@ type ImagePipeline struct {
 	name          string
 }
 
+// The defaults of ImagePipelineProps.
+const (
+	defaultStartCondition = "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"
+	defaultTestTimeout    = 60 * time.Minute
+)
+
 // NewImagePipeline creates the pipeline and its execution role.
 func NewImagePipeline(scope constructs.Construct, id string, props ImagePipelineProps) *ImagePipeline {
 	c := constructs.NewConstruct(scope, &id)
 	timeout := props.TestTimeout
 	if timeout == 0 {
-		timeout = config.DefaultTestTimeoutMinutes * time.Minute
+		timeout = defaultTestTimeout
 	}
 	if timeout < time.Hour || timeout > 24*time.Hour || timeout%time.Minute != 0 {
 		constructcheck.Fail(c, "image pipeline %s: TestTimeout got %s: want whole minutes from 1h0m0s to 24h0m0s (Image Builder's limits)", props.Name, timeout)
 	}
 	startCondition := props.StartCondition
 	if startCondition == "" {
-		startCondition = config.DefaultStartCondition
+		startCondition = defaultStartCondition
 	}
 	// Writing the golden AMI parameter at distribution needs an execution
 	// role: the service-linked role may not write SSM parameters.

@@ -7,7 +7,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
@@ -65,16 +64,15 @@ type ImageRecipeProps struct {
 	// /dev/xvda for Amazon Linux: the image's root volume (gp3, encrypted)
 	// replaces it. Required: it depends on the parent image.
 	RootDeviceName string
-	// RootVolumeGiB is the size of the image's root volume. Default:
-	// config.DefaultRootVolumeGiB (20).
+	// RootVolumeGiB is the size of the image's root volume. Default: 20
+	// GiB.
 	RootVolumeGiB int
 	// EncryptionKey encrypts the build's root volume. Default: the
 	// account's default EBS key.
 	EncryptionKey awskms.IKey
-	// WorkingDirectory on the build instance. Default:
-	// config.DefaultWorkingDirectory (/tmp).
+	// WorkingDirectory on the build instance. Default: /tmp.
 	WorkingDirectory string
-	// Tags on the recipe; AmiTags on the AMIs it makes.
+	// Tags on the recipe; AmiTags on the AMIs it makes. Default: none.
 	Tags, AmiTags map[string]string
 }
 
@@ -106,6 +104,12 @@ type blockDeviceSpec struct {
 	KmsKey     string
 }
 
+// The defaults of ImageRecipeProps.
+const (
+	defaultRootVolumeGiB    = 20
+	defaultWorkingDirectory = "/tmp"
+)
+
 // NewImageRecipe creates an image recipe.
 func NewImageRecipe(scope constructs.Construct, id string, props ImageRecipeProps) *ImageRecipe {
 	c := constructs.NewConstruct(scope, &id)
@@ -116,10 +120,10 @@ func NewImageRecipe(scope constructs.Construct, id string, props ImageRecipeProp
 		constructcheck.Fail(c, "image recipe %s: RootDeviceName got none: want the parent image's root device, for example /dev/xvda", props.Name)
 	}
 	if props.RootVolumeGiB == 0 {
-		props.RootVolumeGiB = config.DefaultRootVolumeGiB
+		props.RootVolumeGiB = defaultRootVolumeGiB
 	}
 	if props.WorkingDirectory == "" {
-		props.WorkingDirectory = config.DefaultWorkingDirectory
+		props.WorkingDirectory = defaultWorkingDirectory
 	}
 	spec := recipeSpec{
 		ParentImage:      props.Parent.identity,

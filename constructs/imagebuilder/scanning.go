@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/awsfacts"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
@@ -16,15 +16,16 @@ import (
 // pipeline builds
 // (https://docs.aws.amazon.com/imagebuilder/latest/userguide/integ-inspector.html).
 type ImageScanningProps struct {
-	// Type is one of config.ScanTypes: config.ScanOnDemandAMI (Amazon
-	// Inspector scans the output AMI; Inspector need not be activated in
-	// the account) or config.ScanTestInstance (Inspector scans the test
-	// instance; Inspector's EC2 scanning must be activated).
+	// Type is one of Image Builder's scan types (awsfacts.ScanTypes):
+	// ON_DEMAND_AMI_CVE (Amazon Inspector scans the output AMI; Inspector
+	// need not be activated in the account) or TEST_INSTANCE_CVE
+	// (Inspector scans the test instance; Inspector's EC2 scanning must be
+	// activated). Required.
 	Type string
 	// MaxSeverity fails the image when a counted finding is above it (one
-	// of config.MaxSeverities: INFORMATIONAL, LOW, MEDIUM or HIGH; a
+	// of awsfacts.MaxSeverities: INFORMATIONAL, LOW, MEDIUM or HIGH; a
 	// counted CRITICAL finding always fails). Only with
-	// config.ScanOnDemandAMI. Default: findings never fail the image.
+	// ON_DEMAND_AMI_CVE. Default: findings never fail the image.
 	MaxSeverity string
 	// CountUnfixed counts findings without an available fix toward
 	// MaxSeverity too. Default: only findings with a fix available count.
@@ -37,8 +38,8 @@ type ImageScanningProps struct {
 // ScanResultCondition). Without a call, images are not scanned. Props
 // Image Builder does not take fail the pipeline's validation.
 func (p *ImagePipeline) ScanImages(props ImageScanningProps) {
-	if !slices.Contains(config.ScanTypes, props.Type) {
-		constructcheck.Fail(p, "image pipeline %s: scan Type got %q: want one of %s", p.name, props.Type, strings.Join(config.ScanTypes, ", "))
+	if !slices.Contains(awsfacts.ScanTypes, props.Type) {
+		constructcheck.Fail(p, "image pipeline %s: scan Type got %q: want one of %s", p.name, props.Type, strings.Join(awsfacts.ScanTypes, ", "))
 		return
 	}
 	cfg := &awsimagebuilder.CfnImagePipeline_ImageScanningConfigurationProperty{
@@ -50,11 +51,11 @@ func (p *ImagePipeline) ScanImages(props ImageScanningProps) {
 		constructcheck.Fail(p, "image pipeline %s: CountUnfixed got true without MaxSeverity: want MaxSeverity set, CountUnfixed only widens what it counts", p.name)
 		return
 	case props.MaxSeverity == "":
-	case !slices.Contains(config.MaxSeverities, props.MaxSeverity):
-		constructcheck.Fail(p, "image pipeline %s: MaxSeverity got %q: want one of %s", p.name, props.MaxSeverity, strings.Join(config.MaxSeverities, ", "))
+	case !slices.Contains(awsfacts.MaxSeverities, props.MaxSeverity):
+		constructcheck.Fail(p, "image pipeline %s: MaxSeverity got %q: want one of %s", p.name, props.MaxSeverity, strings.Join(awsfacts.MaxSeverities, ", "))
 		return
-	case props.Type != config.ScanOnDemandAMI:
-		constructcheck.Fail(p, "image pipeline %s: MaxSeverity got %q with scan Type %s: want it only with %s", p.name, props.MaxSeverity, props.Type, config.ScanOnDemandAMI)
+	case props.Type != awsfacts.ScanOnDemandAMI:
+		constructcheck.Fail(p, "image pipeline %s: MaxSeverity got %q with scan Type %s: want it only with %s", p.name, props.MaxSeverity, props.Type, awsfacts.ScanOnDemandAMI)
 		return
 	default:
 		cfg.ScanResultCondition = &awsimagebuilder.CfnImagePipeline_ScanResultConditionProperty{

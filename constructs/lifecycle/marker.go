@@ -7,9 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -19,6 +17,7 @@ import (
 	"github.com/immutable-server/golden-fleet/internal/marks"
 
 	"github.com/immutable-server/golden-fleet/internal/cfndeps"
+	"github.com/immutable-server/golden-fleet/internal/ssmevents"
 )
 
 // MarkerProps configures Marker.
@@ -82,7 +81,9 @@ var ImageResourceNotFound = []string{"Imagebuilder.ResourceNotFoundException", "
 // markerDefinition returns the state machine's Amazon States Language
 // definition (JSONPath); partition is the stack's, imagesHere the ARN
 // pattern of the Image Builder images of the stack's account and region
-// (image/*), the only image resources the marker tags.
+// (image/*), the only image resources the marker tags. It is long because
+// it is one literal, the states in the order they run: split, the
+// transitions between them would no longer read top to bottom.
 func markerDefinition(props MarkerProps, partition, imagesHere string) string {
 	key := marks.RoleKey(props.Fleet)
 	sdk := func(action string) string { return "arn:" + partition + ":states:::aws-sdk:" + action }
@@ -302,26 +303,8 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 		}),
 	}
 
-	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_ONE_YEAR,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	var name *string
-	if props.StateMachineName != "" {
-		name = jsii.String(props.StateMachineName)
-	}
-	sm := awsstepfunctions.NewStateMachine(c, jsii.String("Resource"), &awsstepfunctions.StateMachineProps{
-		StateMachineName: name,
-		Comment:          jsii.String("Keeps the lifecycle marks of " + props.Fleet + "'s AMIs in step with its golden AMI parameter"),
-		DefinitionBody:   awsstepfunctions.DefinitionBody_FromString(jsii.String(markerDefinition(props, *stack.Partition(), *imageResources))),
-		TracingEnabled:   jsii.Bool(true),
-		Timeout:          awscdk.Duration_Minutes(jsii.Number(15)),
-		Logs: &awsstepfunctions.LogOptions{
-			Destination:          logs,
-			Level:                awsstepfunctions.LogLevel_ALL,
-			IncludeExecutionData: jsii.Bool(true),
-		},
-	})
+	sm := ssmevents.NewStateMachine(c, props.StateMachineName, "Keeps the lifecycle marks of "+props.Fleet+"'s AMIs in step with its golden AMI parameter",
+		awsstepfunctions.DefinitionBody_FromString(jsii.String(markerDefinition(props, *stack.Partition(), *imageResources))), awscdk.Duration_Minutes(jsii.Number(15)))
 	for _, st := range statements {
 		sm.AddToRolePolicy(st)
 	}
@@ -334,18 +317,8 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 
 	cfndeps.DependOnPolicyOnly(sm)
 
-	rule := awsevents.NewRule(c, jsii.String("OnGoldenAmiChange"), &awsevents.RuleProps{
-		Description: jsii.String("A write of the golden AMI parameter updates the lifecycle marks"),
-		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings("aws.ssm"),
-			DetailType: jsii.Strings("Parameter Store Change"),
-			Detail: &map[string]interface{}{
-				"name":      []interface{}{props.ParameterName},
-				"operation": []interface{}{"Create", "Update"},
-			},
-		},
-	})
-	rule.AddTarget(awseventstargets.NewSfnStateMachine(sm, nil))
+	rule := ssmevents.StartOnChange(c, "OnGoldenAmiChange", "A write of the golden AMI parameter updates the lifecycle marks",
+		jsii.String(props.ParameterName), []string{"Create", "Update"}, sm)
 	return &Marker{Construct: c, Resource: sm.Node().DefaultChild().(awsstepfunctions.CfnStateMachine), StateMachine: sm, Rule: rule}
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/awsfacts"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 )
 
@@ -28,15 +28,14 @@ func ExistingVpc(scope constructs.Construct, id, vpcID string, privateSubnetIDs,
 
 // VpcProps configures Vpc.
 type VpcProps struct {
-	// Cidr of the VPC. Default: config.DefaultVpcCidr (10.0.0.0/16).
+	// Cidr of the VPC. Default: 10.0.0.0/16.
 	Cidr string
-	// MaxAzs to use. Default: config.DefaultMaxAzs (2).
+	// MaxAzs to use. Default: 2.
 	MaxAzs int
-	// NatGateways to create. Default: config.DefaultNatGateways (1).
+	// NatGateways to create. Default: 1.
 	NatGateways int
 	// FlowLogRetention keeps flow logs this long: one of the periods
-	// CloudWatch Logs offers, in whole days. Default:
-	// config.DefaultLogRetentionDays (90 days).
+	// CloudWatch Logs offers, in whole days. Default: 90 days.
 	FlowLogRetention time.Duration
 }
 
@@ -53,30 +52,38 @@ type Vpc struct {
 	FlowLogs awslogs.LogGroup
 }
 
+// The defaults of VpcProps.
+const (
+	defaultCidr             = "10.0.0.0/16"
+	defaultMaxAzs           = 2
+	defaultNatGateways      = 1
+	defaultFlowLogRetention = 90 * 24 * time.Hour
+)
+
 // NewVpc creates the VPC.
 func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 	c := constructs.NewConstruct(scope, &id)
 	if props.Cidr == "" {
-		props.Cidr = config.DefaultVpcCidr
+		props.Cidr = defaultCidr
 	}
 	if props.MaxAzs == 0 {
-		props.MaxAzs = config.DefaultMaxAzs
+		props.MaxAzs = defaultMaxAzs
 	}
 	if props.NatGateways == 0 {
-		props.NatGateways = config.DefaultNatGateways
+		props.NatGateways = defaultNatGateways
 	}
 	if props.FlowLogRetention == 0 {
-		props.FlowLogRetention = config.DefaultLogRetentionDays * 24 * time.Hour
+		props.FlowLogRetention = defaultFlowLogRetention
 	}
 	days := int(props.FlowLogRetention / (24 * time.Hour))
-	if props.FlowLogRetention%(24*time.Hour) != 0 || !slices.Contains(config.LogRetentionDays, days) {
-		constructcheck.Fail(c, "vpc %s: FlowLogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), props.FlowLogRetention, config.LogRetentionDays)
+	if props.FlowLogRetention%(24*time.Hour) != 0 || !slices.Contains(awsfacts.LogRetentionDays, days) {
+		constructcheck.Fail(c, "vpc %s: FlowLogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), props.FlowLogRetention, awsfacts.LogRetentionDays)
 	}
 	logs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	// The retention in days, set on the L1: the L2 takes only its
-	// RetentionDays enum, which would spell config.LogRetentionDays a
+	// RetentionDays enum, which would spell awsfacts.LogRetentionDays a
 	// second time.
 	logs.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(days)))
 	vpc := awsec2.NewVpc(c, jsii.String("Resource"), &awsec2.VpcProps{

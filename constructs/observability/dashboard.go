@@ -75,18 +75,7 @@ func newDashboard(c constructs.Construct, props FleetMonitoringProps, m *FleetMo
 		}),
 	)
 	d.AddWidgets(
-		awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
-			Title:         jsii.String("Last builds"),
-			LogGroupNames: jsii.Strings(n.EventLogGroup()),
-			QueryLines: jsii.Strings(
-				`filter source = "aws.imagebuilder"`,
-				"fields @timestamp as time, detail.state.status as status, resources.0 as image",
-				"sort @timestamp desc",
-				"limit 5",
-			),
-			View:  awscloudwatch.LogQueryVisualizationType_TABLE,
-			Width: jsii.Number(12), Height: jsii.Number(6),
-		}),
+		lastEvents("Last builds", n.EventLogGroup(), "aws.imagebuilder", "detail.state.status as status, resources.0 as image", 6),
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
 			Title: jsii.String("Memory and root disk used (%, worst instance)"),
 			Left: &[]awscloudwatch.IMetric{
@@ -108,18 +97,24 @@ func newDashboard(c constructs.Construct, props FleetMonitoringProps, m *FleetMo
 			},
 			Width: jsii.Number(12), Height: jsii.Number(3),
 		}),
-		awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
-			Title:         jsii.String("Last launch failures"),
-			LogGroupNames: jsii.Strings(n.EventLogGroup()),
-			QueryLines: jsii.Strings(
-				`filter source = "aws.autoscaling"`,
-				"fields @timestamp as time, detail.StatusMessage as reason",
-				"sort @timestamp desc",
-				"limit 5",
-			),
-			View:  awscloudwatch.LogQueryVisualizationType_TABLE,
-			Width: jsii.Number(12), Height: jsii.Number(3),
-		}),
+		lastEvents("Last launch failures", n.EventLogGroup(), "aws.autoscaling", "detail.StatusMessage as reason", 3),
 	)
 	return d
+}
+
+// lastEvents is a table of the five newest events of source in logGroup,
+// with their time and fields.
+func lastEvents(title, logGroup, source, fields string, height float64) awscloudwatch.LogQueryWidget {
+	return awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
+		Title:         jsii.String(title),
+		LogGroupNames: jsii.Strings(logGroup),
+		QueryLines: jsii.Strings(
+			`filter source = "`+source+`"`,
+			"fields @timestamp as time, "+fields,
+			"sort @timestamp desc",
+			"limit 5",
+		),
+		View:  awscloudwatch.LogQueryVisualizationType_TABLE,
+		Width: jsii.Number(12), Height: jsii.Number(height),
+	})
 }

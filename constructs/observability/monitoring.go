@@ -24,15 +24,47 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/awsfacts"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/telemetry"
 )
+
+// Names are the physical names of what FleetMonitoring creates and
+// watches. The app's naming rule (config.Names) is one; another app
+// brings its own. Every alarm name starts with Base() + "-" (the alarm
+// topic accepts the alarms named so), every log group name with
+// LogGroupPrefix() + "/" (the log key serves those).
+type Names interface {
+	// Base names the fleet in descriptions.
+	Base() string
+	// LogGroupPrefix starts every log group's name.
+	LogGroupPrefix() string
+	// SystemLogGroup, AccessLogGroup and ErrorLogGroup receive the
+	// agent's log files; EventLogGroup the build results and launch
+	// failures.
+	SystemLogGroup() string
+	AccessLogGroup() string
+	ErrorLogGroup() string
+	EventLogGroup() string
+	// AgentParameter holds the CloudWatch agent's configuration.
+	AgentParameter() string
+	// MetricNamespace of the agent's metrics.
+	MetricNamespace() string
+	// LaunchFailures names the rule and the alarm on failed launches;
+	// BelowDesiredAlarm the alarm on missing instances; BuildResultsRule
+	// the rule that records builds.
+	LaunchFailures() string
+	BelowDesiredAlarm() string
+	BuildResultsRule() string
+	// Dashboard is the dashboard's name.
+	Dashboard() string
+}
 
 // FleetMonitoringProps configures FleetMonitoring.
 type FleetMonitoringProps struct {
 	// Names of the environment's log groups, namespace, parameter, alarms,
-	// rules and dashboard.
-	Names config.Names
+	// rules and dashboard. Required.
+	Names Names
 	// Group is the fleet's Auto Scaling group. It is made to depend on the
 	// agent's configuration, log groups and permissions, so that no
 	// instance boots before it can report.
@@ -44,13 +76,11 @@ type FleetMonitoringProps struct {
 	// namespace, ec2:DescribeImages (the AMI's creation date).
 	InstanceRole awsiam.IRole
 	// LogRetention keeps every log group's events this long: one of the
-	// periods CloudWatch Logs offers, in whole days. Default:
-	// config.DefaultLogRetentionDays (90 days).
+	// periods CloudWatch Logs offers, in whole days. Default: 90 days.
 	LogRetention time.Duration
 	// BelowDesiredFor is how long the group may have fewer instances in
 	// service than desired before the alarm fires: whole minutes, at most
-	// config.MaxAlarmEvaluationTime (one day). Default:
-	// config.DefaultBelowDesiredMinutes (15 minutes).
+	// one day (awsfacts.MaxAlarmEvaluationTime). Default: 15 minutes.
 	BelowDesiredFor time.Duration
 	// ImageArnPrefix selects the Image Builder images whose terminal state
 	// changes (AVAILABLE, FAILED, CANCELLED) are recorded in the event log
@@ -84,6 +114,7 @@ type FleetMonitoring struct {
 	Dashboard awscloudwatch.Dashboard
 
 	alarmNames [2]string
+	names      Names
 }
 
 // Alarms are the fleet's alarms, the ones a rollout watches.
@@ -96,30 +127,46 @@ func (m *FleetMonitoring) AlarmNames() []string {
 	return []string{m.alarmNames[0], m.alarmNames[1]}
 }
 
+// The defaults of FleetMonitoringProps.
+const (
+	defaultLogRetention    = 90 * 24 * time.Hour
+	defaultBelowDesiredFor = 15 * time.Minute
+)
+
 // NewFleetMonitoring creates the fleet's telemetry, alarms and dashboard.
 func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonitoringProps) *FleetMonitoring {
 	c := constructs.NewConstruct(scope, &id)
-	stack := awscdk.Stack_Of(c)
 	n := props.Names
 	retention := props.LogRetention
 	if retention == 0 {
-		retention = config.DefaultLogRetentionDays * 24 * time.Hour
+		retention = defaultLogRetention
 	}
 	days := int(retention / (24 * time.Hour))
-	if retention%(24*time.Hour) != 0 || !slices.Contains(config.LogRetentionDays, days) {
-		constructcheck.Fail(c, "fleet monitoring %s: LogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), retention, config.LogRetentionDays)
+	if retention%(24*time.Hour) != 0 || !slices.Contains(awsfacts.LogRetentionDays, days) {
+		constructcheck.Fail(c, "fleet monitoring %s: LogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), retention, awsfacts.LogRetentionDays)
 	}
 	belowFor := props.BelowDesiredFor
 	if belowFor == 0 {
-		belowFor = config.DefaultBelowDesiredMinutes * time.Minute
+		belowFor = defaultBelowDesiredFor
 	}
-	if belowFor < time.Minute || belowFor > config.MaxAlarmEvaluationTime || belowFor%time.Minute != 0 {
+	if belowFor < time.Minute || belowFor > awsfacts.MaxAlarmEvaluationTime || belowFor%time.Minute != 0 {
 		constructcheck.Fail(c, "fleet monitoring %s: BelowDesiredFor got %s: want whole minutes from 1m0s to %s (one-minute periods; a CloudWatch alarm evaluates at most one day)",
-			*c.Node().Path(), belowFor, config.MaxAlarmEvaluationTime)
+			*c.Node().Path(), belowFor, awsfacts.MaxAlarmEvaluationTime)
 	}
-	m := &FleetMonitoring{Construct: c}
+	m := &FleetMonitoring{Construct: c, names: n}
+	m.addLogGroups(days)
+	m.addAgent(props)
+	m.addEventRules(props)
+	asgMetric := m.addAlarms(props, belowFor)
+	m.Dashboard = newDashboard(c, props, m, asgMetric)
+	return m
+}
 
-	// --- log groups and their key -------------------------------------
+// addLogGroups adds the log groups and their key.
+func (m *FleetMonitoring) addLogGroups(days int) {
+	c := m.Construct
+	stack := awscdk.Stack_Of(m.Construct)
+	n := m.names
 	m.LogKey = awskms.NewKey(c, jsii.String("LogKey"), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts the log groups of " + n.Base()),
 		EnableKeyRotation: jsii.Bool(true),
@@ -147,7 +194,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		})
 		// The retention in days, set on the L1: the L2 takes only its
-		// RetentionDays enum, which would spell config.LogRetentionDays a
+		// RetentionDays enum, which would spell awsfacts.LogRetentionDays a
 		// second time.
 		g.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(days)))
 		return g
@@ -156,13 +203,20 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	m.AccessLog = logGroup("AccessLog", n.AccessLogGroup())
 	m.ErrorLog = logGroup("ErrorLog", n.ErrorLogGroup())
 	m.EventLog = logGroup("EventLog", n.EventLogGroup())
+}
 
-	// --- the agent's configuration and the instances' permissions ------
+// addAgent adds the agent's configuration and the instances' permissions
+// to report.
+func (m *FleetMonitoring) addAgent(props FleetMonitoringProps) {
+	c := m.Construct
+	n := m.names
 	m.AgentConfig = awsssm.NewStringParameter(c, jsii.String("AgentConfig"), &awsssm.StringParameterProps{
 		ParameterName: jsii.String(n.AgentParameter()),
-		StringValue:   jsii.String(config.AgentConfig(n)),
-		Description:   jsii.String("CloudWatch agent configuration of " + n.Base() + "'s fleet, read at every boot"),
-		Tier:          awsssm.ParameterTier_STANDARD,
+		StringValue: jsii.String(telemetry.AgentConfig(telemetry.Destinations{
+			Namespace: n.MetricNamespace(), SystemLog: n.SystemLogGroup(), AccessLog: n.AccessLogGroup(), ErrorLog: n.ErrorLogGroup(),
+		})),
+		Description: jsii.String("CloudWatch agent configuration of " + n.Base() + "'s fleet, read at every boot"),
+		Tier:        awsssm.ParameterTier_STANDARD,
 	})
 	m.InstancePolicy = awsiam.NewPolicy(c, jsii.String("InstancePolicy"), &awsiam.PolicyProps{
 		Roles: &[]awsiam.IRole{props.InstanceRole},
@@ -201,8 +255,14 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	for _, d := range []constructs.IConstruct{m.AgentConfig, m.InstancePolicy, m.SystemLog, m.AccessLog, m.ErrorLog} {
 		props.Group.Node().AddDependency(d)
 	}
+}
 
-	// --- events: build results and launch failures ---------------------
+// addEventRules adds the record of build results and launch failures in
+// the event log group.
+func (m *FleetMonitoring) addEventRules(props FleetMonitoringProps) {
+	c := m.Construct
+	stack := awscdk.Stack_Of(m.Construct)
+	n := m.names
 	m.EventLog.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("EventBridgeWrites"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
@@ -240,8 +300,14 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		State:   jsii.String("ENABLED"),
 		Targets: eventTarget,
 	})
+}
 
-	// --- alarms and their topic ----------------------------------------
+// addAlarmTopic adds the topic every alarm notifies, its key, and the
+// e-mail subscription; it returns the alarms' action.
+func (m *FleetMonitoring) addAlarmTopic(props FleetMonitoringProps) awscloudwatch.IAlarmAction {
+	c := m.Construct
+	stack := awscdk.Stack_Of(m.Construct)
+	n := m.names
 	alarmKey := awskms.NewKey(c, jsii.String("AlarmKey"), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts the alarm topic of " + n.Base()),
 		EnableKeyRotation: jsii.Bool(true),
@@ -271,7 +337,15 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 	if props.NotificationEmail != "" {
 		m.AlarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(props.NotificationEmail), nil))
 	}
-	action := awscloudwatchactions.NewSnsAction(m.AlarmTopic)
+	return awscloudwatchactions.NewSnsAction(m.AlarmTopic)
+}
+
+// addAlarms adds the fleet's alarms and their topic; it returns the Auto
+// Scaling group metrics the dashboard shows too.
+func (m *FleetMonitoring) addAlarms(props FleetMonitoringProps, belowFor time.Duration) func(name, statistic string) awscloudwatch.Metric {
+	c := m.Construct
+	n := m.names
+	action := m.addAlarmTopic(props)
 
 	groupName := props.Group.AutoScalingGroupName()
 	asgMetric := func(name, statistic string) awscloudwatch.Metric {
@@ -329,9 +403,7 @@ func NewFleetMonitoring(scope constructs.Construct, id string, props FleetMonito
 		a.AddOkAction(action)
 	}
 	m.alarmNames = [2]string{n.LaunchFailures(), n.BelowDesiredAlarm()}
-
-	m.Dashboard = newDashboard(c, props, m, asgMetric)
-	return m
+	return asgMetric
 }
 
 func logGroupArn(stack awscdk.Stack, name string) *string {

@@ -92,7 +92,7 @@ func NewAccessRole(scope constructs.Construct, id string, props AccessRoleProps)
 		{Sid: jsii.String("ReadImageBuilderImages"), Actions: jsii.Strings("imagebuilder:GetImage"),
 			Resources: jsii.Strings(arn("imagebuilder", "image", "*", nil))},
 		{Sid: jsii.String("DistributeToTheTarget"), Actions: jsii.Strings("imagebuilder:DistributeImage"),
-			Resources: jsii.Strings(arn("imagebuilder", "distribution-configuration", strings.ToLower(props.Distribution), nil),
+			Resources: jsii.Strings(*distributionArn(stack, props.Distribution),
 				arn("imagebuilder", "image", "*", nil))},
 		{Sid: jsii.String("PassTheDistributionExecutionRole"), Actions: jsii.Strings("iam:PassRole"),
 			Resources:  jsii.Strings(arn("iam", "role", props.ExecutionRoleName, jsii.String(""))),

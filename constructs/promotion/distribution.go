@@ -98,12 +98,17 @@ func NewDistribution(scope constructs.Construct, id string, props DistributionPr
 func (d *Distribution) Name() *string { return jsii.String(d.name) }
 
 // Arn of the distribution configuration, built from its name (as fleetctl
-// builds it for DistributeImage).
-func (d *Distribution) Arn() *string {
-	return awscdk.Stack_Of(d.Construct).FormatArn(&awscdk.ArnComponents{
+// builds it for DistributeImage, with config.DistributionConfigurationResource).
+func (d *Distribution) Arn() *string { return distributionArn(awscdk.Stack_Of(d.Construct), d.name) }
+
+// distributionArn is the ARN of the distribution configuration called
+// name in stack's account and region: Image Builder lowercases the name
+// in its ARNs.
+func distributionArn(stack awscdk.Stack, name string) *string {
+	return stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("imagebuilder"),
 		Resource:     jsii.String("distribution-configuration"),
-		ResourceName: jsii.String(strings.ToLower(d.name)),
+		ResourceName: jsii.String(strings.ToLower(name)),
 	})
 }
 

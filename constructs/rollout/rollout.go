@@ -13,9 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctionstasks"
@@ -23,10 +21,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/awsfacts"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 
 	"github.com/immutable-server/golden-fleet/internal/cfndeps"
+	"github.com/immutable-server/golden-fleet/internal/ssmevents"
 )
 
 // Preferences of an instance refresh that replaces every instance of the
@@ -78,7 +77,7 @@ func (p Preferences) JSON() string {
 }
 
 // MaxAlarms is the most alarms an instance refresh watches.
-const MaxAlarms = config.MaxRefreshAlarms
+const MaxAlarms = awsfacts.MaxRefreshAlarms
 
 // InProgressError is what Step Functions calls Auto Scaling's
 // InstanceRefreshInProgress fault: the service name and the error name in
@@ -98,7 +97,8 @@ type AutomaticRolloutProps struct {
 	// as creating the group did ("Amazon EC2 Auto Scaling API
 	// permissions").
 	LaunchTemplateRole awsiam.IRole
-	// Preferences of every refresh.
+	// Preferences of every refresh. Default: each preference's own
+	// default (see Preferences).
 	Preferences Preferences
 	// Alarms fail a refresh when one of them goes into ALARM (at most
 	// MaxAlarms). Default: none, a refresh watches no alarm.
@@ -130,13 +130,10 @@ type AutomaticRollout struct {
 	Rule awsevents.Rule
 }
 
-// NewAutomaticRollout creates the rule and the state machine.
-func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticRolloutProps) *AutomaticRollout {
-	c := constructs.NewConstruct(scope, &id)
-	if len(props.Alarms) > MaxAlarms {
-		constructcheck.Fail(c, "automatic rollout %s: Alarms got %d alarms: want at most %d (an instance refresh watches up to %d)",
-			props.StateMachineName, len(props.Alarms), MaxAlarms, MaxAlarms)
-	}
+// startRefreshTask is the state machine's one task: StartInstanceRefresh
+// of the group with the preferences and alarms of props, retried while
+// another refresh is in progress.
+func startRefreshTask(c constructs.Construct, props AutomaticRolloutProps) awsstepfunctionstasks.CallAwsService {
 	var alarms []*string
 	for _, a := range props.Alarms {
 		alarms = append(alarms, a.AlarmName())
@@ -161,27 +158,20 @@ func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticR
 		MaxDelay:    awscdk.Duration_Minutes(jsii.Number(15)),
 		MaxAttempts: jsii.Number(20),
 	})
+	return start
+}
 
-	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_ONE_YEAR,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	var name *string
-	if props.StateMachineName != "" {
-		name = jsii.String(props.StateMachineName)
+// NewAutomaticRollout creates the rule and the state machine.
+func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticRolloutProps) *AutomaticRollout {
+	c := constructs.NewConstruct(scope, &id)
+	if len(props.Alarms) > MaxAlarms {
+		constructcheck.Fail(c, "automatic rollout %s: Alarms got %d alarms: want at most %d (an instance refresh watches up to %d)",
+			props.StateMachineName, len(props.Alarms), MaxAlarms, MaxAlarms)
 	}
-	sm := awsstepfunctions.NewStateMachine(c, jsii.String("Resource"), &awsstepfunctions.StateMachineProps{
-		StateMachineName: name,
-		Comment:          jsii.String("Rolls the fleet onto a new golden AMI: starts an instance refresh of its group"),
-		DefinitionBody:   awsstepfunctions.DefinitionBody_FromChainable(start),
-		TracingEnabled:   jsii.Bool(true),
-		Timeout:          awscdk.Duration_Hours(jsii.Number(6)),
-		Logs: &awsstepfunctions.LogOptions{
-			Destination:          logs,
-			Level:                awsstepfunctions.LogLevel_ALL,
-			IncludeExecutionData: jsii.Bool(true),
-		},
-	})
+	start := startRefreshTask(c, props)
+
+	sm := ssmevents.NewStateMachine(c, props.StateMachineName, "Rolls the fleet onto a new golden AMI: starts an instance refresh of its group",
+		awsstepfunctions.DefinitionBody_FromChainable(start), awscdk.Duration_Hours(jsii.Number(6)))
 	// Starting a refresh of a group with a launch template needs what
 	// creating the group did: launching from the template, tagging what
 	// it launches, passing its instance role.
@@ -211,18 +201,8 @@ func NewAutomaticRollout(scope constructs.Construct, id string, props AutomaticR
 
 	cfndeps.DependOnPolicyOnly(sm)
 
-	rule := awsevents.NewRule(c, jsii.String("OnGoldenAmiUpdate"), &awsevents.RuleProps{
-		Description: jsii.String("An update of the golden AMI parameter rolls the fleet"),
-		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings("aws.ssm"),
-			DetailType: jsii.Strings("Parameter Store Change"),
-			Detail: &map[string]interface{}{
-				"name":      []interface{}{props.Parameter.ParameterName()},
-				"operation": []interface{}{"Update"},
-			},
-		},
-	})
-	rule.AddTarget(awseventstargets.NewSfnStateMachine(sm, nil))
+	rule := ssmevents.StartOnChange(c, "OnGoldenAmiUpdate", "An update of the golden AMI parameter rolls the fleet",
+		props.Parameter.ParameterName(), []string{"Update"}, sm)
 	return &AutomaticRollout{Construct: c, Resource: sm.Node().DefaultChild().(awsstepfunctions.CfnStateMachine), StateMachine: sm, Rule: rule}
 }
 

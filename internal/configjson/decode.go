@@ -1,5 +1,5 @@
 // Package configjson decodes a JSON-encoded config.App strictly, for
-// every program that reads one: the app (internal/configapp) and
+// every program that reads one: the app (cmd/configapp) and
 // fleetctl (--config). One decoder, so both refuse the same documents.
 package configjson
 

@@ -44,21 +44,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-
-	"github.com/immutable-server/golden-fleet/config"
 )
 
 // The tag keys and values of the marks.
 const (
-	RetainKey     = config.RetainTagKey
+	RetainKey     = "golden-fleet:retain"
 	RetainValue   = "true"
-	RoleKeyPrefix = config.GoldenRoleTagKeyPrefix
+	RoleKeyPrefix = "golden-fleet:golden:"
 	Current       = "current"
 	Previous      = "previous"
 )
 
 // RoleKey is the tag key that says which role an AMI has for fleet
-// ("<prefix>-<env>", config.Names.Base).
+// ("<prefix>-<env>", the app's config.Names.Base).
 func RoleKey(fleet string) string { return RoleKeyPrefix + fleet }
 
 // ImageBuilderArnTag is the tag Image Builder gives every AMI it

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 const (
@@ -59,14 +61,14 @@ func TestPlanMarksTheGoldenAMIAndItsRollbackTargetAndUnmarksTheRest(t *testing.T
 			want: []Change{{ImageID: c, Set: role(Current)}}},
 		{name: "the image resources that built them are marked too, where they are in the AMI's account",
 			current: c, previous: b,
-			owned: []Image{{ID: b, Owner: FakeAccount, Tags: map[string]string{ImageBuilderArnTag: FakeImageArn(b)}},
+			owned: []Image{{ID: b, Owner: markstest.FakeAccount, Tags: map[string]string{ImageBuilderArnTag: markstest.FakeImageArn(b)}},
 				// a copy: its tag names the image resource of another account
-				{ID: c, Owner: "444455556666", Tags: map[string]string{ImageBuilderArnTag: FakeImageArn(c)}}},
-			tagged: []Image{{ID: a, Owner: FakeAccount, Tags: map[string]string{ImageBuilderArnTag: FakeImageArn(a), RoleKey(fleet): Current, RetainKey: RetainValue}}},
+				{ID: c, Owner: "444455556666", Tags: map[string]string{ImageBuilderArnTag: markstest.FakeImageArn(c)}}},
+			tagged: []Image{{ID: a, Owner: markstest.FakeAccount, Tags: map[string]string{ImageBuilderArnTag: markstest.FakeImageArn(a), RoleKey(fleet): Current, RetainKey: RetainValue}}},
 			want: []Change{
 				{ImageID: c, Set: role(Current)},
-				{ImageID: b, ImageArn: FakeImageArn(b), Set: role(Previous)},
-				{ImageID: a, ImageArn: FakeImageArn(a), Unset: []string{RoleKey(fleet), RetainKey}},
+				{ImageID: b, ImageArn: markstest.FakeImageArn(b), Set: role(Previous)},
+				{ImageID: a, ImageArn: markstest.FakeImageArn(a), Unset: []string{RoleKey(fleet), RetainKey}},
 			}},
 		{name: "no rollback target",
 			current: a, owned: []Image{{ID: a}},
@@ -115,11 +117,11 @@ func version(n int64, v string) ssmtypes.ParameterHistory {
 // history, and marking again changes nothing.
 func TestSyncFollowsBuildsAndRollbacks(t *testing.T) {
 	ctx := context.Background()
-	account := NewFakeEC2(d)
-	builder := NewFakeImageBuilder()
+	account := markstest.NewFakeEC2(d)
+	builder := markstest.NewFakeImageBuilder()
 	for _, id := range []string{a, b, c} {
-		account.AddBuilt(id, FakeImageArn(id))
-		builder.Add(FakeImageArn(id))
+		account.AddBuilt(id, markstest.FakeImageArn(id))
+		builder.Add(markstest.FakeImageArn(id))
 	}
 	var h history
 	write := func(v string) {
@@ -146,7 +148,7 @@ func TestSyncFollowsBuildsAndRollbacks(t *testing.T) {
 			if id == d {
 				continue
 			}
-			if got := builder.Tags(FakeImageArn(id)); !reflect.DeepEqual(got, want) {
+			if got := builder.Tags(markstest.FakeImageArn(id)); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: the image resource of %s has tags %v, want %v", step, id, got, want)
 			}
 		}
@@ -175,7 +177,7 @@ func TestSyncFollowsBuildsAndRollbacks(t *testing.T) {
 }
 
 type failingTags struct {
-	*FakeEC2
+	*markstest.FakeEC2
 	failOn string
 }
 
@@ -189,12 +191,12 @@ func (f failingTags) DeleteTags(ctx context.Context, in *ec2.DeleteTagsInput, o 
 // Marks are written before anything is unmarked: a failure keeps one AMI
 // too many, never one too few.
 func TestApplyMarksBeforeItUnmarks(t *testing.T) {
-	account := NewFakeEC2(a, b, c)
+	account := markstest.NewFakeEC2(a, b, c)
 	ctx := context.Background()
-	if _, err := Apply(ctx, account, NewFakeImageBuilder(), fleet, b, a); err != nil {
+	if _, err := Apply(ctx, account, markstest.NewFakeImageBuilder(), fleet, b, a); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Apply(ctx, failingTags{account, a}, NewFakeImageBuilder(), fleet, c, b)
+	_, err := Apply(ctx, failingTags{account, a}, markstest.NewFakeImageBuilder(), fleet, c, b)
 	if err == nil {
 		t.Fatal("want the DeleteTags failure")
 	}

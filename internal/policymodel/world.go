@@ -13,6 +13,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/internal/marks"
+	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 // World is one account's images, golden parameters and lifecycle
@@ -34,7 +35,7 @@ import (
 //
 // A broken rule is recorded in Violations, with the day.
 type World struct {
-	Account    *marks.FakeEC2
+	Account    *markstest.FakeEC2
 	Images     []*Image
 	Violations []string
 	Day        int
@@ -68,7 +69,7 @@ type fleetState struct {
 
 // NewWorld starts an empty account at day 0.
 func NewWorld(start time.Time) *World {
-	return &World{Account: marks.NewFakeEC2(), start: start, fleets: map[string]*fleetState{}}
+	return &World{Account: markstest.NewFakeEC2(), start: start, fleets: map[string]*fleetState{}}
 }
 
 // AddFleet adds a fleet, its golden parameter holding its seed image.
@@ -95,7 +96,7 @@ func (w *World) Build(fleet string) string {
 	f := w.fleets[fleet]
 	w.amis++
 	ami := fmt.Sprintf("ami-%017x", w.amis)
-	w.Account.AddBuilt(ami, marks.FakeImageArn(ami))
+	w.Account.AddBuilt(ami, markstest.FakeImageArn(ami))
 	w.Images = append(w.Images, &Image{AMI: ami, Recipe: f.Recipe, Created: w.now().Add(time.Duration(w.amis) * time.Second), Tags: maps.Clone(f.ImageTags)})
 	w.write(fleet, ami)
 	return ami
@@ -172,7 +173,7 @@ func (w *World) UntagResource(_ context.Context, in *imagebuilder.UntagResourceI
 
 func (w *World) imageByArn(arn string) *Image {
 	for _, im := range w.Images {
-		if marks.FakeImageArn(im.AMI) == arn && im.State != Delete {
+		if markstest.FakeImageArn(im.AMI) == arn && im.State != Delete {
 			return im
 		}
 	}

@@ -1,7 +1,7 @@
 // Command configapp is the CDK app with its configuration read from a JSON
 // file instead of config.Default(): the e2e tests and the benchmarks use it
 // to deploy or synthesize variants of the real app through the real CDK CLI
-// (`cdk synth --app "go run ./internal/configapp"`).
+// (`cdk synth --app "go run ./cmd/configapp"`).
 //
 //	GOLDEN_FLEET_CONFIG      path of a JSON-encoded config.App (required),
 //	                         decoded strictly (Decode)

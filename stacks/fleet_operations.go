@@ -9,15 +9,16 @@ import (
 	"github.com/immutable-server/golden-fleet/constructs/rollout"
 )
 
-// Day-2 operations wired into the fleet and image factory stacks: the
-// rollout (instance refresh preferences, the automatic rollout) and the
-// AMI lifecycle (the marker, the lifecycle policy).
+// Day-2 operations wired into the fleet stack: the rollout (instance
+// refresh preferences, the automatic rollout) and the marker of the
+// fleet's AMIs. The image factory's lifecycle policy is in
+// imagefactory_lifecycle.go.
 
 // RolloutPreferencesOutput is the fleet stack output fleetctl roll reads
 // the environment's refresh preferences from, as StartInstanceRefresh
 // takes them (JSON). The alarms every refresh watches are the fleet's
 // (FleetAlarmNamesOutput).
-const RolloutPreferencesOutput = "RolloutPreferences"
+const RolloutPreferencesOutput = config.RolloutPreferencesOutput
 
 func rolloutPreferences(r config.Rollout) rollout.Preferences {
 	return rollout.Preferences{
@@ -49,28 +50,5 @@ func (s *FleetStack) addOperations(props FleetStackProps) {
 		ParameterName:    s.Golden.ParameterName(),
 		Fleet:            names.Base(),
 		StateMachineName: names.MarkerStateMachine(),
-	})
-}
-
-// imageTags are the tags the pipeline gives every image: the lifecycle
-// policy selects by them.
-func imageTags(names config.Names) map[string]string {
-	return map[string]string{config.PipelineTagKey: names.Base()}
-}
-
-// addLifecycle adds the image factory's lifecycle policy, unless the
-// environment turned it off.
-func (s *ImageFactoryStack) addLifecycle(names config.Names, env config.Environment) {
-	l := env.Lifecycle
-	if l.Disabled {
-		return
-	}
-	s.Lifecycle = lifecycle.NewPolicy(s.Stack, "Lifecycle", lifecycle.PolicyProps{
-		Name:               names.LifecyclePolicy(),
-		ImageTags:          imageTags(names),
-		KeepLatest:         l.KeepLatest,
-		DeprecateAfterDays: l.DeprecateAfterDays,
-		DeleteAfterDays:    l.DeleteAfterDays,
-		Tags:               env.Tags,
 	})
 }

@@ -2,7 +2,7 @@
 // and where it deploys, one key=value line each, for scripts that would
 // otherwise spell the names a second time (scripts/local-deploy):
 //
-//	go run ./internal/names local
+//	go run ./cmd/names local
 //
 //	account=123456789012
 //	region=us-east-1

@@ -1,4 +1,8 @@
-package marks
+// Package markstest holds a fake of the EC2 calls the marks make, for the
+// tests of code that marks (internal/marks' own, fleetctl's, the
+// lifecycle simulation of internal/policymodel). No production code
+// imports it.
+package markstest
 
 import (
 	"context"
@@ -136,17 +140,14 @@ func (f *FakeEC2) DescribeImages(_ context.Context, in *ec2.DescribeImagesInput,
 
 // CreateTags implements EC2.
 func (f *FakeEC2) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, id := range in.Resources {
-		tags, ok := f.images[id]
-		if !ok {
-			return nil, fmt.Errorf("InvalidAMIID.NotFound: %s", id)
-		}
+	err := f.eachImage(in.Resources, func(id string, tags map[string]string) {
 		for _, t := range in.Tags {
 			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			f.Calls = append(f.Calls, fmt.Sprintf("tag %s %s=%s", id, aws.ToString(t.Key), aws.ToString(t.Value)))
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &ec2.CreateTagsOutput{}, nil
 }
@@ -154,13 +155,7 @@ func (f *FakeEC2) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...fu
 // DeleteTags implements EC2 (a tag given without a value is deleted
 // whatever its value).
 func (f *FakeEC2) DeleteTags(_ context.Context, in *ec2.DeleteTagsInput, _ ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, id := range in.Resources {
-		tags, ok := f.images[id]
-		if !ok {
-			return nil, fmt.Errorf("InvalidAMIID.NotFound: %s", id)
-		}
+	err := f.eachImage(in.Resources, func(id string, tags map[string]string) {
 		for _, t := range in.Tags {
 			k := aws.ToString(t.Key)
 			if t.Value == nil || tags[k] == aws.ToString(t.Value) {
@@ -168,8 +163,27 @@ func (f *FakeEC2) DeleteTags(_ context.Context, in *ec2.DeleteTagsInput, _ ...fu
 				f.Calls = append(f.Calls, fmt.Sprintf("untag %s %s", id, k))
 			}
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &ec2.DeleteTagsOutput{}, nil
+}
+
+// eachImage calls change with the tags of every image of ids, in order,
+// under the lock; it stops at the first id the account does not own, with
+// EC2's InvalidAMIID.NotFound.
+func (f *FakeEC2) eachImage(ids []string, change func(id string, tags map[string]string)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, id := range ids {
+		tags, ok := f.images[id]
+		if !ok {
+			return fmt.Errorf("InvalidAMIID.NotFound: %s", id)
+		}
+		change(id, tags)
+	}
+	return nil
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -5,11 +5,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/immutable-server/golden-fleet/config"
-	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
 	"github.com/immutable-server/golden-fleet/constructs/observability"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/telemetry"
@@ -18,7 +16,7 @@ import (
 // FleetAlarmNamesOutput is the fleet stack output listing the fleet's
 // alarm names, comma-separated: what a rollout (an instance refresh)
 // watches.
-const FleetAlarmNamesOutput = "FleetAlarmNames"
+const FleetAlarmNamesOutput = config.FleetAlarmNamesOutput
 
 // fleetUserData is the launch template's user data: the boot script that
 // starts the CloudWatch agent with the environment's configuration, then
@@ -64,26 +62,7 @@ func addFleetMonitoring(s *FleetStack, names config.Names, env config.Environmen
 	})
 	output(s.Stack, FleetAlarmNamesOutput, jsii.String(strings.Join(m.AlarmNames(), ",")),
 		"The fleet's CloudWatch alarms, comma-separated: a rollout stops when one fires")
-	output(s.Stack, "AlarmTopicArn", m.AlarmTopic.TopicArn(), "SNS topic of the fleet's alarms")
-	output(s.Stack, "DashboardName", jsii.String(names.Dashboard()), "CloudWatch dashboard of the environment")
+	output(s.Stack, config.AlarmTopicArnOutput, m.AlarmTopic.TopicArn(), "SNS topic of the fleet's alarms")
+	output(s.Stack, config.DashboardNameOutput, jsii.String(names.Dashboard()), "CloudWatch dashboard of the environment")
 	return m
-}
-
-// observeBuilds turns on the vulnerability scan of every image and
-// subscribes the notification address to the build results topic, to
-// which Image Builder publishes every image that becomes AVAILABLE or
-// FAILED (https://docs.aws.amazon.com/imagebuilder/latest/userguide/integ-sns.html).
-func observeBuilds(s *ImageFactoryStack, env config.Environment) {
-	o := env.Observability
-	if !o.Scanning.Disabled {
-		s.Pipeline.ScanImages(imagebuilder.ImageScanningProps{
-			Type:         o.Scanning.Type,
-			MaxSeverity:  o.Scanning.MaxSeverity,
-			CountUnfixed: o.Scanning.CountUnfixed,
-		})
-	}
-	if o.NotificationEmail != "" {
-		s.Infrastructure.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(o.NotificationEmail), nil))
-	}
-	output(s.Stack, "BuildTopicArn", s.Infrastructure.Topic.TopicArn(), "SNS topic Image Builder publishes every build result to")
 }
