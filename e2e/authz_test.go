@@ -21,19 +21,26 @@ import (
 // policies AWS evaluates do not allow, with the error AWS returns, and
 // allows what they do. The seed writer's role (the custom resource's
 // Lambda role) is the subject: its trust policy names only
-// lambda.amazonaws.com, and its one statement allows ssm:PutParameter and
-// ssm:AddTagsToResource on the golden parameter only.
+// lambda.amazonaws.com, and it may put, read and tag the golden parameter
+// only (and describe images, for Parameter Store's check).
 func TestTheEmulatorEnforcesTrustAndIdentityPolicies(t *testing.T) {
 	if os.Getenv("E2E_AUTHZ") == "off" {
 		t.Skip("authorization is off (E2E_AUTHZ=off)")
 	}
 	ctx := context.Background()
-	res, err := aws_.cfn.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{
-		StackName: aws.String(fleetName), LogicalResourceId: aws.String("AWS679f53fac002430cb0da5b7982bd2287ServiceRoleC1EA0FF2")})
+	res, err := aws_.cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(fleetName)})
 	if err != nil {
-		t.Fatalf("the custom resource's Lambda role: %v", err)
+		t.Fatalf("the fleet stack's resources: %v", err)
 	}
-	role := "arn:aws:iam::" + account + ":role/" + aws.ToString(res.StackResourceDetail.PhysicalResourceId)
+	var role string
+	for _, r := range res.StackResources {
+		if aws.ToString(r.ResourceType) == "AWS::IAM::Role" && strings.HasPrefix(aws.ToString(r.LogicalResourceId), "GoldenImageWriterServiceRole") {
+			role = "arn:aws:iam::" + account + ":role/" + aws.ToString(r.PhysicalResourceId)
+		}
+	}
+	if role == "" {
+		t.Fatalf("the fleet stack has no seed writer role (GoldenImageWriterServiceRole…)")
+	}
 
 	// The trust policy: an administrator of the same account may not
 	// assume a role whose trust policy does not name it.
@@ -44,7 +51,11 @@ func TestTheEmulatorEnforcesTrustAndIdentityPolicies(t *testing.T) {
 	// As Lambda assumes it: allowed; then the identity policy decides.
 	fn := asService(t, "lambda.amazonaws.com", role, "seed-writer")
 	_, err = fn.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(golden)})
-	wantAPIError(t, err, "AccessDeniedException", "the seed writer reads the golden parameter (it may only write it)")
+	if err != nil {
+		t.Errorf("the seed writer reads the golden parameter (it waits for it): %v", err)
+	}
+	_, err = fn.ssm.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(golden)})
+	wantAPIError(t, err, "AccessDeniedException", "the seed writer deletes the golden parameter (it may only put, read and tag it)")
 	_, err = fn.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(golden + "-not-golden"), Value: aws.String("x"), Type: "String"})
 	wantAPIError(t, err, "AccessDeniedException", "the seed writer writes another parameter")
 }
