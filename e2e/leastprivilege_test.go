@@ -41,12 +41,11 @@ var notExercised = map[string]string{
 	"AutomaticRolloutRoleDefaultPolicy/LaunchFromTheFleetLaunchTemplate": "Auto Scaling's launch template permission check on StartInstanceRefresh is not modelled",
 	"AutomaticRolloutRoleDefaultPolicy/TagWhatItLaunches":                "Auto Scaling's launch template permission check on StartInstanceRefresh is not modelled",
 	"AutomaticRolloutRoleDefaultPolicy/PassTheInstanceRole":              "Auto Scaling's launch template permission check on StartInstanceRefresh is not modelled",
-	// Parameter Store checks an aws:ec2:image value asynchronously with the
-	// writer's ec2:DescribeImages: emulated on the fixes branch (issue 15
-	// item 3). Delete this reason when it merges (the report then says
-	// it is stale if the check asks for the permission).
-	"PipelineExecutionRoleDefaultPolicy/ValidateAmiParameterValue": "Parameter Store's aws:ec2:image check is emulated on the fixes branch (issue 15 item 3)",
-	"PipelineExecutionRoleDefaultPolicy/ReadLaunchTemplates":       "the simulated distribution reads the launch template's versions as the harness (e2e/build_test.go sourceVersion), not as this role",
+	// The marker tags the Image Builder image resource of an AMI that
+	// carries an Ec2ImageBuilderArn tag of its own account: moto has no
+	// Image Builder, and the simulated builds' AMIs carry no such tag.
+	"GoldenAmiMarkerRoleDefaultPolicy/WriteOnlyTheMarksOnImageResources": "moto has no Image Builder: no image resource to tag (the simulated builds' AMIs carry no Ec2ImageBuilderArn tag)",
+	"PipelineExecutionRoleDefaultPolicy/ReadLaunchTemplates":             "the simulated distribution reads the launch template's versions as the harness (internal/imagebuild sourceVersion), not as this role",
 }
 
 // authzRecord is where moto_authz.py writes what it allowed.
