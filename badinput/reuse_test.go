@@ -30,7 +30,7 @@ func TestAnUnchangedSynthesisReusesTheAssemblyAndEveryChangedInputSynthesizesAga
 	app := filepath.Join(dir, "app")
 	other := filepath.Join(dir, "app-other")
 	for bin, ldflags := range map[string]string{app: "", other: "-X=main.reuseTestBuild=other"} {
-		if out, err := exec.Command("go", "build", "-ldflags="+ldflags, "-o", bin, filepath.Join(root, "internal", "configapp")).CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-ldflags="+ldflags, "-o", bin, filepath.Join(root, "cmd", "configapp")).CombinedOutput(); err != nil {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}
 	}

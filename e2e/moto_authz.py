@@ -80,11 +80,12 @@ NODE = os.path.join(ROOT, "tools", "cdk", "node_modules", ".bin", "node")
 
 # The operator (A9): the harness's own keys, and in another account the
 # role the harness assumes there to act as that account's administrator
-# (e2e/promote_test.go: golden-fleet-e2e). moto lets a role that does not
+# (e2e/promote_test.go: golden-fleet-e2e; scripts/local-up, the
+# playground's second account: golden-fleet-playground-operator). moto lets a role that does not
 # exist be assumed; the model gives such an operator role a trust policy
 # that trusts the harness's operator only.
 OPERATOR_ROLE = "e2e-operator"
-OPERATOR_ROLES = {OPERATOR_ROLE, "golden-fleet-e2e"}
+OPERATOR_ROLES = {OPERATOR_ROLE, "golden-fleet-e2e", "golden-fleet-playground-operator"}
 OPERATOR_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Sid": "TheHarnessOperator", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
     "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/" + OPERATOR_ROLE}}}]}
