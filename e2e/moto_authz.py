@@ -38,8 +38,11 @@ A6 Global condition keys the request context carries: aws:PrincipalArn
    aws:SecureTransport (true: the SDKs and CLI call AWS over HTTPS; the
    emulator's plain HTTP is a test artefact), aws:RequestedRegion,
    aws:ResourceAccount (and S3's s3:ResourceAccount), aws:ResourceTag/KEY
-   of the resource the request names.
+   of the resource the request names. KMS adds kms:CallerAccount, the
+   account of the caller, to every request ("kms:CallerAccount", AWS KMS
+   condition keys).
    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+   https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
 A7 Errors of a denied call, per service protocol:
    query/XML (IAM, STS, Auto Scaling, CloudFormation): 403 AccessDenied;
    EC2: 403 UnauthorizedOperation ("You are not authorized to perform this
@@ -400,6 +403,8 @@ def check(principal, action, resource, resource_account, context=None, resource_
         account = principal.split(":")[4]
         role_arn = role_arn_of(principal)
         ctx = {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": account, "aws:SecureTransport": "true"}
+        if action.startswith("kms:"):  # A6
+            ctx["kms:CallerAccount"] = account
         identity = identity_policies(principal)
     else:  # a service principal (moto_authz_principals): no identity policy of its own
         role_arn, ctx, identity = principal, {"aws:SecureTransport": "true"}, []

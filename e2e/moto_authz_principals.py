@@ -97,6 +97,14 @@ def _step_functions_client(region, service, state_credentials=None):
                         config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}))
 
 
+# role ARN -> the state machine last seen with it: an execution that is
+# still running when its stack deletes the state machine (the fleet stack
+# deleted while a Parameter Store event's execution runs) still belongs to
+# that state machine, and Step Functions assumes its role with that ARN as
+# aws:SourceArn.
+_machine_by_role = {}
+
+
 def _state_machine_of(role_arn, region):
     """The state machine whose execution role role_arn is (the execution
     whose task calls; moto's task does not say which), or None."""
@@ -108,7 +116,10 @@ def _state_machine_of(role_arn, region):
     except Exception:  # noqa: BLE001
         return None
     arns = [m.arn for m in machines if getattr(m, "roleArn", None) == role_arn]
-    return arns[0] if len(arns) == 1 else None
+    if len(arns) == 1:
+        _machine_by_role[role_arn] = arns[0]
+        return arns[0]
+    return _machine_by_role.get(role_arn) if not arns else None
 
 
 def patch_step_functions():
