@@ -32,23 +32,22 @@ func FakeImageArn(ami string) string {
 // implements EC2 with DescribeImages' owner "self" and its image-id,
 // tag-key and tag:<key> filters, as EC2 documents them.
 type FakeEC2 struct {
+	// tagged: id -> tags; Calls records every CreateTags and DeleteTags,
+	// in order.
+	tagged
+}
+
+// tagged is what both fakes keep: resources by id (an AMI id, an image
+// ARN), each with its tags, and the tag calls made, in order.
+type tagged struct {
 	mu     sync.Mutex
-	images map[string]map[string]string // id -> tags
-	// Calls records every CreateTags and DeleteTags, in order.
-	Calls []string
+	images map[string]map[string]string
+	Calls  []string
 }
 
-// NewFakeEC2 returns an account that owns the AMIs ids, untagged.
-func NewFakeEC2(ids ...string) *FakeEC2 {
-	f := &FakeEC2{images: map[string]map[string]string{}}
-	for _, id := range ids {
-		f.Add(id)
-	}
-	return f
-}
-
-// Add registers an AMI the account owns.
-func (f *FakeEC2) Add(id string) {
+// Add registers a resource, untagged (an AMI the account owns, an image
+// resource).
+func (f *tagged) Add(id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.images[id] == nil {
@@ -56,25 +55,17 @@ func (f *FakeEC2) Add(id string) {
 	}
 }
 
-// AddBuilt registers an AMI the account owns, built by the Image Builder
-// image resource imageArn (its Ec2ImageBuilderArn tag).
-func (f *FakeEC2) AddBuilt(id, imageArn string) {
-	f.Add(id)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.images[id]["Ec2ImageBuilderArn"] = imageArn
-}
-
-// Remove deregisters an AMI.
-func (f *FakeEC2) Remove(id string) {
+// Remove deletes a resource (deregisters an AMI, deletes an image
+// resource).
+func (f *tagged) Remove(id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.images, id)
 }
 
-// Tags returns a copy of an AMI's tags, nil if the account has no such
-// AMI.
-func (f *FakeEC2) Tags(id string) map[string]string {
+// Tags returns a copy of a resource's tags, nil if there is no such
+// resource.
+func (f *tagged) Tags(id string) map[string]string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t, ok := f.images[id]
@@ -86,6 +77,24 @@ func (f *FakeEC2) Tags(id string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// NewFakeEC2 returns an account that owns the AMIs ids, untagged.
+func NewFakeEC2(ids ...string) *FakeEC2 {
+	f := &FakeEC2{tagged{images: map[string]map[string]string{}}}
+	for _, id := range ids {
+		f.Add(id)
+	}
+	return f
+}
+
+// AddBuilt registers an AMI the account owns, built by the Image Builder
+// image resource imageArn (its Ec2ImageBuilderArn tag).
+func (f *FakeEC2) AddBuilt(id, imageArn string) {
+	f.Add(id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.images[id]["Ec2ImageBuilderArn"] = imageArn
 }
 
 // DescribeImages implements EC2.
@@ -200,52 +209,19 @@ func sortedKeys(m map[string]string) []string {
 // UntagResource fail for a resource it does not have, as Image Builder's
 // do (ResourceNotFoundException).
 type FakeImageBuilder struct {
-	mu     sync.Mutex
-	images map[string]map[string]string // arn -> tags
-	// Calls records every TagResource and UntagResource, in order.
-	Calls []string
+	// tagged: arn -> tags; Calls records every TagResource and
+	// UntagResource, in order.
+	tagged
 }
 
 // NewFakeImageBuilder returns an account with the image resources arns,
 // untagged.
 func NewFakeImageBuilder(arns ...string) *FakeImageBuilder {
-	f := &FakeImageBuilder{images: map[string]map[string]string{}}
+	f := &FakeImageBuilder{tagged{images: map[string]map[string]string{}}}
 	for _, a := range arns {
 		f.Add(a)
 	}
 	return f
-}
-
-// Add creates an image resource.
-func (f *FakeImageBuilder) Add(arn string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.images[arn] == nil {
-		f.images[arn] = map[string]string{}
-	}
-}
-
-// Remove deletes an image resource.
-func (f *FakeImageBuilder) Remove(arn string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.images, arn)
-}
-
-// Tags returns a copy of an image resource's tags, nil if there is no
-// such resource.
-func (f *FakeImageBuilder) Tags(arn string) map[string]string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	t, ok := f.images[arn]
-	if !ok {
-		return nil
-	}
-	out := map[string]string{}
-	for k, v := range t {
-		out[k] = v
-	}
-	return out
 }
 
 // TagResource implements ImageBuilder.
