@@ -214,18 +214,7 @@ func (d *decoder) fill(path string, n *node, v reflect.Value) {
 			d.mismatch(path, n, t)
 			return
 		}
-		seen := map[string]int{}
-		for i, key := range n.keys {
-			if d.repeated(path, n, i, seen) {
-				continue
-			}
-			f, ok := t.FieldByName(key)
-			if !ok || !f.IsExported() {
-				d.add(path, "got unknown field %s at %s: want %s", config.QuoteShort(key), d.position(n.keyAt[i]), fieldsHint(t, key))
-				continue
-			}
-			d.fill(join(path, key), n.vals[i], v.FieldByIndex(f.Index))
-		}
+		d.fillStruct(path, n, v)
 	case reflect.Slice:
 		if n.kind != array {
 			d.mismatch(path, n, t)
@@ -241,17 +230,7 @@ func (d *decoder) fill(path string, n *node, v reflect.Value) {
 			d.mismatch(path, n, t)
 			return
 		}
-		m := reflect.MakeMapWithSize(t, len(n.keys))
-		seen := map[string]int{}
-		for i, key := range n.keys {
-			if d.repeated(path, n, i, seen) {
-				continue
-			}
-			e := reflect.New(t.Elem()).Elem()
-			d.fill(fmt.Sprintf("%s[%q]", path, key), n.vals[i], e)
-			m.SetMapIndex(reflect.ValueOf(key), e)
-		}
-		v.Set(m)
+		d.fillMap(path, n, v)
 	case reflect.String:
 		if n.kind != str {
 			d.mismatch(path, n, t)
@@ -274,6 +253,40 @@ func (d *decoder) fill(path string, n *node, v reflect.Value) {
 	default:
 		d.add(path, "got a value of a field this decoder cannot fill: want a field of string, number, list, map or object type")
 	}
+}
+
+// fillStruct sets the fields of struct v from object n: every key must
+// name an exported field, once.
+func (d *decoder) fillStruct(path string, n *node, v reflect.Value) {
+	t := v.Type()
+	seen := map[string]int{}
+	for i, key := range n.keys {
+		if d.repeated(path, n, i, seen) {
+			continue
+		}
+		f, ok := t.FieldByName(key)
+		if !ok || !f.IsExported() {
+			d.add(path, "got unknown field %s at %s: want %s", config.QuoteShort(key), d.position(n.keyAt[i]), fieldsHint(t, key))
+			continue
+		}
+		d.fill(join(path, key), n.vals[i], v.FieldByIndex(f.Index))
+	}
+}
+
+// fillMap sets map v from object n, each key once.
+func (d *decoder) fillMap(path string, n *node, v reflect.Value) {
+	t := v.Type()
+	m := reflect.MakeMapWithSize(t, len(n.keys))
+	seen := map[string]int{}
+	for i, key := range n.keys {
+		if d.repeated(path, n, i, seen) {
+			continue
+		}
+		e := reflect.New(t.Elem()).Elem()
+		d.fill(fmt.Sprintf("%s[%q]", path, key), n.vals[i], e)
+		m.SetMapIndex(reflect.ValueOf(key), e)
+	}
+	v.Set(m)
 }
 
 // repeated records a key that appears twice in an object.
