@@ -282,6 +282,12 @@ type Build struct {
 	Logf func(format string, args ...any)
 }
 
+func (b Build) logf(format string, args ...any) {
+	if b.Logf != nil {
+		b.Logf(format, args...)
+	}
+}
+
 // Result is what a build made.
 type Result struct {
 	AMI string
@@ -293,10 +299,6 @@ type Result struct {
 // Run runs a simulated build: a new AMI from a group instance, then what
 // the distribution says, with the permissions the execution role has.
 func Run(ctx context.Context, c Clients, b Build) (Result, error) {
-	logf := b.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
 	plan, err := ReadDistribution(b.Assembly, b.FleetStack, b.Region)
 	if err != nil {
 		return Result{}, err
@@ -340,79 +342,100 @@ func Run(ctx context.Context, c Clients, b Build) (Result, error) {
 	}
 
 	for _, target := range plan.LaunchTemplates {
-		sr, err := c.CFN.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{
-			StackName: aws.String(b.FleetStack), LogicalResourceId: aws.String(target.LogicalID)})
-		if err != nil {
-			return res, fmt.Errorf("the distribution's launch template %s: %w", target.LogicalID, err)
-		}
-		lt := aws.ToString(sr.StackResourceDetail.PhysicalResourceId)
-		d, err := c.EC2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateIds: []string{lt}})
-		if err != nil || len(d.LaunchTemplates) != 1 {
-			return res, fmt.Errorf("describe launch template %s: %v", lt, err)
-		}
-		ltTags := map[string]string{}
-		for _, tag := range d.LaunchTemplates[0].Tags {
-			ltTags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-		}
-		ltArn := arn.ARN{Partition: "aws", Service: "ec2", Region: b.Region, AccountID: b.Account, Resource: "launch-template/" + lt}.String()
-		if !Allowed(policy, "ec2:CreateLaunchTemplateVersion", ltArn, ltTags, b.Region, b.Account) {
-			return res, fmt.Errorf("build %d: the execution role may not create versions of %s (tags %v): Image Builder's distribution would fail", b.Number, lt, ltTags)
-		}
-		base, err := sourceVersion(ctx, c.EC2, lt, b.SourceVersion)
+		v, err := distributeToLaunchTemplate(ctx, c, b, distEC2, policy, target, ami)
 		if err != nil {
 			return res, err
 		}
-		// moto ignores SourceVersion, so the data is passed in full, as a
-		// copy of the source version's.
-		var data ec2types.RequestLaunchTemplateData
-		raw, _ := json.Marshal(base.LaunchTemplateData)
-		if err := json.Unmarshal(raw, &data); err != nil {
-			return res, fmt.Errorf("copying launch template data: %w", err)
-		}
-		data.ImageId = aws.String(ami)
-		baseNumber := aws.ToInt64(base.VersionNumber)
-		v, err := distEC2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
-			LaunchTemplateId:   aws.String(lt),
-			SourceVersion:      aws.String(fmt.Sprint(baseNumber)),
-			VersionDescription: aws.String("e2e: Image Builder distribution of " + ami),
-			LaunchTemplateData: &data,
-		})
-		if err != nil {
-			return res, fmt.Errorf("create launch template version: %w", err)
-		}
-		res.Version = aws.ToInt64(v.LaunchTemplateVersion.VersionNumber)
-		if target.SetDefault {
-			if !Allowed(policy, "ec2:ModifyLaunchTemplate", ltArn, ltTags, b.Region, b.Account) {
-				return res, fmt.Errorf("build %d: the execution role may not set the default version of %s", b.Number, lt)
-			}
-			if _, err := distEC2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
-				LaunchTemplateId: aws.String(lt), DefaultVersion: aws.String(fmt.Sprint(res.Version)),
-			}); err != nil {
-				return res, fmt.Errorf("set default version: %w", err)
-			}
-		}
-		logf("build %d: launch template %s version %d (from the %s version, %d), default=%v", b.Number, lt, res.Version, b.SourceVersion, baseNumber, target.SetDefault)
+		res.Version = v
 	}
 	for _, p := range plan.Parameters {
-		paramArn := arn.ARN{Partition: "aws", Service: "ssm", Region: b.Region, AccountID: b.Account, Resource: "parameter/" + strings.TrimPrefix(p.Name, "/")}.String()
-		if !Allowed(policy, "ssm:PutParameter", paramArn, nil, b.Region, b.Account) {
-			return res, fmt.Errorf("build %d: the execution role may not write %s: Image Builder's distribution would fail", b.Number, p.Name)
+		if err := distributeToParameter(ctx, c, b, distSSM, policy, p, ami); err != nil {
+			return res, err
 		}
-		if _, err := distSSM.PutParameter(ctx, &ssm.PutParameterInput{
-			Name: aws.String(p.Name), Value: aws.String(ami), Type: ssmtypes.ParameterTypeString,
-			DataType: aws.String(p.DataType), Overwrite: aws.Bool(true),
-		}); err != nil {
-			return res, fmt.Errorf("put %s: %w", p.Name, err)
-		}
-		// An aws:ec2:image value is written only once Parameter Store's
-		// asynchronous check passed (S13): the build is distributed when
-		// the parameter holds the AMI.
-		if err := waitForParameter(ctx, c.SSM, p.Name, ami); err != nil {
-			return res, fmt.Errorf("build %d: %w", b.Number, err)
-		}
-		logf("build %d: %s -> %s", b.Number, p.Name, ami)
 	}
 	return res, nil
+}
+
+// distributeToLaunchTemplate adds a version with the AMI to the
+// distribution's launch template, as Image Builder does (from the source
+// version the build says, the default one if asked), and returns it.
+func distributeToLaunchTemplate(ctx context.Context, c Clients, b Build, distEC2 *ec2.Client, policy []any, target LaunchTemplateTarget, ami string) (int64, error) {
+	sr, err := c.CFN.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{
+		StackName: aws.String(b.FleetStack), LogicalResourceId: aws.String(target.LogicalID)})
+	if err != nil {
+		return 0, fmt.Errorf("the distribution's launch template %s: %w", target.LogicalID, err)
+	}
+	lt := aws.ToString(sr.StackResourceDetail.PhysicalResourceId)
+	d, err := c.EC2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateIds: []string{lt}})
+	if err != nil || len(d.LaunchTemplates) != 1 {
+		return 0, fmt.Errorf("describe launch template %s: %v", lt, err)
+	}
+	ltTags := map[string]string{}
+	for _, tag := range d.LaunchTemplates[0].Tags {
+		ltTags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	ltArn := arn.ARN{Partition: "aws", Service: "ec2", Region: b.Region, AccountID: b.Account, Resource: "launch-template/" + lt}.String()
+	if !Allowed(policy, "ec2:CreateLaunchTemplateVersion", ltArn, ltTags, b.Region, b.Account) {
+		return 0, fmt.Errorf("build %d: the execution role may not create versions of %s (tags %v): Image Builder's distribution would fail", b.Number, lt, ltTags)
+	}
+	base, err := sourceVersion(ctx, c.EC2, lt, b.SourceVersion)
+	if err != nil {
+		return 0, err
+	}
+	// moto ignores SourceVersion, so the data is passed in full, as a
+	// copy of the source version's.
+	var data ec2types.RequestLaunchTemplateData
+	raw, _ := json.Marshal(base.LaunchTemplateData)
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return 0, fmt.Errorf("copying launch template data: %w", err)
+	}
+	data.ImageId = aws.String(ami)
+	baseNumber := aws.ToInt64(base.VersionNumber)
+	v, err := distEC2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
+		LaunchTemplateId:   aws.String(lt),
+		SourceVersion:      aws.String(fmt.Sprint(baseNumber)),
+		VersionDescription: aws.String("e2e: Image Builder distribution of " + ami),
+		LaunchTemplateData: &data,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("create launch template version: %w", err)
+	}
+	version := aws.ToInt64(v.LaunchTemplateVersion.VersionNumber)
+	if target.SetDefault {
+		if !Allowed(policy, "ec2:ModifyLaunchTemplate", ltArn, ltTags, b.Region, b.Account) {
+			return 0, fmt.Errorf("build %d: the execution role may not set the default version of %s", b.Number, lt)
+		}
+		if _, err := distEC2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
+			LaunchTemplateId: aws.String(lt), DefaultVersion: aws.String(fmt.Sprint(version)),
+		}); err != nil {
+			return 0, fmt.Errorf("set default version: %w", err)
+		}
+	}
+	b.logf("build %d: launch template %s version %d (from the %s version, %d), default=%v", b.Number, lt, version, b.SourceVersion, baseNumber, target.SetDefault)
+	return version, nil
+}
+
+// distributeToParameter writes the AMI into the distribution's parameter
+// and waits until Parameter Store holds it.
+func distributeToParameter(ctx context.Context, c Clients, b Build, distSSM *ssm.Client, policy []any, p ParameterTarget, ami string) error {
+	paramArn := arn.ARN{Partition: "aws", Service: "ssm", Region: b.Region, AccountID: b.Account, Resource: "parameter/" + strings.TrimPrefix(p.Name, "/")}.String()
+	if !Allowed(policy, "ssm:PutParameter", paramArn, nil, b.Region, b.Account) {
+		return fmt.Errorf("build %d: the execution role may not write %s: Image Builder's distribution would fail", b.Number, p.Name)
+	}
+	if _, err := distSSM.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String(p.Name), Value: aws.String(ami), Type: ssmtypes.ParameterTypeString,
+		DataType: aws.String(p.DataType), Overwrite: aws.Bool(true),
+	}); err != nil {
+		return fmt.Errorf("put %s: %w", p.Name, err)
+	}
+	// An aws:ec2:image value is written only once Parameter Store's
+	// asynchronous check passed (S13): the build is distributed when
+	// the parameter holds the AMI.
+	if err := waitForParameter(ctx, c.SSM, p.Name, ami); err != nil {
+		return fmt.Errorf("build %d: %w", b.Number, err)
+	}
+	b.logf("build %d: %s -> %s", b.Number, p.Name, ami)
+	return nil
 }
 
 // waitForParameter waits until the parameter holds value.
