@@ -109,26 +109,7 @@ func NewGoldenImage(scope constructs.Construct, id string, props GoldenImageProp
 		Timeout:     awscdk.Duration_Seconds(jsii.Number(seedTimeout.Seconds())),
 		LogGroup:    logs,
 	})
-	actions := []string{"ssm:PutParameter", "ssm:GetParameter"}
-	properties := map[string]interface{}{
-		"Name":        props.ParameterName,
-		"Value":       seed,
-		"Description": "Current golden AMI. Written by Image Builder on every build, by fleetctl rollback and by promotion; read by the launch template at every launch. CloudFormation wrote only its first value.",
-	}
-	if len(props.Tags) > 0 {
-		keys := make([]string, 0, len(props.Tags))
-		for k := range props.Tags {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		tags := make([]interface{}, 0, len(keys))
-		for _, k := range keys {
-			tags = append(tags, map[string]interface{}{"Key": k, "Value": props.Tags[k]})
-		}
-		properties["Tags"] = tags
-		// PutParameter with Tags needs ssm:AddTagsToResource too.
-		actions = append(actions, "ssm:AddTagsToResource")
-	}
+	properties, actions := seedRequest(props, seed)
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("WriteGoldenAmiSeedOnce"),
 		Actions:   jsii.Strings(actions...),
@@ -171,6 +152,33 @@ func NewGoldenImage(scope constructs.Construct, id string, props GoldenImageProp
 		AppliesTo: &[]interface{}{"Resource::*"},
 	}}, jsii.Bool(true))
 	return &GoldenImage{Construct: c, Resource: writer, Function: fn, name: props.ParameterName}
+}
+
+// seedRequest returns the custom resource's properties (what the function
+// puts: name, value, description, tags in key order) and the actions the
+// put needs.
+func seedRequest(props GoldenImageProps, seed *string) (map[string]interface{}, []string) {
+	actions := []string{"ssm:PutParameter", "ssm:GetParameter"}
+	properties := map[string]interface{}{
+		"Name":        props.ParameterName,
+		"Value":       seed,
+		"Description": "Current golden AMI. Written by Image Builder on every build, by fleetctl rollback and by promotion; read by the launch template at every launch. CloudFormation wrote only its first value.",
+	}
+	if len(props.Tags) > 0 {
+		keys := make([]string, 0, len(props.Tags))
+		for k := range props.Tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		tags := make([]interface{}, 0, len(keys))
+		for _, k := range keys {
+			tags = append(tags, map[string]interface{}{"Key": k, "Value": props.Tags[k]})
+		}
+		properties["Tags"] = tags
+		// PutParameter with Tags needs ssm:AddTagsToResource too.
+		actions = append(actions, "ssm:AddTagsToResource")
+	}
+	return properties, actions
 }
 
 // ParameterName is the golden AMI parameter's name.
