@@ -164,45 +164,9 @@ func leastPrivilege() error {
 	if err != nil {
 		return err
 	}
-	needed := map[string]map[string]int{}
-	file, err := os.Open(authzRecord())
+	needed, denials, knownHit, err := readAuthzRecord(authzRecord())
 	if err != nil {
-		return fmt.Errorf("the authorization record: %w", err)
-	}
-	defer file.Close()
-	sc := bufio.NewScanner(file)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	var denials []string
-	knownHit := map[string]bool{}
-	for sc.Scan() {
-		var r recorded
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			continue
-		}
-		if r.KnownDenied != "" {
-			knownHit[r.Action+" "+r.KnownDenied] = true
-			continue
-		}
-		if r.Denied != "" {
-			if r.Via != "api" {
-				denials = append(denials, fmt.Sprintf("%s %s %s (%s, via %s)", r.Principal, r.Action, r.Resource, r.Denied, r.Via))
-			}
-			continue
-		}
-		for _, s := range r.Statements {
-			if s.Policy == nil || s.Sid == nil {
-				continue
-			}
-			policy := *s.Policy
-			if i := strings.LastIndex(policy, "/"); i >= 0 {
-				policy = policy[i+1:] // role/policy name
-			}
-			k := statementKey(policy, *s.Sid)
-			if needed[k] == nil {
-				needed[k] = map[string]int{}
-			}
-			needed[k][fmt.Sprintf("%s %s %s", r.Principal[strings.LastIndex(r.Principal, "/")+1:], r.Action, r.Resource)]++
-		}
+		return err
 	}
 	keys := make([]string, 0, len(statements))
 	for k := range statements {
@@ -259,6 +223,52 @@ func leastPrivilege() error {
 		return fmt.Errorf("least privilege:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// readAuthzRecord reads the authorization model's record of the run: for
+// each statement key the distinct calls it allowed, the denied calls
+// services made asynchronously, and the known denials that occurred.
+func readAuthzRecord(path string) (needed map[string]map[string]int, denials []string, knownHit map[string]bool, err error) {
+	needed = map[string]map[string]int{}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("the authorization record: %w", err)
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	knownHit = map[string]bool{}
+	for sc.Scan() {
+		var r recorded
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			continue
+		}
+		if r.KnownDenied != "" {
+			knownHit[r.Action+" "+r.KnownDenied] = true
+			continue
+		}
+		if r.Denied != "" {
+			if r.Via != "api" {
+				denials = append(denials, fmt.Sprintf("%s %s %s (%s, via %s)", r.Principal, r.Action, r.Resource, r.Denied, r.Via))
+			}
+			continue
+		}
+		for _, s := range r.Statements {
+			if s.Policy == nil || s.Sid == nil {
+				continue
+			}
+			policy := *s.Policy
+			if i := strings.LastIndex(policy, "/"); i >= 0 {
+				policy = policy[i+1:] // role/policy name
+			}
+			k := statementKey(policy, *s.Sid)
+			if needed[k] == nil {
+				needed[k] = map[string]int{}
+			}
+			needed[k][fmt.Sprintf("%s %s %s", r.Principal[strings.LastIndex(r.Principal, "/")+1:], r.Action, r.Resource)]++
+		}
+	}
+	return needed, denials, knownHit, sc.Err()
 }
 
 type knownDenial struct {
