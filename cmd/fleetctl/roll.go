@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/immutable-server/golden-fleet/config"
@@ -321,8 +319,8 @@ type roller struct {
 
 // newRoller is a roller on the AWS configuration cfg.
 func newRoller(cfg aws.Config, out io.Writer, poll time.Duration) *roller {
-	return &roller{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
-		asg: autoscaling.NewFromConfig(cfg), out: out, poll: poll, sleep: sleepCtx, now: time.Now}
+	c := clientsOf(cfg)
+	return &roller{cfn: c.cfn, ssm: c.ssm, ec2: c.ec2, asg: c.asg, out: out, poll: poll, sleep: sleepCtx, now: time.Now}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

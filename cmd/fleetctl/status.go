@@ -11,12 +11,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
@@ -55,9 +52,9 @@ var statusCommand = command{
 			if len(envs) > 0 || configFile.set() {
 				return usageError("--env, --config and --cdk-json choose environments: want them without --stack")
 			}
-			s := &status{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
-				asg: autoscaling.NewFromConfig(cfg), out: out,
-				scan: &scanReport{ec2: ec2.NewFromConfig(cfg), ib: imagebuilder.NewFromConfig(cfg), out: out, list: *findings}}
+			c := clientsOf(cfg)
+			s := &status{cfn: c.cfn, ssm: c.ssm, ec2: c.ec2, asg: c.asg, out: out,
+				scan: &scanReport{ec2: c.ec2, ib: c.ib, out: out, list: *findings}}
 			return s.run(ctx, *stack, *requireGolden)
 		}
 	},
