@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,8 +77,7 @@ func countInstances(golden string, instances []groupInstance) (onGolden, older i
 // formatEnvStatus formats the lines as a table.
 func formatEnvStatus(rows []envRow, now time.Time) string {
 	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ENVIRONMENT\tACCOUNT/REGION\tGOLDEN AMI\tAGE\tINSTANCES\tORIGIN")
+	tw := newTable(&b, "ENVIRONMENT\tACCOUNT/REGION\tGOLDEN AMI\tAGE\tINSTANCES\tORIGIN")
 	for _, r := range rows {
 		where := r.Account + "/" + r.Region
 		if r.Problem != "" {

@@ -27,6 +27,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -189,6 +190,14 @@ func (c command) usage(fs *flag.FlagSet) string {
 }
 
 // --- what the commands share -----------------------------------------------
+
+// newTable starts one of fleetctl's tables on out, header first: columns
+// two spaces apart, written when the caller flushes it.
+func newTable(out io.Writer, header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	return tw
+}
 
 type cfnAPI interface {
 	DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)

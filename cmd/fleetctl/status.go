@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -169,9 +168,8 @@ func (s *status) run(ctx context.Context, stack string, requireGolden bool) erro
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(s.out, "launch template %s versions:\n", outs.launchTemplateID)
-	fmt.Fprintln(tw, "  VERSION\tDEFAULT\tIMAGE\tTYPE\tDESCRIPTION")
+	tw := newTable(s.out, "  VERSION\tDEFAULT\tIMAGE\tTYPE\tDESCRIPTION")
 	for _, v := range versions {
 		fmt.Fprintf(tw, "  %d\t%v\t%s\t%s\t%s\n", v.number, v.isDefault, v.imageID, v.instanceType, v.description)
 	}
