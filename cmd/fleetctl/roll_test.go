@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -148,53 +147,6 @@ const (
 	rollParameter = "/imagebuilder/gf/dev/golden-ami"
 	rollGroup     = "gf-dev-group"
 )
-
-// refreshScript plays an instance refresh: each DescribeInstanceRefreshes
-// of one refresh returns the next state of script (the last one repeats);
-// the Successful state moves every instance onto the golden AMI.
-type refreshScript struct {
-	startErr error
-	started  *autoscaling.StartInstanceRefreshInput
-	running  []asgtypes.InstanceRefresh // listed without ids (an in-progress start)
-	script   []asgtypes.InstanceRefresh
-	calls    int
-}
-
-func (f *fakeAWS) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Value: aws.String(f.golden), Version: 3, LastModifiedDate: aws.Time(f.goldenWritten)}}, nil
-}
-
-func (f *fakeAWS) DescribeInstances(_ context.Context, in *ec2.DescribeInstancesInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
-	var res ec2types.Reservation
-	for _, id := range in.InstanceIds {
-		res.Instances = append(res.Instances, ec2types.Instance{InstanceId: aws.String(id), ImageId: aws.String(f.instanceImages[id])})
-	}
-	return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{res}}, nil
-}
-
-func (f *fakeAWS) StartInstanceRefresh(_ context.Context, in *autoscaling.StartInstanceRefreshInput, _ ...func(*autoscaling.Options)) (*autoscaling.StartInstanceRefreshOutput, error) {
-	f.refresh.started = in
-	if f.refresh.startErr != nil {
-		return nil, f.refresh.startErr
-	}
-	return &autoscaling.StartInstanceRefreshOutput{InstanceRefreshId: aws.String("r-1")}, nil
-}
-
-func (f *fakeAWS) DescribeInstanceRefreshes(_ context.Context, in *autoscaling.DescribeInstanceRefreshesInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeInstanceRefreshesOutput, error) {
-	r := &f.refresh
-	if len(in.InstanceRefreshIds) == 0 {
-		return &autoscaling.DescribeInstanceRefreshesOutput{InstanceRefreshes: r.running}, nil
-	}
-	st := r.script[min(r.calls, len(r.script)-1)]
-	r.calls++
-	if st.Status == asgtypes.InstanceRefreshStatusSuccessful {
-		for id := range f.instanceImages {
-			f.instanceImages[id] = f.golden
-		}
-	}
-	st.InstanceRefreshId = aws.String(in.InstanceRefreshIds[0])
-	return &autoscaling.DescribeInstanceRefreshesOutput{InstanceRefreshes: []asgtypes.InstanceRefresh{st}}, nil
-}
 
 func refresh(status asgtypes.InstanceRefreshStatus, pct, left int32, reason string) asgtypes.InstanceRefresh {
 	return asgtypes.InstanceRefresh{Status: status, PercentageComplete: aws.Int32(pct), InstancesToUpdate: aws.Int32(left), StatusReason: aws.String(reason)}

@@ -9,8 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
@@ -185,18 +183,4 @@ func TestRollbackRefusesAGroupTheParameterDoesNotReach(t *testing.T) {
 			t.Errorf("%s: the refused rollback wrote %v and set default versions %v", name, f.parameter, f.modified)
 		}
 	}
-}
-
-func (f *fakeAWS) GetParameterHistory(context.Context, *ssm.GetParameterHistoryInput, ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {
-	var history []ssmtypes.ParameterHistory
-	for i, v := range append([]string{seed, x, y}, f.parameter...) {
-		history = append(history, ssmtypes.ParameterHistory{Version: int64(i + 1), Value: aws.String(v)})
-	}
-	return &ssm.GetParameterHistoryOutput{Parameters: history}, nil
-}
-
-func (f *fakeAWS) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
-	f.parameter = append(f.parameter, aws.ToString(in.Value))
-	f.golden = aws.ToString(in.Value) // what a read shows once Parameter Store's check passed
-	return &ssm.PutParameterOutput{Version: int64(3 + len(f.parameter))}, nil
 }
