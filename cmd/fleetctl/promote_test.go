@@ -98,6 +98,27 @@ func (w *world) promote(t *testing.T, o promoteOptions) error {
 	return err
 }
 
+// copyID is prod's copy of x that dev's distribution makes.
+const copyID = "ami-0d15d15d15d15d15d"
+
+// distributeIntoProd makes dev's DistributeImage do what the distribution
+// configuration does: a copy in prod's account, written into prod's
+// parameter, listed with dev's own copy among the output AMIs of the
+// Image Builder image it returns.
+func (w *world) distributeIntoProd() {
+	const dist = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/5"
+	w.dev.distribute = func(*imagebuilder.DistributeImageInput) string {
+		w.prod.images[copyID] = ec2types.Image{ImageId: aws.String(copyID), State: ec2types.ImageStateAvailable}
+		w.prod.params[prodParam] = copyID
+		w.dev.ib[dist] = &ibtypes.Image{Arn: aws.String(dist), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
+			OutputResources: &ibtypes.OutputResources{Amis: []ibtypes.Ami{
+				{Region: aws.String("eu-west-1"), Image: aws.String("ami-0ffffffffffffffff")}, // in dev's own account
+				{Region: aws.String("eu-west-1"), AccountId: aws.String("222222222222"), Image: aws.String(copyID)},
+			}}}
+		return dist
+	}
+}
+
 func (w *world) nothingChanged(t *testing.T) {
 	t.Helper()
 	if len(w.dev.writes)+len(w.prod.writes) > 0 {
@@ -307,20 +328,7 @@ func TestAnOverrideSkipsAFailedGateAndRecordsWhoAndWhy(t *testing.T) {
 
 func TestAnImageBuilderPromotionDistributesThenTagsTheCopy(t *testing.T) {
 	w := newWorld(t)
-	const copyID = "ami-0d15d15d15d15d15d"
-	const dist = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/5"
-	w.dev.distribute = func(*imagebuilder.DistributeImageInput) string {
-		// What the distribution configuration does: a copy in prod's
-		// account, written into prod's parameter.
-		w.prod.images[copyID] = ec2types.Image{ImageId: aws.String(copyID), State: ec2types.ImageStateAvailable}
-		w.prod.params[prodParam] = copyID
-		w.dev.ib[dist] = &ibtypes.Image{Arn: aws.String(dist), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
-			OutputResources: &ibtypes.OutputResources{Amis: []ibtypes.Ami{
-				{Region: aws.String("eu-west-1"), Image: aws.String("ami-0ffffffffffffffff")}, // in dev's own account
-				{Region: aws.String("eu-west-1"), AccountId: aws.String("222222222222"), Image: aws.String(copyID)},
-			}}}
-		return dist
-	}
+	w.distributeIntoProd()
 	if err := w.promote(t, promoteOptions{copyWith: copyWithImageBuilder}); err != nil {
 		t.Fatal(err)
 	}
@@ -394,20 +402,12 @@ func TestATaggingFailureSaysWhatTheParameterHolds(t *testing.T) {
 		method string
 		want   string
 	}{
-		{copyWithImageBuilder, prodParam + " now holds ami-0d15d15d15d15d15d (was " + seed + "): the distribution wrote it"},
+		{copyWithImageBuilder, prodParam + " now holds " + copyID + " (was " + seed + "): the distribution wrote it"},
 		{copyWithEC2, prodParam + " is unchanged (" + seed + ")"},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
 			w := newWorld(t)
-			const copyID = "ami-0d15d15d15d15d15d"
-			const dist = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/5"
-			w.dev.distribute = func(*imagebuilder.DistributeImageInput) string {
-				w.prod.images[copyID] = ec2types.Image{ImageId: aws.String(copyID), State: ec2types.ImageStateAvailable}
-				w.prod.params[prodParam] = copyID
-				w.dev.ib[dist] = &ibtypes.Image{Arn: aws.String(dist), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
-					OutputResources: &ibtypes.OutputResources{Amis: []ibtypes.Ami{{Region: aws.String("eu-west-1"), AccountId: aws.String("222222222222"), Image: aws.String(copyID)}}}}
-				return dist
-			}
+			w.distributeIntoProd()
 			w.prod.tagErr = errors.New("RequestLimitExceeded")
 			err := w.promote(t, promoteOptions{copyWith: tc.method})
 			if err == nil || !strings.Contains(err.Error(), "tagging it failed: RequestLimitExceeded") || !strings.Contains(err.Error(), tc.want) {
