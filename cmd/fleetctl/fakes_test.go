@@ -423,3 +423,17 @@ func (f *fakeImageBuilder) ListImageScanFindings(_ context.Context, in *imagebui
 	}
 	return &imagebuilder.ListImageScanFindingsOutput{Findings: f.findings}, nil
 }
+
+// historySSM is a golden parameter's history, for markGolden.
+type historySSM []ssmtypes.ParameterHistory
+
+func (h historySSM) GetParameterHistory(context.Context, *ssm.GetParameterHistoryInput, ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {
+	return &ssm.GetParameterHistoryOutput{Parameters: h}, nil
+}
+
+// failingEC2 is an account whose tags cannot be changed.
+type failingEC2 struct{ *markstest.FakeEC2 }
+
+func (failingEC2) CreateTags(context.Context, *ec2.CreateTagsInput, ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
+	return nil, errors.New("UnauthorizedOperation")
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"reflect"
 	"strings"
@@ -11,10 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
@@ -320,12 +316,6 @@ func TestRollFailsWhenAnInstanceIsNotOnTheGoldenAMIAfterwards(t *testing.T) {
 
 // --- marks --------------------------------------------------------------
 
-type historySSM []ssmtypes.ParameterHistory
-
-func (h historySSM) GetParameterHistory(context.Context, *ssm.GetParameterHistoryInput, ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {
-	return &ssm.GetParameterHistoryOutput{Parameters: h}, nil
-}
-
 // x was built by Image Builder in this account, y by hand: x's image
 // resource is marked as x is.
 func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
@@ -350,35 +340,6 @@ func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	}
 	if err := markGolden(context.Background(), h, failingEC2{account}, builder, rollParameter, &out); err == nil {
 		t.Error("a failed marking was not reported")
-	}
-}
-
-type failingEC2 struct{ *markstest.FakeEC2 }
-
-func (failingEC2) CreateTags(context.Context, *ec2.CreateTagsInput, ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
-	return nil, errors.New("UnauthorizedOperation")
-}
-
-// fleetctl rollback marks at once what the fleet stack's marker marks when
-// it sees the parameter change: the new golden AMI and its rollback
-// target.
-func TestRollbackMarksTheNewGoldenAMIAndItsRollbackTarget(t *testing.T) {
-	f := deployedFleet()
-	f.outputs["GoldenAmiParameter"] = rollParameter
-	for i := range f.versions[:1] {
-		f.versions[i].LaunchTemplateData.ImageId = aws.String("resolve:ssm:" + rollParameter)
-	}
-	f.account = markstest.NewFakeEC2(x, y)
-	var out strings.Builder
-	if err := rollbackOn(f, &out).run(context.Background(), "gf-dev-fleet", ""); err != nil {
-		t.Fatal(err)
-	}
-	key := marks.RoleKey("gf-dev")
-	if f.account.Tags(x)[key] != marks.Current || f.account.Tags(y)[key] != marks.Previous {
-		t.Errorf("after rolling back from %s to %s: %s %v, %s %v; want %s current and %s previous", y, x, x, f.account.Tags(x), y, f.account.Tags(y), x, y)
-	}
-	if !strings.Contains(out.String(), "lifecycle marks: "+x+" is gf-dev's current AMI") {
-		t.Errorf("output:\n%s", &out)
 	}
 }
 

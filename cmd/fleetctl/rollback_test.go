@@ -11,6 +11,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/marks"
 	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
@@ -182,5 +183,28 @@ func TestRollbackRefusesAGroupTheParameterDoesNotReach(t *testing.T) {
 		if len(f.parameter) > 0 || len(f.modified) > 0 {
 			t.Errorf("%s: the refused rollback wrote %v and set default versions %v", name, f.parameter, f.modified)
 		}
+	}
+}
+
+// fleetctl rollback marks at once what the fleet stack's marker marks when
+// it sees the parameter change: the new golden AMI and its rollback
+// target.
+func TestRollbackMarksTheNewGoldenAMIAndItsRollbackTarget(t *testing.T) {
+	f := deployedFleet()
+	f.outputs["GoldenAmiParameter"] = rollParameter
+	for i := range f.versions[:1] {
+		f.versions[i].LaunchTemplateData.ImageId = aws.String("resolve:ssm:" + rollParameter)
+	}
+	f.account = markstest.NewFakeEC2(x, y)
+	var out strings.Builder
+	if err := rollbackOn(f, &out).run(context.Background(), "gf-dev-fleet", ""); err != nil {
+		t.Fatal(err)
+	}
+	key := marks.RoleKey("gf-dev")
+	if f.account.Tags(x)[key] != marks.Current || f.account.Tags(y)[key] != marks.Previous {
+		t.Errorf("after rolling back from %s to %s: %s %v, %s %v; want %s current and %s previous", y, x, x, f.account.Tags(x), y, f.account.Tags(y), x, y)
+	}
+	if !strings.Contains(out.String(), "lifecycle marks: "+x+" is gf-dev's current AMI") {
+		t.Errorf("output:\n%s", &out)
 	}
 }
