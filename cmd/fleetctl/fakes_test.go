@@ -53,6 +53,25 @@ type fakeAWS struct {
 	refresh        refreshScript
 }
 
+// deployedFleet is a fleet whose stack outputs parameter (the golden
+// parameter), launch template lt-1 and group, and whose group launches
+// version 1 of lt-1, resolve:ssm: of parameter. Versions 2, 3, … launch
+// amis, the AMIs of earlier builds; the last is the default version.
+func deployedFleet(parameter, group string, amis ...string) *fakeAWS {
+	f := &fakeAWS{
+		outputs: map[string]string{"GoldenAmiParameter": parameter, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": group},
+		versions: []ec2types.LaunchTemplateVersion{
+			{VersionNumber: aws.Int64(1), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String("resolve:ssm:" + parameter)}},
+		},
+		groups: []asgtypes.AutoScalingGroup{{LaunchTemplate: &asgtypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String("lt-1"), Version: aws.String("1")}}},
+	}
+	for i, ami := range amis {
+		f.versions = append(f.versions, ec2types.LaunchTemplateVersion{VersionNumber: aws.Int64(int64(i + 2)), DefaultVersion: aws.Bool(i == len(amis)-1),
+			LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(ami)}})
+	}
+	return f
+}
+
 func (f *fakeAWS) DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	var outs []cfntypes.Output
 	for k, v := range f.outputs {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
@@ -155,21 +154,14 @@ var written = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // parameter) with two instances running ami, and whose stack outputs
 // the preferences prefs ("": none).
 func fleetOn(ami, prefs string, script []asgtypes.InstanceRefresh) *fakeAWS {
-	f := &fakeAWS{
-		outputs: map[string]string{"GoldenAmiParameter": rollParameter, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": rollGroup},
-		versions: []ec2types.LaunchTemplateVersion{
-			{VersionNumber: aws.Int64(1), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String("resolve:ssm:" + rollParameter)}},
-			{VersionNumber: aws.Int64(2), DefaultVersion: aws.Bool(true), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(x)}},
-		},
-		golden: x, goldenWritten: written,
-		instanceImages: map[string]string{"i-1": ami, "i-2": ami},
-		refresh:        refreshScript{script: script},
-	}
+	f := deployedFleet(rollParameter, rollGroup, x)
+	f.golden, f.goldenWritten = x, written
+	f.instanceImages = map[string]string{"i-1": ami, "i-2": ami}
+	f.refresh = refreshScript{script: script}
 	if prefs != "" {
 		f.outputs["RolloutPreferences"] = prefs
 	}
-	f.groups = []asgtypes.AutoScalingGroup{{DesiredCapacity: aws.Int32(2),
-		LaunchTemplate: &asgtypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String("lt-1"), Version: aws.String("1")}}}
+	f.groups[0].DesiredCapacity = aws.Int32(2)
 	for _, id := range []string{"i-1", "i-2"} {
 		f.groups[0].Instances = append(f.groups[0].Instances, asgtypes.Instance{InstanceId: aws.String(id), LifecycleState: asgtypes.LifecycleStateInService})
 	}

@@ -107,19 +107,12 @@ func TestGroupVersionWarningWhenTheGroupDoesNotReadTheParameter(t *testing.T) {
 
 const goldenParam = "/imagebuilder/p/golden-ami"
 
-// deployedFleet is a fleet after two builds (x, then y) whose group
-// launches version 1 of the launch template.
-func deployedFleet() *fakeAWS {
-	return &fakeAWS{
-		outputs: map[string]string{"GoldenAmiParameter": goldenParam, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": "g"},
-		versions: []ec2types.LaunchTemplateVersion{
-			{VersionNumber: aws.Int64(1), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String("resolve:ssm:" + goldenParam)}},
-			{VersionNumber: aws.Int64(2), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(x)}},
-			{VersionNumber: aws.Int64(3), DefaultVersion: aws.Bool(true), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(y)}},
-		},
-		groups: []asgtypes.AutoScalingGroup{{LaunchTemplate: &asgtypes.LaunchTemplateSpecification{Version: aws.String("1")}}},
-		images: []ec2types.Image{{State: ec2types.ImageStateAvailable}},
-	}
+// builtTwice is a fleet after two builds (x, then y) whose group
+// launches version 1 of the launch template, resolve:ssm: of parameter.
+func builtTwice(parameter string) *fakeAWS {
+	f := deployedFleet(parameter, "g", x, y)
+	f.images = []ec2types.Image{{State: ec2types.ImageStateAvailable}}
+	return f
 }
 
 func rollbackOn(f *fakeAWS, out *strings.Builder) *rollback {
@@ -127,7 +120,7 @@ func rollbackOn(f *fakeAWS, out *strings.Builder) *rollback {
 }
 
 func TestRollbackWritesThePreviousGoldenAMIAndMakesItsVersionTheDefault(t *testing.T) {
-	f := deployedFleet()
+	f := builtTwice(goldenParam)
 	var out strings.Builder
 	if err := rollbackOn(f, &out).run(context.Background(), "golden-fleet-dev-fleet", ""); err != nil {
 		t.Fatal(err)
@@ -145,7 +138,7 @@ func TestRollbackWritesThePreviousGoldenAMIAndMakesItsVersionTheDefault(t *testi
 // In an environment that promotes, what rolls the fleet forward again is
 // the next promotion, not a pipeline (it has none).
 func TestRollbackInAPromotingEnvironmentNamesTheNextPromotion(t *testing.T) {
-	f := deployedFleet()
+	f := builtTwice(goldenParam)
 	for k := range f.images {
 		f.images[k].Tags = append(f.images[k].Tags, ec2types.Tag{Key: aws.String(config.PromotedFromEnvironmentTagKey), Value: aws.String("dev")},
 			ec2types.Tag{Key: aws.String(config.EnvironmentTagKey), Value: aws.String("prod")})
@@ -173,7 +166,7 @@ func TestRollbackRefusesAGroupTheParameterDoesNotReach(t *testing.T) {
 		"no launch template":         {[]asgtypes.AutoScalingGroup{{}}, "group g launches from no launch template: a rollback through the parameter would not reach it; nothing changed"},
 		"a version with a fixed AMI": {[]asgtypes.AutoScalingGroup{{LaunchTemplate: &asgtypes.LaunchTemplateSpecification{Version: aws.String("3")}}}, "whose image is " + y},
 	} {
-		f := deployedFleet()
+		f := builtTwice(goldenParam)
 		f.groups = tc.groups
 		var out strings.Builder
 		err := rollbackOn(f, &out).run(context.Background(), "golden-fleet-dev-fleet", "")
@@ -190,11 +183,7 @@ func TestRollbackRefusesAGroupTheParameterDoesNotReach(t *testing.T) {
 // it sees the parameter change: the new golden AMI and its rollback
 // target.
 func TestRollbackMarksTheNewGoldenAMIAndItsRollbackTarget(t *testing.T) {
-	f := deployedFleet()
-	f.outputs["GoldenAmiParameter"] = rollParameter
-	for i := range f.versions[:1] {
-		f.versions[i].LaunchTemplateData.ImageId = aws.String("resolve:ssm:" + rollParameter)
-	}
+	f := builtTwice(rollParameter)
 	f.account = markstest.NewFakeEC2(x, y)
 	var out strings.Builder
 	if err := rollbackOn(f, &out).run(context.Background(), "gf-dev-fleet", ""); err != nil {
