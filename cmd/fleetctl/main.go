@@ -16,7 +16,9 @@
 //
 // Each command lives in a file of its own (rollback.go, roll.go,
 // status.go with envstatus.go and the vulnerability scan in findings.go,
-// promote.go with gates.go, resources.go) and is listed in commands below.
+// promote.go with gates.go, resources.go) and is listed in commands below;
+// what they share is below and in clients.go (the AWS clients). The tests'
+// fakes of AWS are in fakes_test.go.
 package main
 
 import (
