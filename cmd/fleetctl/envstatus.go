@@ -7,17 +7,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/immutable-server/golden-fleet/config"
 )
@@ -84,8 +77,7 @@ func countInstances(golden string, instances []groupInstance) (onGolden, older i
 // formatEnvStatus formats the lines as a table.
 func formatEnvStatus(rows []envRow, now time.Time) string {
 	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ENVIRONMENT\tACCOUNT/REGION\tGOLDEN AMI\tAGE\tINSTANCES\tORIGIN")
+	tw := newTable(&b, "ENVIRONMENT\tACCOUNT/REGION\tGOLDEN AMI\tAGE\tINSTANCES\tORIGIN")
 	for _, r := range rows {
 		where := r.Account + "/" + r.Region
 		if r.Problem != "" {
@@ -146,9 +138,9 @@ func runEnvStatus(ctx context.Context, base aws.Config, cfg config.App, envs []s
 	if base.Region == "" {
 		base.Region = cfg.Environments[0].Region // STS answers in any region
 	}
-	id, err := sts.NewFromConfig(base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	id, err := callerIdentity(ctx, base)
 	if err != nil {
-		return fmt.Errorf("who am I (sts:GetCallerIdentity): %w", err)
+		return err
 	}
 	caller := aws.ToString(id.Account)
 	var rows []envRow
@@ -163,14 +155,9 @@ func runEnvStatus(ctx context.Context, base aws.Config, cfg config.App, envs []s
 			rows = append(rows, row)
 			continue
 		}
-		c := base.Copy()
-		c.Region = env.Region
-		if role != "" {
-			r := arn.ARN{Partition: config.Partition(env.Region), Service: "iam", AccountID: env.Account, Resource: "role/" + role}
-			c.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), r.String()))
-		}
-		s := &status{cfn: cloudformation.NewFromConfig(c), ssm: ssm.NewFromConfig(c), ec2: ec2.NewFromConfig(c), asg: autoscaling.NewFromConfig(c)}
-		rows = append(rows, envStatus(ctx, s, ec2.NewFromConfig(c), cfg.NamesOf(env).Stack(config.FleetStack), row))
+		c := clientsOf(inEnvironment(base, env, role, ""))
+		s := &status{cfn: c.cfn, ssm: c.ssm, ec2: c.ec2, asg: c.asg}
+		rows = append(rows, envStatus(ctx, s, c.ec2, cfg.NamesOf(env).Stack(config.FleetStack), row))
 	}
 	fmt.Fprint(out, formatEnvStatus(rows, time.Now()))
 	return nil

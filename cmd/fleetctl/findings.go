@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -221,8 +220,7 @@ func printFindings(out io.Writer, findings []finding) {
 		}
 		return strings.Compare(a.ID+a.Title, b.ID+b.Title)
 	})
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  SEVERITY\tVULNERABILITY\tFIX\tTITLE")
+	tw := newTable(out, "  SEVERITY\tVULNERABILITY\tFIX\tTITLE")
 	for _, f := range findings {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", f.Severity, orDash(f.ID), orDash(f.Fix), f.Title)
 	}

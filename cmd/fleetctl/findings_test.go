@@ -9,68 +9,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
 )
 
 const imageArn = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-0e0c3a78/1.0.0/3"
-
-type fakeEC2 struct {
-	image    *ec2types.Image
-	findings []ec2types.ImageFinding
-}
-
-func (f *fakeEC2) DescribeImages(_ context.Context, in *ec2.DescribeImagesInput, _ ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
-	if f.image == nil || in.ImageIds[0] != aws.ToString(f.image.ImageId) {
-		return &ec2.DescribeImagesOutput{}, nil
-	}
-	return &ec2.DescribeImagesOutput{Images: []ec2types.Image{*f.image}}, nil
-}
-
-func (f *fakeEC2) GetImageFindings(_ context.Context, in *ec2.GetImageFindingsInput, _ ...func(*ec2.Options)) (*ec2.GetImageFindingsOutput, error) {
-	// Two pages, to check the paginator is followed.
-	if in.NextToken == nil && len(f.findings) > 1 {
-		return &ec2.GetImageFindingsOutput{ImageFindings: f.findings[:1], NextToken: aws.String("2")}, nil
-	}
-	if in.NextToken != nil {
-		return &ec2.GetImageFindingsOutput{ImageFindings: f.findings[1:]}, nil
-	}
-	return &ec2.GetImageFindingsOutput{ImageFindings: f.findings}, nil
-}
-
-type fakeImageBuilder struct {
-	state    *ibtypes.ImageScanState
-	counts   *ibtypes.SeverityCounts
-	findings []ibtypes.ImageScanFinding
-	err      error
-}
-
-func (f *fakeImageBuilder) GetImage(_ context.Context, in *imagebuilder.GetImageInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.GetImageOutput, error) {
-	if f.err != nil {
-		return nil, f.err
-	}
-	return &imagebuilder.GetImageOutput{Image: &ibtypes.Image{Arn: in.ImageBuildVersionArn, ScanState: f.state}}, nil
-}
-
-func (f *fakeImageBuilder) ListImageScanFindingAggregations(_ context.Context, in *imagebuilder.ListImageScanFindingAggregationsInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.ListImageScanFindingAggregationsOutput, error) {
-	if aws.ToString(in.Filter.Name) != "imageBuildVersionArn" || in.Filter.Values[0] != imageArn {
-		return nil, errors.New("unexpected filter")
-	}
-	var out []ibtypes.ImageScanFindingAggregation
-	if f.counts != nil {
-		out = append(out, ibtypes.ImageScanFindingAggregation{ImageAggregation: &ibtypes.ImageAggregation{ImageBuildVersionArn: aws.String(imageArn), SeverityCounts: f.counts}})
-	}
-	return &imagebuilder.ListImageScanFindingAggregationsOutput{Responses: out}, nil
-}
-
-func (f *fakeImageBuilder) ListImageScanFindings(_ context.Context, in *imagebuilder.ListImageScanFindingsInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.ListImageScanFindingsOutput, error) {
-	if aws.ToString(in.Filters[0].Name) != "imageBuildVersionArn" || in.Filters[0].Values[0] != imageArn {
-		return nil, errors.New("unexpected filter")
-	}
-	return &imagebuilder.ListImageScanFindingsOutput{Findings: f.findings}, nil
-}
 
 func builtImage(results *ec2types.ScanResults) *ec2types.Image {
 	return &ec2types.Image{ImageId: aws.String(x), ScanResults: results,

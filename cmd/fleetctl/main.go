@@ -16,7 +16,9 @@
 //
 // Each command lives in a file of its own (rollback.go, roll.go,
 // status.go with envstatus.go and the vulnerability scan in findings.go,
-// promote.go with gates.go, resources.go) and is listed in commands below.
+// promote.go with gates.go, resources.go) and is listed in commands below;
+// what they share is below and in clients.go (the AWS clients). The tests'
+// fakes of AWS are in fakes_test.go.
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -189,6 +192,14 @@ func (c command) usage(fs *flag.FlagSet) string {
 }
 
 // --- what the commands share -----------------------------------------------
+
+// newTable starts one of fleetctl's tables on out, header first: columns
+// two spaces apart, written when the caller flushes it.
+func newTable(out io.Writer, header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	return tw
+}
 
 type cfnAPI interface {
 	DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)

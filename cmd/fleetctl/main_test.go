@@ -5,17 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
-	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -130,72 +122,4 @@ func TestDescribeGroupSaysWhatWentWrong(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", name, err, tc.want)
 		}
 	}
-}
-
-// fakeAWS answers the calls fleetctl makes with canned data.
-type fakeAWS struct {
-	outputs   map[string]string
-	versions  []ec2types.LaunchTemplateVersion
-	groups    []asgtypes.AutoScalingGroup
-	groupErr  error
-	images    []ec2types.Image
-	modified  []string // default versions set
-	parameter []string // values put
-	// account holds the AMIs the lifecycle marks go on (DescribeImages
-	// with filters, CreateTags, DeleteTags); nil: an account with none.
-	account *markstest.FakeEC2
-	// golden is the golden parameter as GetParameter returns it, written
-	// at goldenWritten; instanceImages the AMI of each instance
-	// (DescribeInstances); refresh a scripted instance refresh (roll_test.go).
-	golden         string
-	goldenWritten  time.Time
-	instanceImages map[string]string
-	refresh        refreshScript
-}
-
-func (f *fakeAWS) DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	var outs []cfntypes.Output
-	for k, v := range f.outputs {
-		outs = append(outs, cfntypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
-	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []cfntypes.Stack{{Outputs: outs}}}, nil
-}
-
-func (f *fakeAWS) DescribeLaunchTemplateVersions(context.Context, *ec2.DescribeLaunchTemplateVersionsInput, ...func(*ec2.Options)) (*ec2.DescribeLaunchTemplateVersionsOutput, error) {
-	return &ec2.DescribeLaunchTemplateVersionsOutput{LaunchTemplateVersions: f.versions}, nil
-}
-
-func (f *fakeAWS) DescribeAutoScalingGroups(context.Context, *autoscaling.DescribeAutoScalingGroupsInput, ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error) {
-	return &autoscaling.DescribeAutoScalingGroupsOutput{AutoScalingGroups: f.groups}, f.groupErr
-}
-
-// DescribeImages answers fleetctl's own look-up of an AMI (ImageIds) with
-// images, and the marks' searches (filters) from account.
-func (f *fakeAWS) DescribeImages(ctx context.Context, in *ec2.DescribeImagesInput, opts ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
-	if len(in.Filters) > 0 {
-		if f.account == nil {
-			return &ec2.DescribeImagesOutput{}, nil
-		}
-		return f.account.DescribeImages(ctx, in, opts...)
-	}
-	return &ec2.DescribeImagesOutput{Images: f.images}, nil
-}
-
-func (f *fakeAWS) CreateTags(ctx context.Context, in *ec2.CreateTagsInput, opts ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
-	if f.account == nil {
-		return nil, errors.New("fake: no AMI to tag")
-	}
-	return f.account.CreateTags(ctx, in, opts...)
-}
-
-func (f *fakeAWS) DeleteTags(ctx context.Context, in *ec2.DeleteTagsInput, opts ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error) {
-	if f.account == nil {
-		return nil, errors.New("fake: no AMI to untag")
-	}
-	return f.account.DeleteTags(ctx, in, opts...)
-}
-
-func (f *fakeAWS) ModifyLaunchTemplate(_ context.Context, in *ec2.ModifyLaunchTemplateInput, _ ...func(*ec2.Options)) (*ec2.ModifyLaunchTemplateOutput, error) {
-	f.modified = append(f.modified, aws.ToString(in.DefaultVersion))
-	return &ec2.ModifyLaunchTemplateOutput{}, nil
 }

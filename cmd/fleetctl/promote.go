@@ -12,17 +12,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
@@ -194,22 +189,20 @@ func runPromote(ctx context.Context, base aws.Config, cfg config.App, o promoteO
 	names := cfg.PromotionNames(source.Name, target.Name)
 	base = base.Copy()
 	base.Region = target.Region
-	id, err := sts.NewFromConfig(base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	id, err := callerIdentity(ctx, base)
 	if err != nil {
-		return fmt.Errorf("who am I (sts:GetCallerIdentity): %w", err)
+		return err
 	}
 	if acct := aws.ToString(id.Account); acct != target.Account {
 		return fmt.Errorf("the credentials are for account %s: want %s's account %s (the source's account %s is reached through role %s)",
 			acct, target.Name, target.Account, source.Account, names.AccessRole)
 	}
-	srcCfg := sourceConfig(base, source, target, names)
-	dstCfg := base.Copy()
+	src := clientsOf(sourceConfig(base, source, target, names))
+	dst := clientsOf(base)
 	p := &promoter{
 		cfg: cfg, source: source, target: target, names: names,
-		src: sourceClients{cfn: cloudformation.NewFromConfig(srcCfg), ssm: ssm.NewFromConfig(srcCfg), ec2: ec2.NewFromConfig(srcCfg),
-			asg: autoscaling.NewFromConfig(srcCfg), cw: cloudwatch.NewFromConfig(srcCfg), ib: imagebuilder.NewFromConfig(srcCfg)},
-		dst: targetClients{cfn: cloudformation.NewFromConfig(dstCfg), ssm: ssm.NewFromConfig(dstCfg), ec2: ec2.NewFromConfig(dstCfg),
-			ib: imagebuilder.NewFromConfig(dstCfg)},
+		src:       sourceClients{cfn: src.cfn, ssm: src.ssm, ec2: src.ec2, asg: src.asg, cw: src.cw, ib: src.ib},
+		dst:       targetClients{cfn: dst.cfn, ssm: dst.ssm, ec2: dst.ec2, ib: dst.ib},
 		by:        promotedBy(aws.ToString(id.Arn), os.Getenv("GITHUB_ACTOR")),
 		now:       time.Now,
 		out:       out,
@@ -221,15 +214,10 @@ func runPromote(ctx context.Context, base aws.Config, cfg config.App, o promoteO
 // sourceConfig is base in the source's region, with credentials of the
 // access role when the source lives in another account.
 func sourceConfig(base aws.Config, source, target config.Environment, names config.PromotionNames) aws.Config {
-	c := base.Copy()
-	c.Region = source.Region
-	if source.Account != target.Account {
-		role := arn.ARN{Partition: config.Partition(source.Region), Service: "iam", AccountID: source.Account, Resource: "role/" + names.AccessRole}
-		c.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), role.String(), func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = "fleetctl-promote-" + target.Name
-		}))
+	if source.Account == target.Account {
+		return inEnvironment(base, source, "", "")
 	}
-	return c
+	return inEnvironment(base, source, names.AccessRole, "fleetctl-promote-"+target.Name)
 }
 
 // promotedBy is the value of the promoted-by tag.

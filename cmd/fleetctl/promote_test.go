@@ -5,238 +5,22 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
 	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
-
-// fakeAccount is one AWS account and region as promote sees it: enough
-// of CloudFormation, SSM, EC2, Auto Scaling, CloudWatch and Image
-// Builder, recording every call that changes something.
-type fakeAccount struct {
-	id        string
-	outputs   map[string]map[string]string // stack -> outputs
-	params    map[string]string
-	images    map[string]ec2types.Image
-	instances map[string]ec2types.Instance
-	group     asgtypes.AutoScalingGroup
-	alarms    []cwtypes.MetricAlarm
-	ib        map[string]*ibtypes.Image
-	findings  []ibtypes.ImageScanFinding
-	// source is the account a CopyImage copies from.
-	source *fakeAccount
-	// distribute is what DistributeImage does (writes of the target).
-	distribute func(in *imagebuilder.DistributeImageInput) string
-	writes     []string
-	n          int
-	// tagErr makes CreateTags fail.
-	tagErr error
-	// history of each parameter before its current value, oldest first.
-	history map[string][]string
-	// marked records the lifecycle marks set and removed (internal/marks),
-	// apart from writes.
-	marked []string
-}
-
-func (f *fakeAccount) write(format string, args ...any) {
-	f.writes = append(f.writes, fmt.Sprintf(format, args...))
-}
-
-func (f *fakeAccount) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	outs, ok := f.outputs[aws.ToString(in.StackName)]
-	if !ok {
-		return nil, fmt.Errorf("Stack with id %s does not exist", aws.ToString(in.StackName))
-	}
-	st := cfntypes.Stack{StackName: in.StackName}
-	for k, v := range outs {
-		st.Outputs = append(st.Outputs, cfntypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
-	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []cfntypes.Stack{st}}, nil
-}
-
-func (f *fakeAccount) GetParameter(_ context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	v, ok := f.params[aws.ToString(in.Name)]
-	if !ok {
-		return nil, fmt.Errorf("ParameterNotFound: %s", aws.ToString(in.Name))
-	}
-	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Value: aws.String(v), Version: 1}}, nil
-}
-
-func (f *fakeAccount) GetParameterHistory(_ context.Context, in *ssm.GetParameterHistoryInput, _ ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {
-	name := aws.ToString(in.Name)
-	var out []ssmtypes.ParameterHistory
-	for i, v := range append(slices.Clone(f.history[name]), f.params[name]) {
-		out = append(out, ssmtypes.ParameterHistory{Name: in.Name, Version: int64(i + 1), Value: aws.String(v)})
-	}
-	return &ssm.GetParameterHistoryOutput{Parameters: out}, nil
-}
-
-func (f *fakeAccount) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
-	f.write("PutParameter %s=%s %s", aws.ToString(in.Name), aws.ToString(in.Value), aws.ToString(in.DataType))
-	if f.history == nil {
-		f.history = map[string][]string{}
-	}
-	f.history[aws.ToString(in.Name)] = append(f.history[aws.ToString(in.Name)], f.params[aws.ToString(in.Name)])
-	f.params[aws.ToString(in.Name)] = aws.ToString(in.Value)
-	return &ssm.PutParameterOutput{Version: 2}, nil
-}
-
-func (f *fakeAccount) DescribeImages(_ context.Context, in *ec2.DescribeImagesInput, _ ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
-	var out []ec2types.Image
-	for id, img := range f.images {
-		if len(in.ImageIds) > 0 && !slices.Contains(in.ImageIds, id) {
-			continue
-		}
-		ok := true
-		for _, flt := range in.Filters {
-			switch name := aws.ToString(flt.Name); name {
-			case "image-id":
-				ok = ok && slices.Contains(flt.Values, id)
-			case "tag-key":
-				_, has := tagMap(img.Tags)[flt.Values[0]]
-				ok = ok && len(flt.Values) == 1 && has
-			default:
-				key, _ := strings.CutPrefix(name, "tag:")
-				ok = ok && slices.Contains(flt.Values, tagMap(img.Tags)[key])
-			}
-		}
-		if ok {
-			out = append(out, img)
-		}
-	}
-	return &ec2.DescribeImagesOutput{Images: out}, nil
-}
-
-func (f *fakeAccount) DescribeInstances(_ context.Context, in *ec2.DescribeInstancesInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
-	var r ec2types.Reservation
-	for _, id := range in.InstanceIds {
-		r.Instances = append(r.Instances, f.instances[id])
-	}
-	return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{r}}, nil
-}
-
-func (f *fakeAccount) ModifyImageAttribute(_ context.Context, in *ec2.ModifyImageAttributeInput, _ ...func(*ec2.Options)) (*ec2.ModifyImageAttributeOutput, error) {
-	for _, p := range in.LaunchPermission.Add {
-		f.write("ModifyImageAttribute %s launch +%s", aws.ToString(in.ImageId), aws.ToString(p.UserId))
-	}
-	return &ec2.ModifyImageAttributeOutput{}, nil
-}
-
-func (f *fakeAccount) ModifySnapshotAttribute(_ context.Context, in *ec2.ModifySnapshotAttributeInput, _ ...func(*ec2.Options)) (*ec2.ModifySnapshotAttributeOutput, error) {
-	for _, u := range in.UserIds {
-		f.write("ModifySnapshotAttribute %s %s %s %s", aws.ToString(in.SnapshotId), in.Attribute, in.OperationType, u)
-	}
-	return &ec2.ModifySnapshotAttributeOutput{}, nil
-}
-
-func (f *fakeAccount) CopyImage(_ context.Context, in *ec2.CopyImageInput, _ ...func(*ec2.Options)) (*ec2.CopyImageOutput, error) {
-	if _, ok := f.source.images[aws.ToString(in.SourceImageId)]; !ok {
-		return nil, fmt.Errorf("InvalidAMIID.NotFound: %s", aws.ToString(in.SourceImageId))
-	}
-	f.n++
-	id := fmt.Sprintf("ami-c0c0c0c0c0c0c0c0%d", f.n)
-	f.write("CopyImage %s from %s encrypted=%v kms=%s", aws.ToString(in.SourceImageId), aws.ToString(in.SourceRegion), aws.ToBool(in.Encrypted), aws.ToString(in.KmsKeyId))
-	f.images[id] = ec2types.Image{ImageId: aws.String(id), State: ec2types.ImageStateAvailable, Name: in.Name,
-		CreationDate: aws.String("2025-03-10T12:00:00.000Z")} // the world's now
-	return &ec2.CopyImageOutput{ImageId: aws.String(id)}, nil
-}
-
-func (f *fakeAccount) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
-	if f.tagErr != nil {
-		return nil, f.tagErr
-	}
-	lifecycleMarks := true
-	for _, t := range in.Tags {
-		lifecycleMarks = lifecycleMarks && (aws.ToString(t.Key) == marks.RetainKey || strings.HasPrefix(aws.ToString(t.Key), marks.RoleKeyPrefix))
-	}
-	for _, r := range in.Resources {
-		img := f.images[r]
-		for _, t := range in.Tags { // CreateTags overwrites a tag's value
-			img.Tags = slices.DeleteFunc(img.Tags, func(o ec2types.Tag) bool { return aws.ToString(o.Key) == aws.ToString(t.Key) })
-			img.Tags = append(img.Tags, t)
-		}
-		f.images[r] = img
-		if lifecycleMarks {
-			for _, t := range in.Tags {
-				f.marked = append(f.marked, fmt.Sprintf("%s %s=%s", r, aws.ToString(t.Key), aws.ToString(t.Value)))
-			}
-			continue
-		}
-		f.write("CreateTags %s", r)
-	}
-	return &ec2.CreateTagsOutput{}, nil
-}
-
-func (f *fakeAccount) DeregisterImage(_ context.Context, in *ec2.DeregisterImageInput, _ ...func(*ec2.Options)) (*ec2.DeregisterImageOutput, error) {
-	f.write("DeregisterImage %s", aws.ToString(in.ImageId))
-	delete(f.images, aws.ToString(in.ImageId))
-	return &ec2.DeregisterImageOutput{}, nil
-}
-
-func (f *fakeAccount) DeleteSnapshot(_ context.Context, in *ec2.DeleteSnapshotInput, _ ...func(*ec2.Options)) (*ec2.DeleteSnapshotOutput, error) {
-	f.write("DeleteSnapshot %s", aws.ToString(in.SnapshotId))
-	return &ec2.DeleteSnapshotOutput{}, nil
-}
-
-func (f *fakeAccount) DeleteTags(_ context.Context, in *ec2.DeleteTagsInput, _ ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error) {
-	for _, r := range in.Resources {
-		img := f.images[r]
-		for _, t := range in.Tags {
-			img.Tags = slices.DeleteFunc(img.Tags, func(o ec2types.Tag) bool { return aws.ToString(o.Key) == aws.ToString(t.Key) })
-			f.marked = append(f.marked, fmt.Sprintf("%s -%s", r, aws.ToString(t.Key)))
-		}
-		f.images[r] = img
-	}
-	return &ec2.DeleteTagsOutput{}, nil
-}
-
-func (f *fakeAccount) DescribeAutoScalingGroups(_ context.Context, in *autoscaling.DescribeAutoScalingGroupsInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error) {
-	if !slices.Contains(in.AutoScalingGroupNames, aws.ToString(f.group.AutoScalingGroupName)) {
-		return &autoscaling.DescribeAutoScalingGroupsOutput{}, nil
-	}
-	return &autoscaling.DescribeAutoScalingGroupsOutput{AutoScalingGroups: []asgtypes.AutoScalingGroup{f.group}}, nil
-}
-
-func (f *fakeAccount) DescribeAlarms(context.Context, *cloudwatch.DescribeAlarmsInput, ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
-	return &cloudwatch.DescribeAlarmsOutput{MetricAlarms: f.alarms}, nil
-}
-
-func (f *fakeAccount) GetImage(_ context.Context, in *imagebuilder.GetImageInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.GetImageOutput, error) {
-	img, ok := f.ib[aws.ToString(in.ImageBuildVersionArn)]
-	if !ok {
-		return nil, fmt.Errorf("ResourceNotFoundException: %s", aws.ToString(in.ImageBuildVersionArn))
-	}
-	return &imagebuilder.GetImageOutput{Image: img}, nil
-}
-
-func (f *fakeAccount) ListImageScanFindings(context.Context, *imagebuilder.ListImageScanFindingsInput, ...func(*imagebuilder.Options)) (*imagebuilder.ListImageScanFindingsOutput, error) {
-	return &imagebuilder.ListImageScanFindingsOutput{Findings: f.findings}, nil
-}
-
-func (f *fakeAccount) DistributeImage(_ context.Context, in *imagebuilder.DistributeImageInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.DistributeImageOutput, error) {
-	f.write("DistributeImage %s %s role=%s", aws.ToString(in.SourceImage), aws.ToString(in.DistributionConfigurationArn), aws.ToString(in.ExecutionRole))
-	return &imagebuilder.DistributeImageOutput{ImageBuildVersionArn: aws.String(f.distribute(in))}, nil
-}
 
 // world is dev (111111111111) and prod (222222222222) of config.Default(),
 // deployed: dev's golden AMI x, built by Image Builder with tests, has run
@@ -312,6 +96,27 @@ func (w *world) promote(t *testing.T, o promoteOptions) error {
 	err := w.p.run(context.Background(), o)
 	t.Logf("fleetctl output:\n%s", w.out)
 	return err
+}
+
+// copyID is prod's copy of x that dev's distribution makes.
+const copyID = "ami-0d15d15d15d15d15d"
+
+// distributeIntoProd makes dev's DistributeImage do what the distribution
+// configuration does: a copy in prod's account, written into prod's
+// parameter, listed with dev's own copy among the output AMIs of the
+// Image Builder image it returns.
+func (w *world) distributeIntoProd() {
+	const dist = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/5"
+	w.dev.distribute = func(*imagebuilder.DistributeImageInput) string {
+		w.prod.images[copyID] = ec2types.Image{ImageId: aws.String(copyID), State: ec2types.ImageStateAvailable}
+		w.prod.params[prodParam] = copyID
+		w.dev.ib[dist] = &ibtypes.Image{Arn: aws.String(dist), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
+			OutputResources: &ibtypes.OutputResources{Amis: []ibtypes.Ami{
+				{Region: aws.String("eu-west-1"), Image: aws.String("ami-0ffffffffffffffff")}, // in dev's own account
+				{Region: aws.String("eu-west-1"), AccountId: aws.String("222222222222"), Image: aws.String(copyID)},
+			}}}
+		return dist
+	}
 }
 
 func (w *world) nothingChanged(t *testing.T) {
@@ -523,20 +328,7 @@ func TestAnOverrideSkipsAFailedGateAndRecordsWhoAndWhy(t *testing.T) {
 
 func TestAnImageBuilderPromotionDistributesThenTagsTheCopy(t *testing.T) {
 	w := newWorld(t)
-	const copyID = "ami-0d15d15d15d15d15d"
-	const dist = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/5"
-	w.dev.distribute = func(*imagebuilder.DistributeImageInput) string {
-		// What the distribution configuration does: a copy in prod's
-		// account, written into prod's parameter.
-		w.prod.images[copyID] = ec2types.Image{ImageId: aws.String(copyID), State: ec2types.ImageStateAvailable}
-		w.prod.params[prodParam] = copyID
-		w.dev.ib[dist] = &ibtypes.Image{Arn: aws.String(dist), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
-			OutputResources: &ibtypes.OutputResources{Amis: []ibtypes.Ami{
-				{Region: aws.String("eu-west-1"), Image: aws.String("ami-0ffffffffffffffff")}, // in dev's own account
-				{Region: aws.String("eu-west-1"), AccountId: aws.String("222222222222"), Image: aws.String(copyID)},
-			}}}
-		return dist
-	}
+	w.distributeIntoProd()
 	if err := w.promote(t, promoteOptions{copyWith: copyWithImageBuilder}); err != nil {
 		t.Fatal(err)
 	}
@@ -610,20 +402,12 @@ func TestATaggingFailureSaysWhatTheParameterHolds(t *testing.T) {
 		method string
 		want   string
 	}{
-		{copyWithImageBuilder, prodParam + " now holds ami-0d15d15d15d15d15d (was " + seed + "): the distribution wrote it"},
+		{copyWithImageBuilder, prodParam + " now holds " + copyID + " (was " + seed + "): the distribution wrote it"},
 		{copyWithEC2, prodParam + " is unchanged (" + seed + ")"},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
 			w := newWorld(t)
-			const copyID = "ami-0d15d15d15d15d15d"
-			const dist = "arn:aws:imagebuilder:eu-west-1:111111111111:image/golden-fleet-dev-golden-ami-060a02a4/1.0.0/5"
-			w.dev.distribute = func(*imagebuilder.DistributeImageInput) string {
-				w.prod.images[copyID] = ec2types.Image{ImageId: aws.String(copyID), State: ec2types.ImageStateAvailable}
-				w.prod.params[prodParam] = copyID
-				w.dev.ib[dist] = &ibtypes.Image{Arn: aws.String(dist), State: &ibtypes.ImageState{Status: ibtypes.ImageStatusAvailable},
-					OutputResources: &ibtypes.OutputResources{Amis: []ibtypes.Ami{{Region: aws.String("eu-west-1"), AccountId: aws.String("222222222222"), Image: aws.String(copyID)}}}}
-				return dist
-			}
+			w.distributeIntoProd()
 			w.prod.tagErr = errors.New("RequestLimitExceeded")
 			err := w.promote(t, promoteOptions{copyWith: tc.method})
 			if err == nil || !strings.Contains(err.Error(), "tagging it failed: RequestLimitExceeded") || !strings.Contains(err.Error(), tc.want) {

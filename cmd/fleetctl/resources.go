@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -31,9 +30,8 @@ var resourcesCommand = command{
 }
 
 func listResources(ctx context.Context, cfn *cloudformation.Client, stack string, out io.Writer) error {
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(out, "stack %s:\n", stack)
-	fmt.Fprintln(tw, "  LOGICAL ID\tTYPE\tPHYSICAL ID\tSTATUS")
+	tw := newTable(out, "  LOGICAL ID\tTYPE\tPHYSICAL ID\tSTATUS")
 	p := cloudformation.NewListStackResourcesPaginator(cfn, &cloudformation.ListStackResourcesInput{StackName: &stack})
 	listed := map[string]bool{}
 	n := 0

@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/immutable-server/golden-fleet/config"
@@ -59,14 +57,7 @@ func declareRollFlags(fs *flag.FlagSet) (f *rollFlags, noWait *bool, poll *time.
 		f.minHealthyPercentage = &n
 		return nil
 	})
-	fs.Func("instance-warmup", "wait after a new instance is in service, e.g. 5m (default: the environment's)", func(s string) error {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("got %q: want a duration such as 5m", s)
-		}
-		f.instanceWarmup = &d
-		return nil
-	})
+	durationFlag(fs, "instance-warmup", "wait after a new instance is in service, e.g. 5m (default: the environment's)", "5m", &f.instanceWarmup)
 	fs.Func("checkpoints", `pause when this percentage is replaced, e.g. "50,100", or "none" (default: the environment's)`, func(s string) error {
 		f.checkpoints = []int{}
 		if s == "none" {
@@ -81,14 +72,7 @@ func declareRollFlags(fs *flag.FlagSet) (f *rollFlags, noWait *bool, poll *time.
 		}
 		return nil
 	})
-	fs.Func("checkpoint-delay", "pause at each checkpoint, e.g. 30m (default: the environment's, else 1h)", func(s string) error {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("got %q: want a duration such as 30m", s)
-		}
-		f.checkpointDelay = &d
-		return nil
-	})
+	durationFlag(fs, "checkpoint-delay", "pause at each checkpoint, e.g. 30m (default: the environment's, else 1h)", "30m", &f.checkpointDelay)
 	fs.Func("alarm", "CloudWatch alarm that fails the refresh when in ALARM; repeat for more (default: the fleet's alarms, the stack's FleetAlarmNames)", func(s string) error {
 		f.alarms = append(f.alarms, s)
 		return nil
@@ -106,6 +90,19 @@ func declareRollFlags(fs *flag.FlagSet) (f *rollFlags, noWait *bool, poll *time.
 		return nil
 	})
 	return f, noWait, poll
+}
+
+// durationFlag declares the flag name on fs: its value, a duration such
+// as example, goes to *dst.
+func durationFlag(fs *flag.FlagSet, name, usage, example string, dst **time.Duration) {
+	fs.Func(name, usage, func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("got %q: want a duration such as %s", s, example)
+		}
+		*dst = &d
+		return nil
+	})
 }
 
 // defaultPoll is how often roll checks a refresh's progress.
@@ -321,8 +318,8 @@ type roller struct {
 
 // newRoller is a roller on the AWS configuration cfg.
 func newRoller(cfg aws.Config, out io.Writer, poll time.Duration) *roller {
-	return &roller{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
-		asg: autoscaling.NewFromConfig(cfg), out: out, poll: poll, sleep: sleepCtx, now: time.Now}
+	c := clientsOf(cfg)
+	return &roller{cfn: c.cfn, ssm: c.ssm, ec2: c.ec2, asg: c.asg, out: out, poll: poll, sleep: sleepCtx, now: time.Now}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

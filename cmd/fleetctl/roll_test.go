@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"reflect"
 	"strings"
@@ -10,12 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/marks"
@@ -149,53 +143,6 @@ const (
 	rollGroup     = "gf-dev-group"
 )
 
-// refreshScript plays an instance refresh: each DescribeInstanceRefreshes
-// of one refresh returns the next state of script (the last one repeats);
-// the Successful state moves every instance onto the golden AMI.
-type refreshScript struct {
-	startErr error
-	started  *autoscaling.StartInstanceRefreshInput
-	running  []asgtypes.InstanceRefresh // listed without ids (an in-progress start)
-	script   []asgtypes.InstanceRefresh
-	calls    int
-}
-
-func (f *fakeAWS) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Value: aws.String(f.golden), Version: 3, LastModifiedDate: aws.Time(f.goldenWritten)}}, nil
-}
-
-func (f *fakeAWS) DescribeInstances(_ context.Context, in *ec2.DescribeInstancesInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
-	var res ec2types.Reservation
-	for _, id := range in.InstanceIds {
-		res.Instances = append(res.Instances, ec2types.Instance{InstanceId: aws.String(id), ImageId: aws.String(f.instanceImages[id])})
-	}
-	return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{res}}, nil
-}
-
-func (f *fakeAWS) StartInstanceRefresh(_ context.Context, in *autoscaling.StartInstanceRefreshInput, _ ...func(*autoscaling.Options)) (*autoscaling.StartInstanceRefreshOutput, error) {
-	f.refresh.started = in
-	if f.refresh.startErr != nil {
-		return nil, f.refresh.startErr
-	}
-	return &autoscaling.StartInstanceRefreshOutput{InstanceRefreshId: aws.String("r-1")}, nil
-}
-
-func (f *fakeAWS) DescribeInstanceRefreshes(_ context.Context, in *autoscaling.DescribeInstanceRefreshesInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeInstanceRefreshesOutput, error) {
-	r := &f.refresh
-	if len(in.InstanceRefreshIds) == 0 {
-		return &autoscaling.DescribeInstanceRefreshesOutput{InstanceRefreshes: r.running}, nil
-	}
-	st := r.script[min(r.calls, len(r.script)-1)]
-	r.calls++
-	if st.Status == asgtypes.InstanceRefreshStatusSuccessful {
-		for id := range f.instanceImages {
-			f.instanceImages[id] = f.golden
-		}
-	}
-	st.InstanceRefreshId = aws.String(in.InstanceRefreshIds[0])
-	return &autoscaling.DescribeInstanceRefreshesOutput{InstanceRefreshes: []asgtypes.InstanceRefresh{st}}, nil
-}
-
 func refresh(status asgtypes.InstanceRefreshStatus, pct, left int32, reason string) asgtypes.InstanceRefresh {
 	return asgtypes.InstanceRefresh{Status: status, PercentageComplete: aws.Int32(pct), InstancesToUpdate: aws.Int32(left), StatusReason: aws.String(reason)}
 }
@@ -207,21 +154,14 @@ var written = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // parameter) with two instances running ami, and whose stack outputs
 // the preferences prefs ("": none).
 func fleetOn(ami, prefs string, script []asgtypes.InstanceRefresh) *fakeAWS {
-	f := &fakeAWS{
-		outputs: map[string]string{"GoldenAmiParameter": rollParameter, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": rollGroup},
-		versions: []ec2types.LaunchTemplateVersion{
-			{VersionNumber: aws.Int64(1), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String("resolve:ssm:" + rollParameter)}},
-			{VersionNumber: aws.Int64(2), DefaultVersion: aws.Bool(true), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(x)}},
-		},
-		golden: x, goldenWritten: written,
-		instanceImages: map[string]string{"i-1": ami, "i-2": ami},
-		refresh:        refreshScript{script: script},
-	}
+	f := deployedFleet(rollParameter, rollGroup, x)
+	f.golden, f.goldenWritten = x, written
+	f.instanceImages = map[string]string{"i-1": ami, "i-2": ami}
+	f.refresh = refreshScript{script: script}
 	if prefs != "" {
 		f.outputs["RolloutPreferences"] = prefs
 	}
-	f.groups = []asgtypes.AutoScalingGroup{{DesiredCapacity: aws.Int32(2),
-		LaunchTemplate: &asgtypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String("lt-1"), Version: aws.String("1")}}}
+	f.groups[0].DesiredCapacity = aws.Int32(2)
 	for _, id := range []string{"i-1", "i-2"} {
 		f.groups[0].Instances = append(f.groups[0].Instances, asgtypes.Instance{InstanceId: aws.String(id), LifecycleState: asgtypes.LifecycleStateInService})
 	}
@@ -368,12 +308,6 @@ func TestRollFailsWhenAnInstanceIsNotOnTheGoldenAMIAfterwards(t *testing.T) {
 
 // --- marks --------------------------------------------------------------
 
-type historySSM []ssmtypes.ParameterHistory
-
-func (h historySSM) GetParameterHistory(context.Context, *ssm.GetParameterHistoryInput, ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {
-	return &ssm.GetParameterHistoryOutput{Parameters: h}, nil
-}
-
 // x was built by Image Builder in this account, y by hand: x's image
 // resource is marked as x is.
 func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
@@ -398,35 +332,6 @@ func TestMarkGoldenMarksTheGoldenAMIAndItsRollbackTarget(t *testing.T) {
 	}
 	if err := markGolden(context.Background(), h, failingEC2{account}, builder, rollParameter, &out); err == nil {
 		t.Error("a failed marking was not reported")
-	}
-}
-
-type failingEC2 struct{ *markstest.FakeEC2 }
-
-func (failingEC2) CreateTags(context.Context, *ec2.CreateTagsInput, ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
-	return nil, errors.New("UnauthorizedOperation")
-}
-
-// fleetctl rollback marks at once what the fleet stack's marker marks when
-// it sees the parameter change: the new golden AMI and its rollback
-// target.
-func TestRollbackMarksTheNewGoldenAMIAndItsRollbackTarget(t *testing.T) {
-	f := deployedFleet()
-	f.outputs["GoldenAmiParameter"] = rollParameter
-	for i := range f.versions[:1] {
-		f.versions[i].LaunchTemplateData.ImageId = aws.String("resolve:ssm:" + rollParameter)
-	}
-	f.account = markstest.NewFakeEC2(x, y)
-	var out strings.Builder
-	if err := rollbackOn(f, &out).run(context.Background(), "gf-dev-fleet", ""); err != nil {
-		t.Fatal(err)
-	}
-	key := marks.RoleKey("gf-dev")
-	if f.account.Tags(x)[key] != marks.Current || f.account.Tags(y)[key] != marks.Previous {
-		t.Errorf("after rolling back from %s to %s: %s %v, %s %v; want %s current and %s previous", y, x, x, f.account.Tags(x), y, f.account.Tags(y), x, y)
-	}
-	if !strings.Contains(out.String(), "lifecycle marks: "+x+" is gf-dev's current AMI") {
-		t.Errorf("output:\n%s", &out)
 	}
 }
 

@@ -10,11 +10,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -57,14 +54,8 @@ var rollbackCommand = command{
 		to := fs.String("to", "", "AMI to roll back to (default: the previous distinct golden AMI)")
 		rollAfter := fs.Bool("roll", false, "then replace every instance with one running it (fleetctl roll with the stack's preferences)")
 		return func(ctx context.Context, cfg aws.Config, out io.Writer) error {
-			r := &rollback{
-				cfn: cloudformation.NewFromConfig(cfg),
-				ssm: ssm.NewFromConfig(cfg),
-				ec2: ec2.NewFromConfig(cfg),
-				asg: autoscaling.NewFromConfig(cfg),
-				ib:  imagebuilder.NewFromConfig(cfg),
-				out: out,
-			}
+			c := clientsOf(cfg)
+			r := &rollback{cfn: c.cfn, ssm: c.ssm, ec2: c.ec2, asg: c.asg, ib: c.ib, out: out}
 			if err := r.run(ctx, *stack, *to); err != nil || !*rollAfter {
 				return err
 			}

@@ -9,10 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/marks"
 	"github.com/immutable-server/golden-fleet/internal/marks/markstest"
 )
 
@@ -108,19 +107,12 @@ func TestGroupVersionWarningWhenTheGroupDoesNotReadTheParameter(t *testing.T) {
 
 const goldenParam = "/imagebuilder/p/golden-ami"
 
-// deployedFleet is a fleet after two builds (x, then y) whose group
-// launches version 1 of the launch template.
-func deployedFleet() *fakeAWS {
-	return &fakeAWS{
-		outputs: map[string]string{"GoldenAmiParameter": goldenParam, "LaunchTemplateId": "lt-1", "AutoScalingGroupName": "g"},
-		versions: []ec2types.LaunchTemplateVersion{
-			{VersionNumber: aws.Int64(1), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String("resolve:ssm:" + goldenParam)}},
-			{VersionNumber: aws.Int64(2), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(x)}},
-			{VersionNumber: aws.Int64(3), DefaultVersion: aws.Bool(true), LaunchTemplateData: &ec2types.ResponseLaunchTemplateData{ImageId: aws.String(y)}},
-		},
-		groups: []asgtypes.AutoScalingGroup{{LaunchTemplate: &asgtypes.LaunchTemplateSpecification{Version: aws.String("1")}}},
-		images: []ec2types.Image{{State: ec2types.ImageStateAvailable}},
-	}
+// builtTwice is a fleet after two builds (x, then y) whose group
+// launches version 1 of the launch template, resolve:ssm: of parameter.
+func builtTwice(parameter string) *fakeAWS {
+	f := deployedFleet(parameter, "g", x, y)
+	f.images = []ec2types.Image{{State: ec2types.ImageStateAvailable}}
+	return f
 }
 
 func rollbackOn(f *fakeAWS, out *strings.Builder) *rollback {
@@ -128,7 +120,7 @@ func rollbackOn(f *fakeAWS, out *strings.Builder) *rollback {
 }
 
 func TestRollbackWritesThePreviousGoldenAMIAndMakesItsVersionTheDefault(t *testing.T) {
-	f := deployedFleet()
+	f := builtTwice(goldenParam)
 	var out strings.Builder
 	if err := rollbackOn(f, &out).run(context.Background(), "golden-fleet-dev-fleet", ""); err != nil {
 		t.Fatal(err)
@@ -146,7 +138,7 @@ func TestRollbackWritesThePreviousGoldenAMIAndMakesItsVersionTheDefault(t *testi
 // In an environment that promotes, what rolls the fleet forward again is
 // the next promotion, not a pipeline (it has none).
 func TestRollbackInAPromotingEnvironmentNamesTheNextPromotion(t *testing.T) {
-	f := deployedFleet()
+	f := builtTwice(goldenParam)
 	for k := range f.images {
 		f.images[k].Tags = append(f.images[k].Tags, ec2types.Tag{Key: aws.String(config.PromotedFromEnvironmentTagKey), Value: aws.String("dev")},
 			ec2types.Tag{Key: aws.String(config.EnvironmentTagKey), Value: aws.String("prod")})
@@ -174,7 +166,7 @@ func TestRollbackRefusesAGroupTheParameterDoesNotReach(t *testing.T) {
 		"no launch template":         {[]asgtypes.AutoScalingGroup{{}}, "group g launches from no launch template: a rollback through the parameter would not reach it; nothing changed"},
 		"a version with a fixed AMI": {[]asgtypes.AutoScalingGroup{{LaunchTemplate: &asgtypes.LaunchTemplateSpecification{Version: aws.String("3")}}}, "whose image is " + y},
 	} {
-		f := deployedFleet()
+		f := builtTwice(goldenParam)
 		f.groups = tc.groups
 		var out strings.Builder
 		err := rollbackOn(f, &out).run(context.Background(), "golden-fleet-dev-fleet", "")
@@ -187,16 +179,21 @@ func TestRollbackRefusesAGroupTheParameterDoesNotReach(t *testing.T) {
 	}
 }
 
-func (f *fakeAWS) GetParameterHistory(context.Context, *ssm.GetParameterHistoryInput, ...func(*ssm.Options)) (*ssm.GetParameterHistoryOutput, error) {
-	var history []ssmtypes.ParameterHistory
-	for i, v := range append([]string{seed, x, y}, f.parameter...) {
-		history = append(history, ssmtypes.ParameterHistory{Version: int64(i + 1), Value: aws.String(v)})
+// fleetctl rollback marks at once what the fleet stack's marker marks when
+// it sees the parameter change: the new golden AMI and its rollback
+// target.
+func TestRollbackMarksTheNewGoldenAMIAndItsRollbackTarget(t *testing.T) {
+	f := builtTwice(rollParameter)
+	f.account = markstest.NewFakeEC2(x, y)
+	var out strings.Builder
+	if err := rollbackOn(f, &out).run(context.Background(), "gf-dev-fleet", ""); err != nil {
+		t.Fatal(err)
 	}
-	return &ssm.GetParameterHistoryOutput{Parameters: history}, nil
-}
-
-func (f *fakeAWS) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
-	f.parameter = append(f.parameter, aws.ToString(in.Value))
-	f.golden = aws.ToString(in.Value) // what a read shows once Parameter Store's check passed
-	return &ssm.PutParameterOutput{Version: int64(3 + len(f.parameter))}, nil
+	key := marks.RoleKey("gf-dev")
+	if f.account.Tags(x)[key] != marks.Current || f.account.Tags(y)[key] != marks.Previous {
+		t.Errorf("after rolling back from %s to %s: %s %v, %s %v; want %s current and %s previous", y, x, x, f.account.Tags(x), y, f.account.Tags(y), x, y)
+	}
+	if !strings.Contains(out.String(), "lifecycle marks: "+x+" is gf-dev's current AMI") {
+		t.Errorf("output:\n%s", &out)
+	}
 }

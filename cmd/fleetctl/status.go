@@ -7,16 +7,12 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
@@ -55,9 +51,9 @@ var statusCommand = command{
 			if len(envs) > 0 || configFile.set() {
 				return usageError("--env, --config and --cdk-json choose environments: want them without --stack")
 			}
-			s := &status{cfn: cloudformation.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg),
-				asg: autoscaling.NewFromConfig(cfg), out: out,
-				scan: &scanReport{ec2: ec2.NewFromConfig(cfg), ib: imagebuilder.NewFromConfig(cfg), out: out, list: *findings}}
+			c := clientsOf(cfg)
+			s := &status{cfn: c.cfn, ssm: c.ssm, ec2: c.ec2, asg: c.asg, out: out,
+				scan: &scanReport{ec2: c.ec2, ib: c.ib, out: out, list: *findings}}
 			return s.run(ctx, *stack, *requireGolden)
 		}
 	},
@@ -172,9 +168,8 @@ func (s *status) run(ctx context.Context, stack string, requireGolden bool) erro
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(s.out, "launch template %s versions:\n", outs.launchTemplateID)
-	fmt.Fprintln(tw, "  VERSION\tDEFAULT\tIMAGE\tTYPE\tDESCRIPTION")
+	tw := newTable(s.out, "  VERSION\tDEFAULT\tIMAGE\tTYPE\tDESCRIPTION")
 	for _, v := range versions {
 		fmt.Fprintf(tw, "  %d\t%v\t%s\t%s\t%s\n", v.number, v.isDefault, v.imageID, v.instanceType, v.description)
 	}

@@ -18,18 +18,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/sandbox"
 )
 
 const guidePath = "docs/day2-on-your-laptop.md"
@@ -178,16 +171,7 @@ func TestTheDay2GuideRunsAsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "local")
-	env := append(os.Environ(), "GOLDEN_FLEET_LOCAL_DIR="+dir, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
-
-	up := exec.Command(filepath.Join(root, "scripts", "local-up"))
-	up.Dir, up.Env = root, env
-	out, err := up.CombinedOutput()
-	t.Cleanup(func() { localDown(t, root, dir, env) })
-	if err != nil {
-		t.Fatalf("scripts/local-up: %v\n%s", err, out)
-	}
+	dir, env, out := localUp(t, root)
 	t.Logf("scripts/local-up:\n%s", lastLines(string(out), 8))
 
 	// One shell for every step, as a reader's terminal: what one step
@@ -242,19 +226,19 @@ func TestTheDay2GuideRunsAsWritten(t *testing.T) {
 	for _, c := range []struct {
 		env, want, not string
 	}{{"local", built, ""}, {"local-prod", "", promoted[1]}} {
-		w := observe(t, endpoint, filepath.Join(dir, "aws-config"), c.env)
-		if c.want != "" && w.golden != c.want {
-			t.Errorf("%s's golden AMI is %s, want the build's %s", c.env, w.golden, c.want)
+		w := observe(t, root, dir, endpoint, c.env)
+		if c.want != "" && w.Golden != c.want {
+			t.Errorf("%s's golden AMI is %s, want the build's %s", c.env, w.Golden, c.want)
 		}
-		if c.not != "" && w.golden == c.not {
+		if c.not != "" && w.Golden == c.not {
 			t.Errorf("%s's golden AMI is still the promoted %s after the rollback", c.env, c.not)
 		}
-		if len(w.images) == 0 {
+		if len(w.Images) == 0 {
 			t.Errorf("%s has no instance in service", c.env)
 		}
-		for id, image := range w.images {
-			if image != w.golden {
-				t.Errorf("%s: instance %s runs %s, not the golden %s", c.env, id, image, w.golden)
+		for id, image := range w.Images {
+			if image != w.Golden {
+				t.Errorf("%s: instance %s runs %s, not the golden %s", c.env, id, image, w.Golden)
 			}
 		}
 	}
@@ -271,80 +255,29 @@ func lastAMI(out string) string {
 	return ids[len(ids)-1]
 }
 
-// envValue reads NAME=value from the export lines of the playground's env file.
-func envValue(t *testing.T, file, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "export "+name+"="); ok {
-			return v
-		}
-	}
-	t.Fatalf("%s sets no %s", file, name)
-	return ""
-}
-
-// world is one environment as the emulator holds it.
-type world struct {
-	golden string
-	images map[string]string // InService instance -> its AMI
-}
-
-// observe reads env's golden AMI and its group's instances, with the
-// environment's profile of the playground's AWS config file.
-func observe(t *testing.T, endpoint, configFile, env string) world {
+// observe reads env's golden AMI and the AMI of each instance in service
+// in its group, as the invariants' check does (sandbox.Observe), with the
+// environment's profile of the playground in dir.
+func observe(t *testing.T, root, dir, endpoint, env string) sandbox.World {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithSharedConfigFiles([]string{configFile}),
-		awsconfig.WithSharedCredentialsFiles(nil), awsconfig.WithSharedConfigProfile(env), awsconfig.WithBaseEndpoint(endpoint))
-	if err != nil {
-		t.Fatal(err)
-	}
 	app := config.Default()
 	e, ok := app.Environment(env)
 	if !ok {
 		t.Fatalf("config.Default() has no %s", env)
 	}
-	n := app.NamesOf(e)
-	p, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(n.GoldenParameter())})
+	em, err := sandbox.NewEmulator(ctx, root, dir, endpoint, app, e, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := em.Names()
+	group, err := sandbox.Output(ctx, em.Clients().CFN, n.Stack(config.FleetStack), config.AutoScalingGroupNameOutput)
 	if err != nil {
 		t.Fatalf("%s: %v", env, err)
 	}
-	w := world{golden: aws.ToString(p.Parameter.Value), images: map[string]string{}}
-	st, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(n.Stack(config.FleetStack))})
-	if err != nil || len(st.Stacks) != 1 {
-		t.Fatalf("%s: describe %s: %v", env, n.Stack(config.FleetStack), err)
-	}
-	var group string
-	for _, o := range st.Stacks[0].Outputs {
-		if aws.ToString(o.OutputKey) == "AutoScalingGroupName" {
-			group = aws.ToString(o.OutputValue)
-		}
-	}
-	g, err := autoscaling.NewFromConfig(cfg).DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
-	if err != nil || len(g.AutoScalingGroups) != 1 {
-		t.Fatalf("%s: group %q: %v", env, group, err)
-	}
-	var ids []string
-	for _, i := range g.AutoScalingGroups[0].Instances {
-		if i.LifecycleState == "InService" {
-			ids = append(ids, aws.ToString(i.InstanceId))
-		}
-	}
-	if len(ids) == 0 {
-		return w
-	}
-	out, err := ec2.NewFromConfig(cfg).DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids})
+	w, err := sandbox.Observe(ctx, em.Clients(), n.GoldenParameter(), group)
 	if err != nil {
 		t.Fatalf("%s: %v", env, err)
-	}
-	for _, r := range out.Reservations {
-		for _, i := range r.Instances {
-			w.images[aws.ToString(i.InstanceId)] = aws.ToString(i.ImageId)
-		}
 	}
 	return w
 }
@@ -374,39 +307,6 @@ func split(all string, n int) (outputs []string, exits []int) {
 		}
 	}
 	return outputs, exits
-}
-
-// localDown runs scripts/local-down and checks that the emulator it
-// started is gone.
-func localDown(t *testing.T, root, dir string, env []string) {
-	pidText, _ := os.ReadFile(filepath.Join(dir, "moto.pid"))
-	down := exec.Command(filepath.Join(root, "scripts", "local-down"))
-	down.Dir, down.Env = root, env
-	if out, err := down.CombinedOutput(); err != nil {
-		t.Errorf("scripts/local-down: %v\n%s", err, out)
-	}
-	if pid, err := strconv.Atoi(strings.TrimSpace(string(pidText))); err == nil {
-		if running(pid) {
-			t.Errorf("moto (pid %d) still runs after scripts/local-down", pid)
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-	if _, err := os.Stat(dir); err == nil {
-		t.Errorf("%s is still there after scripts/local-down", dir)
-	}
-}
-
-// running: pid is a process that runs (a zombie, which has stopped and
-// waits for its new parent to reap it, does not).
-func running(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return syscall.Kill(pid, 0) == nil // no /proc: any process counts
-	}
-	// pid (comm) STATE …; comm may hold spaces and parentheses.
-	rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
-	fields := strings.Fields(rest)
-	return len(fields) > 0 && fields[0] != "Z"
 }
 
 func lastLines(s string, n int) string {

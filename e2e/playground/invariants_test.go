@@ -5,7 +5,6 @@ package playground
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -59,15 +58,7 @@ func TestTheRolloutInvariants(t *testing.T) {
 		}
 		target = a
 	} else {
-		dir := filepath.Join(t.TempDir(), "local")
-		env := append(os.Environ(), "GOLDEN_FLEET_LOCAL_DIR="+dir, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
-		up := exec.Command(filepath.Join(root, "scripts", "local-up"))
-		up.Dir, up.Env = root, env
-		out, err := up.CombinedOutput()
-		t.Cleanup(func() { localDown(t, root, dir, env) })
-		if err != nil {
-			t.Fatalf("scripts/local-up: %v\n%s", err, out)
-		}
+		dir, _, _ := localUp(t, root)
 		e, ok := app.Environment("local")
 		if !ok {
 			t.Fatal("config.Default() has no local")

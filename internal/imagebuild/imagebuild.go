@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -141,7 +142,22 @@ func ExecutionPolicy(dir, factoryStack string) ([]any, error) {
 		return nil, err
 	}
 	resources, _ := tpl["Resources"].(map[string]any)
-	var role string
+	_, policies, err := ExecutionRole(resources)
+	if err != nil {
+		return nil, err
+	}
+	var statements []any
+	for _, id := range policies {
+		st, _ := Dig(resources[id], "Properties", "PolicyDocument", "Statement").([]any)
+		statements = append(statements, st...)
+	}
+	return statements, nil
+}
+
+// ExecutionRole finds, among a template's resources, the image pipeline's
+// execution role: its logical id, and the logical ids of the
+// AWS::IAM::Policy resources attached to it, sorted.
+func ExecutionRole(resources map[string]any) (role string, policies []string, err error) {
 	for _, r := range resources {
 		if Dig(r, "Type") == "AWS::ImageBuilder::ImagePipeline" {
 			if att, ok := Dig(r, "Properties", "ExecutionRole", "Fn::GetAtt").([]any); ok {
@@ -150,22 +166,21 @@ func ExecutionPolicy(dir, factoryStack string) ([]any, error) {
 		}
 	}
 	if role == "" {
-		return nil, fmt.Errorf("the image pipeline has no execution role from this template")
+		return "", nil, fmt.Errorf("the image pipeline has no execution role from this template")
 	}
-	var statements []any
-	for _, r := range resources {
+	for id, r := range resources {
 		if Dig(r, "Type") != "AWS::IAM::Policy" {
 			continue
 		}
 		roles, _ := Dig(r, "Properties", "Roles").([]any)
 		for _, x := range roles {
 			if Dig(x, "Ref") == role {
-				st, _ := Dig(r, "Properties", "PolicyDocument", "Statement").([]any)
-				statements = append(statements, st...)
+				policies = append(policies, id)
 			}
 		}
 	}
-	return statements, nil
+	sort.Strings(policies)
+	return role, policies, nil
 }
 
 // Allowed evaluates Allow statements for action on resource, whose tags

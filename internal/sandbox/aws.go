@@ -15,8 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
@@ -370,7 +368,7 @@ func LoadConfig(ctx context.Context, s Settings) (aws.Config, error) {
 // NewAWS makes the target from a confirmed plan.
 func NewAWS(root string, app config.App, p Plan, cfg aws.Config, logf func(string, ...any)) *AWS {
 	return &AWS{Root: root, App: app, Plan: p, cfg: cfg, Logf: logf, Timeout: 90 * time.Minute,
-		clients: Clients{EC2: ec2.NewFromConfig(cfg), ASG: autoscaling.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg), CFN: cloudformation.NewFromConfig(cfg)},
+		clients: NewClients(cfg),
 		ib:      imagebuilder.NewFromConfig(cfg)}
 }
 

@@ -7,10 +7,6 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/immutable-server/golden-fleet/config"
@@ -38,7 +34,7 @@ func NewEmulator(ctx context.Context, root, dir, endpoint string, app config.App
 		return nil, err
 	}
 	return &Emulator{Root: root, Dir: dir, Endpoint: endpoint, App: app, Env: env, Logf: logf,
-		clients: Clients{EC2: ec2.NewFromConfig(cfg), ASG: autoscaling.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg), CFN: cloudformation.NewFromConfig(cfg)}}, nil
+		clients: NewClients(cfg)}, nil
 }
 
 func (e *Emulator) Name() string                  { return e.Env.Name + " on the emulator" }

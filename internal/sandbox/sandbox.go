@@ -36,6 +36,11 @@ type Clients struct {
 	CFN *cloudformation.Client
 }
 
+// NewClients builds the clients on cfg.
+func NewClients(cfg aws.Config) Clients {
+	return Clients{EC2: ec2.NewFromConfig(cfg), ASG: autoscaling.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg), CFN: cloudformation.NewFromConfig(cfg)}
+}
+
 // Target is one deployed baking environment.
 type Target interface {
 	// Name says where it runs, for the log.
