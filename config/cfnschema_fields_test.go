@@ -53,23 +53,31 @@ type propertyValue struct {
 	v string
 }
 
-// templateValues lists every scalar of the resources' properties of a
-// template, by CfnProperty.
-func templateValues(t *testing.T, file string) []propertyValue {
+// templateResource is a resource of a synthesized template: its type and
+// its properties as encoding/json decodes them.
+type templateResource struct {
+	Type       string
+	Properties any
+}
+
+// templateResources reads the resources of the template file.
+func templateResources(t *testing.T, file string) map[string]templateResource {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tpl struct {
-		Resources map[string]struct {
-			Type       string
-			Properties any
-		}
-	}
+	var tpl struct{ Resources map[string]templateResource }
 	if err := json.Unmarshal(data, &tpl); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
+	return tpl.Resources
+}
+
+// templateValues lists every scalar of the resources' properties of a
+// template, by CfnProperty.
+func templateValues(t *testing.T, file string) []propertyValue {
+	t.Helper()
 	var out []propertyValue
 	var walk func(typ string, v any, path []string)
 	walk = func(typ string, v any, path []string) {
@@ -86,7 +94,7 @@ func templateValues(t *testing.T, file string) []propertyValue {
 			out = append(out, propertyValue{CfnProperty{typ, strings.Join(path, "/")}, fmt.Sprint(v)})
 		}
 	}
-	for _, r := range tpl.Resources {
+	for _, r := range templateResources(t, file) {
 		walk(r.Type, r.Properties, nil)
 	}
 	return out

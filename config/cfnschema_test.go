@@ -1,8 +1,6 @@
 package config
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -124,20 +122,7 @@ func TestTagTargetsAreWhereTheTemplatesPutTheTags(t *testing.T) {
 	}
 	found := map[CfnProperty]bool{}
 	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tpl struct {
-			Resources map[string]struct {
-				Type       string
-				Properties any
-			}
-		}
-		if err := json.Unmarshal(data, &tpl); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		for _, r := range tpl.Resources {
+		for _, r := range templateResources(t, file) {
 			tagPlaces(r.Properties, nil, func(path string) { found[CfnProperty{r.Type, path}] = true })
 		}
 	}
