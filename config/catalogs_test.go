@@ -121,22 +121,25 @@ func jsonText(v any) string {
 	return string(data)
 }
 
+// decoded is v, a value encoding/json decoded, as a T (float64 for a
+// JSON number, string for a JSON string); what names it in the failure.
+func decoded[T any](t *testing.T, v any, what string) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Fatalf("%s: got %s, want a JSON value that decodes to %T", what, jsonText(v), x)
+	}
+	return x
+}
+
 func number(t *testing.T, v any, what string) int {
 	t.Helper()
-	f, ok := v.(float64)
-	if !ok {
-		t.Fatalf("%s: got %s, not a number", what, jsonText(v))
-	}
-	return int(f)
+	return int(decoded[float64](t, v, what))
 }
 
 func text(t *testing.T, v any, what string) string {
 	t.Helper()
-	s, ok := v.(string)
-	if !ok {
-		t.Fatalf("%s: got %s, not a string", what, jsonText(v))
-	}
-	return s
+	return decoded[string](t, v, what)
 }
 
 // compileJava compiles a pattern of a schema or service model (Java,
