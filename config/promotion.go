@@ -134,6 +134,28 @@ func (a App) PromotesTo(source string) []Environment {
 	return out
 }
 
+// PromotionPair is one promotion: Target, the environment that promotes,
+// and Source, the one it promotes from, both with their defaults. Source
+// is the zero Environment when Target.Promotion.From names no environment
+// of the configuration (Validate refuses that).
+type PromotionPair struct {
+	Source, Target Environment
+}
+
+// Promotions lists, in configuration order, every environment that
+// promotes, with its source.
+func (a App) Promotions() []PromotionPair {
+	var out []PromotionPair
+	for _, e := range a.Environments {
+		if e.Promotion == nil {
+			continue
+		}
+		source, _ := a.Environment(e.Promotion.From)
+		out = append(out, PromotionPair{Source: source, Target: e.WithDefaults()})
+	}
+	return out
+}
+
 // validatePromotions checks every environment's Promotion against the
 // whole configuration: the source exists and bakes (which rules out
 // cycles, reported as such), accounts and regions can reach each other,

@@ -36,12 +36,9 @@ func promotionPairs(t *testing.T) []promotionPair {
 	cfg := synthesized.cfg
 	var out []promotionPair
 	cross, same := 0, 0
-	for _, target := range cfg.Environments {
-		if target.Promotion == nil {
-			continue
-		}
-		source, ok := cfg.Environment(target.Promotion.From)
-		if !ok {
+	for _, pp := range cfg.Promotions() {
+		source, target := pp.Source, pp.Target
+		if source.Name == "" {
 			t.Fatalf("%s promotes from unknown %q", target.Name, target.Promotion.From)
 		}
 		p := promotionPair{source, target, cfg.PromotionNames(source.Name, target.Name)}
