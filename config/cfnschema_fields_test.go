@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/components"
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // Each field of envFieldTargets lands where it says: in the golden
@@ -79,23 +80,15 @@ func templateResources(t *testing.T, file string) map[string]templateResource {
 func templateValues(t *testing.T, file string) []propertyValue {
 	t.Helper()
 	var out []propertyValue
-	var walk func(typ string, v any, path []string)
-	walk = func(typ string, v any, path []string) {
-		switch n := v.(type) {
-		case []any:
-			for _, item := range n {
-				walk(typ, item, append(path, "*"))
-			}
-		case map[string]any:
-			for k, item := range n {
-				walk(typ, item, append(path[:len(path):len(path)], k))
-			}
-		default:
-			out = append(out, propertyValue{CfnProperty{typ, strings.Join(path, "/")}, fmt.Sprint(v)})
-		}
-	}
 	for _, r := range templateResources(t, file) {
-		walk(r.Type, r.Properties, nil)
+		jsontree.Walk(r.Properties, func(path []string, v any) bool {
+			switch v.(type) {
+			case []any, map[string]any:
+			default:
+				out = append(out, propertyValue{CfnProperty{r.Type, strings.Join(path, "/")}, fmt.Sprint(v)})
+			}
+			return true
+		})
 	}
 	return out
 }

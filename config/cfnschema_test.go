@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/components"
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // A tag value that IAM takes but a CloudFormation schema refuses is
@@ -123,7 +124,7 @@ func TestTagTargetsAreWhereTheTemplatesPutTheTags(t *testing.T) {
 	found := map[CfnProperty]bool{}
 	for _, file := range files {
 		for _, r := range templateResources(t, file) {
-			tagPlaces(r.Properties, nil, func(path string) { found[CfnProperty{r.Type, path}] = true })
+			tagPlaces(r.Properties, func(path string) { found[CfnProperty{r.Type, path}] = true })
 		}
 	}
 	var targets []CfnProperty
@@ -148,14 +149,13 @@ func TestTagTargetsAreWhereTheTemplatesPutTheTags(t *testing.T) {
 
 // tagPlaces calls at with the path (CfnProperty's syntax) of every key and
 // value of the tag owner=platform in v.
-func tagPlaces(v any, path []string, at func(string)) {
-	join := func(more ...string) string { return strings.Join(append(slices.Clone(path), more...), "/") }
-	switch n := v.(type) {
-	case []any:
-		for _, item := range n {
-			tagPlaces(item, append(path, "*"), at)
+func tagPlaces(v any, at func(string)) {
+	jsontree.Walk(v, func(path []string, v any) bool {
+		n, ok := v.(map[string]any)
+		if !ok {
+			return true
 		}
-	case map[string]any:
+		join := func(more ...string) string { return strings.Join(append(slices.Clone(path), more...), "/") }
 		if n["Key"] == "owner" {
 			at(join("Key"))
 			if n["Value"] == "platform" {
@@ -166,8 +166,6 @@ func tagPlaces(v any, path []string, at func(string)) {
 			at(join("<key>"))
 			at(join("*"))
 		}
-		for k, item := range n {
-			tagPlaces(item, append(slices.Clone(path), k), at)
-		}
-	}
+		return true
+	})
 }
