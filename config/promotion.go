@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
@@ -68,15 +69,9 @@ func (p *Promotion) withDefaults() *Promotion {
 		return nil
 	}
 	out := *p
-	if out.SoakTime == 0 {
-		out.SoakTime = DefaultSoakTime
-	}
-	if out.MaxFindingSeverity == "" {
-		out.MaxFindingSeverity = DefaultMaxFindingSeverity
-	}
-	if out.KeepCopies == 0 {
-		out.KeepCopies = DefaultKeepCopies
-	}
+	out.SoakTime = cmp.Or(out.SoakTime, DefaultSoakTime)
+	out.MaxFindingSeverity = cmp.Or(out.MaxFindingSeverity, DefaultMaxFindingSeverity)
+	out.KeepCopies = cmp.Or(out.KeepCopies, DefaultKeepCopies)
 	return &out
 }
 
