@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/immutable-server/golden-fleet/internal/cfnlint"
 )
 
 // The maintained catalogs the facts in awsfacts.go and instancetypes.go
@@ -54,17 +56,10 @@ for p in ("cfnlint", "botocore", "moto"):
 // as us-east-1 has it.
 func cfnSchema(t *testing.T, typeName string) map[string]any {
 	t.Helper()
-	schemas := filepath.Join(pythonPackage(t, "cfnlint"), "data", "schemas")
-	index, err := os.ReadFile(filepath.Join(schemas, "providers", "us_east_1.py"))
-	if err != nil {
+	var schema map[string]any
+	if err := cfnlint.ReadSchema(pythonPackage(t, "cfnlint"), typeName, &schema); err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`"` + regexp.QuoteMeta(typeName) + `": "([0-9a-f]+)"`).FindSubmatch(index)
-	if m == nil {
-		t.Fatalf("cfn-lint has no schema of %s", typeName)
-	}
-	var schema map[string]any
-	readJSON(t, filepath.Join(schemas, "resources", string(m[1])+".json"), false, &schema)
 	return schema
 }
 

@@ -105,7 +105,7 @@ func TestAConstraintRefusesWhatItsSchemaRefuses(t *testing.T) {
 func TestEveryCheckedPropertyIsInTheTable(t *testing.T) {
 	for _, p := range CfnSchemaProperties() {
 		if _, ok := CfnSchema(p); !ok {
-			t.Errorf("%s is not in cfnschema_gen.go: run go generate ./config", p)
+			t.Errorf("%s is not in cfnschema_gen.json: run go generate ./config", p)
 		}
 	}
 }
