@@ -38,12 +38,9 @@ func TestTheDefaultsAndTheDefaultsWithAddedEnvironmentsAreValidAndPromoteFromBak
 func checkPromotions(t *testing.T, app config.App) {
 	t.Helper()
 	cross := 0
-	for _, target := range app.Environments {
-		if target.Promotion == nil {
-			continue
-		}
-		source, ok := app.Environment(target.Promotion.From)
-		if !ok {
+	for _, p := range app.Promotions() {
+		source, target := p.Source, p.Target
+		if source.Name == "" {
 			t.Errorf("%s promotes from %q, no environment of the configuration", target.Name, target.Promotion.From)
 			continue
 		}

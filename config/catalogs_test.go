@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/immutable-server/golden-fleet/internal/cfnlint"
 )
 
 // The maintained catalogs the facts in awsfacts.go and instancetypes.go
@@ -54,17 +56,10 @@ for p in ("cfnlint", "botocore", "moto"):
 // as us-east-1 has it.
 func cfnSchema(t *testing.T, typeName string) map[string]any {
 	t.Helper()
-	schemas := filepath.Join(pythonPackage(t, "cfnlint"), "data", "schemas")
-	index, err := os.ReadFile(filepath.Join(schemas, "providers", "us_east_1.py"))
-	if err != nil {
+	var schema map[string]any
+	if err := cfnlint.ReadSchema(pythonPackage(t, "cfnlint"), typeName, &schema); err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`"` + regexp.QuoteMeta(typeName) + `": "([0-9a-f]+)"`).FindSubmatch(index)
-	if m == nil {
-		t.Fatalf("cfn-lint has no schema of %s", typeName)
-	}
-	var schema map[string]any
-	readJSON(t, filepath.Join(schemas, "resources", string(m[1])+".json"), false, &schema)
 	return schema
 }
 
@@ -121,22 +116,25 @@ func jsonText(v any) string {
 	return string(data)
 }
 
+// decoded is v, a value encoding/json decoded, as a T (float64 for a
+// JSON number, string for a JSON string); what names it in the failure.
+func decoded[T any](t *testing.T, v any, what string) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Fatalf("%s: got %s, want a JSON value that decodes to %T", what, jsonText(v), x)
+	}
+	return x
+}
+
 func number(t *testing.T, v any, what string) int {
 	t.Helper()
-	f, ok := v.(float64)
-	if !ok {
-		t.Fatalf("%s: got %s, not a number", what, jsonText(v))
-	}
-	return int(f)
+	return int(decoded[float64](t, v, what))
 }
 
 func text(t *testing.T, v any, what string) string {
 	t.Helper()
-	s, ok := v.(string)
-	if !ok {
-		t.Fatalf("%s: got %s, not a string", what, jsonText(v))
-	}
-	return s
+	return decoded[string](t, v, what)
 }
 
 // compileJava compiles a pattern of a schema or service model (Java,

@@ -1,8 +1,10 @@
 package config
 
-//go:generate go run ../cmd/cfnschemagen -o cfnschema_gen.go
+//go:generate go run ../cmd/cfnschemagen -o cfnschema_gen.json
 
 import (
+	_ "embed"
+	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -15,7 +17,7 @@ import (
 
 // What the CloudFormation resource schemas say about the properties a
 // configuration value reaches. The constraints are not written here: they
-// are generated (cfnschema_gen.go, by cmd/cfnschemagen) from the schemas
+// are generated (cfnschema_gen.json, by cmd/cfnschemagen) from the schemas
 // cfn-lint ships, for the properties CfnSchemaProperties lists, and
 // config's tests regenerate the table from the installed cfn-lint and fail
 // when it differs. What is written here is where each configuration value
@@ -40,17 +42,49 @@ func (p CfnProperty) String() string {
 type CfnConstraint struct {
 	// JSONType is the schema's type ("string", "integer"), or "" when it
 	// states none.
-	JSONType  string
-	MinLength int
-	MaxLength int
+	JSONType  string `json:",omitempty"`
+	MinLength int    `json:",omitempty"`
+	MaxLength int    `json:",omitempty"`
 	// Pattern is the schema's pattern in Go's syntax (Python's \Z spelled
 	// \z); every pattern of the table compiles.
-	Pattern string
-	Enum    []string
+	Pattern string   `json:",omitempty"`
+	Enum    []string `json:",omitempty"`
 	// Minimum and Maximum bound a number when HasMinimum, HasMaximum.
-	HasMinimum, HasMaximum bool
-	Minimum, Maximum       float64
+	HasMinimum bool    `json:",omitempty"`
+	Minimum    float64 `json:",omitempty"`
+	HasMaximum bool    `json:",omitempty"`
+	Maximum    float64 `json:",omitempty"`
 }
+
+// CfnSchemaFile is cfnschema_gen.json, the generated table: the
+// constraint of every property CfnSchemaProperties lists.
+type CfnSchemaFile struct {
+	// Generated says what wrote the file, from which cfn-lint.
+	Generated  string
+	Properties []CfnSchemaEntry
+}
+
+// CfnSchemaEntry is one property of the table and its constraint.
+type CfnSchemaEntry struct {
+	CfnProperty
+	Constraint CfnConstraint
+}
+
+//go:embed cfnschema_gen.json
+var cfnSchemaJSON []byte
+
+// cfnSchemas is the generated table by property.
+var cfnSchemas = func() map[CfnProperty]CfnConstraint {
+	var f CfnSchemaFile
+	if err := json.Unmarshal(cfnSchemaJSON, &f); err != nil {
+		panic("config/cfnschema_gen.json: " + err.Error()) // generated, and read by config's tests
+	}
+	out := make(map[CfnProperty]CfnConstraint, len(f.Properties))
+	for _, e := range f.Properties {
+		out[e.CfnProperty] = e.Constraint
+	}
+	return out
+}()
 
 var (
 	patternsMu sync.Mutex

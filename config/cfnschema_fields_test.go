@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/components"
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // Each field of envFieldTargets lands where it says: in the golden
@@ -53,41 +54,41 @@ type propertyValue struct {
 	v string
 }
 
-// templateValues lists every scalar of the resources' properties of a
-// template, by CfnProperty.
-func templateValues(t *testing.T, file string) []propertyValue {
+// templateResource is a resource of a synthesized template: its type and
+// its properties as encoding/json decodes them.
+type templateResource struct {
+	Type       string
+	Properties any
+}
+
+// templateResources reads the resources of the template file.
+func templateResources(t *testing.T, file string) map[string]templateResource {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tpl struct {
-		Resources map[string]struct {
-			Type       string
-			Properties any
-		}
-	}
+	var tpl struct{ Resources map[string]templateResource }
 	if err := json.Unmarshal(data, &tpl); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
+	return tpl.Resources
+}
+
+// templateValues lists every scalar of the resources' properties of a
+// template, by CfnProperty.
+func templateValues(t *testing.T, file string) []propertyValue {
+	t.Helper()
 	var out []propertyValue
-	var walk func(typ string, v any, path []string)
-	walk = func(typ string, v any, path []string) {
-		switch n := v.(type) {
-		case []any:
-			for _, item := range n {
-				walk(typ, item, append(path, "*"))
+	for _, r := range templateResources(t, file) {
+		jsontree.Walk(r.Properties, func(path []string, v any) bool {
+			switch v.(type) {
+			case []any, map[string]any:
+			default:
+				out = append(out, propertyValue{CfnProperty{r.Type, strings.Join(path, "/")}, fmt.Sprint(v)})
 			}
-		case map[string]any:
-			for k, item := range n {
-				walk(typ, item, append(path[:len(path):len(path)], k))
-			}
-		default:
-			out = append(out, propertyValue{CfnProperty{typ, strings.Join(path, "/")}, fmt.Sprint(v)})
-		}
-	}
-	for _, r := range tpl.Resources {
-		walk(r.Type, r.Properties, nil)
+			return true
+		})
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/cfnlint"
 	"github.com/immutable-server/golden-fleet/internal/cfnschemagen"
 )
 
@@ -14,7 +15,7 @@ import (
 // cfn-lint's schemas: a new cfn-lint, an edited table or a property added
 // to the targets without regenerating fails here.
 func TestTheSchemaTableIsWhatCfnLintShips(t *testing.T) {
-	dir, err := cfnschemagen.CfnLintDir()
+	dir, err := cfnlint.Dir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +23,7 @@ func TestTheSchemaTableIsWhatCfnLintShips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile("cfnschema_gen.go")
+	got, err := os.ReadFile("cfnschema_gen.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +38,10 @@ func TestTheSchemaTableIsWhatCfnLintShips(t *testing.T) {
 				w = wl[i]
 			}
 			if g != w {
-				t.Errorf("config/cfnschema_gen.go line %d:\n got  %s\n want %s", i+1, g, w)
+				t.Errorf("config/cfnschema_gen.json line %d:\n got  %s\n want %s", i+1, g, w)
 				break
 			}
 		}
-		t.Errorf("config/cfnschema_gen.go differs from cfn-lint's schemas at %s: run go generate ./config and read the diff", dir)
+		t.Errorf("config/cfnschema_gen.json differs from cfn-lint's schemas at %s: run go generate ./config and read the diff", dir)
 	}
 }

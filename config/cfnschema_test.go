@@ -1,14 +1,13 @@
 package config
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/components"
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // A tag value that IAM takes but a CloudFormation schema refuses is
@@ -106,7 +105,7 @@ func TestAConstraintRefusesWhatItsSchemaRefuses(t *testing.T) {
 func TestEveryCheckedPropertyIsInTheTable(t *testing.T) {
 	for _, p := range CfnSchemaProperties() {
 		if _, ok := CfnSchema(p); !ok {
-			t.Errorf("%s is not in cfnschema_gen.go: run go generate ./config", p)
+			t.Errorf("%s is not in cfnschema_gen.json: run go generate ./config", p)
 		}
 	}
 }
@@ -124,21 +123,8 @@ func TestTagTargetsAreWhereTheTemplatesPutTheTags(t *testing.T) {
 	}
 	found := map[CfnProperty]bool{}
 	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tpl struct {
-			Resources map[string]struct {
-				Type       string
-				Properties any
-			}
-		}
-		if err := json.Unmarshal(data, &tpl); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		for _, r := range tpl.Resources {
-			tagPlaces(r.Properties, nil, func(path string) { found[CfnProperty{r.Type, path}] = true })
+		for _, r := range templateResources(t, file) {
+			tagPlaces(r.Properties, func(path string) { found[CfnProperty{r.Type, path}] = true })
 		}
 	}
 	var targets []CfnProperty
@@ -163,14 +149,13 @@ func TestTagTargetsAreWhereTheTemplatesPutTheTags(t *testing.T) {
 
 // tagPlaces calls at with the path (CfnProperty's syntax) of every key and
 // value of the tag owner=platform in v.
-func tagPlaces(v any, path []string, at func(string)) {
-	join := func(more ...string) string { return strings.Join(append(slices.Clone(path), more...), "/") }
-	switch n := v.(type) {
-	case []any:
-		for _, item := range n {
-			tagPlaces(item, append(path, "*"), at)
+func tagPlaces(v any, at func(string)) {
+	jsontree.Walk(v, func(path []string, v any) bool {
+		n, ok := v.(map[string]any)
+		if !ok {
+			return true
 		}
-	case map[string]any:
+		join := func(more ...string) string { return strings.Join(append(slices.Clone(path), more...), "/") }
 		if n["Key"] == "owner" {
 			at(join("Key"))
 			if n["Value"] == "platform" {
@@ -181,8 +166,6 @@ func tagPlaces(v any, path []string, at func(string)) {
 			at(join("<key>"))
 			at(join("*"))
 		}
-		for k, item := range n {
-			tagPlaces(item, append(slices.Clone(path), k), at)
-		}
-	}
+		return true
+	})
 }

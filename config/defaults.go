@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"time"
@@ -47,15 +48,9 @@ func (env Environment) WithDefaults() Environment {
 	out.Tags = maps.Clone(env.Tags)
 	f := &out.Fleet
 	f.IngressPorts = slices.Clone(env.Fleet.IngressPorts)
-	if f.HealthCheckGracePeriod == 0 {
-		f.HealthCheckGracePeriod = DefaultHealthCheckGracePeriod
-	}
-	if f.RootVolumeGiB == 0 {
-		f.RootVolumeGiB = DefaultRootVolumeGiB
-	}
-	if f.SeedImage == "" {
-		f.SeedImage = DefaultSeedImage
-	}
+	f.HealthCheckGracePeriod = cmp.Or(f.HealthCheckGracePeriod, DefaultHealthCheckGracePeriod)
+	f.RootVolumeGiB = cmp.Or(f.RootVolumeGiB, DefaultRootVolumeGiB)
+	f.SeedImage = cmp.Or(f.SeedImage, DefaultSeedImage)
 	out.Promotion = env.Promotion.withDefaults()
 	im := &out.Image
 	im.Components = slices.Clone(env.Image.Components)
@@ -65,32 +60,18 @@ func (env Environment) WithDefaults() Environment {
 	// An environment that promotes bakes nothing: its Image stays as
 	// configured, empty (Validate refuses anything else).
 	if env.Promotion == nil {
-		if im.StartCondition == "" {
-			im.StartCondition = DefaultStartCondition
-		}
+		im.StartCondition = cmp.Or(im.StartCondition, DefaultStartCondition)
 		if len(im.BuildInstanceTypes) == 0 {
 			im.BuildInstanceTypes = []string{f.InstanceType}
 		}
-		if im.RootVolumeGiB == 0 {
-			im.RootVolumeGiB = f.RootVolumeGiB
-		}
-		if im.WorkingDirectory == "" {
-			im.WorkingDirectory = DefaultWorkingDirectory
-		}
-		if im.LogRetentionDays == 0 {
-			im.LogRetentionDays = DefaultLogRetentionDays
-		}
-		if im.TestTimeoutMinutes == 0 {
-			im.TestTimeoutMinutes = DefaultTestTimeoutMinutes
-		}
+		im.RootVolumeGiB = cmp.Or(im.RootVolumeGiB, f.RootVolumeGiB)
+		im.WorkingDirectory = cmp.Or(im.WorkingDirectory, DefaultWorkingDirectory)
+		im.LogRetentionDays = cmp.Or(im.LogRetentionDays, DefaultLogRetentionDays)
+		im.TestTimeoutMinutes = cmp.Or(im.TestTimeoutMinutes, DefaultTestTimeoutMinutes)
 	}
 	o := &out.Observability
-	if o.LogRetentionDays == 0 {
-		o.LogRetentionDays = DefaultLogRetentionDays
-	}
-	if o.BelowDesiredMinutes == 0 {
-		o.BelowDesiredMinutes = DefaultBelowDesiredMinutes
-	}
+	o.LogRetentionDays = cmp.Or(o.LogRetentionDays, DefaultLogRetentionDays)
+	o.BelowDesiredMinutes = cmp.Or(o.BelowDesiredMinutes, DefaultBelowDesiredMinutes)
 	// Disabled scanning gets no type: the pipeline then has no scanning
 	// configuration at all.
 	if !o.Scanning.Disabled && o.Scanning.Type == "" {
@@ -98,18 +79,10 @@ func (env Environment) WithDefaults() Environment {
 	}
 	if env.Network.Create != nil {
 		c := *env.Network.Create
-		if c.Cidr == "" {
-			c.Cidr = DefaultVpcCidr
-		}
-		if c.MaxAzs == 0 {
-			c.MaxAzs = DefaultMaxAzs
-		}
-		if c.NatGateways == 0 {
-			c.NatGateways = DefaultNatGateways
-		}
-		if c.FlowLogRetentionDays == 0 {
-			c.FlowLogRetentionDays = DefaultLogRetentionDays
-		}
+		c.Cidr = cmp.Or(c.Cidr, DefaultVpcCidr)
+		c.MaxAzs = cmp.Or(c.MaxAzs, DefaultMaxAzs)
+		c.NatGateways = cmp.Or(c.NatGateways, DefaultNatGateways)
+		c.FlowLogRetentionDays = cmp.Or(c.FlowLogRetentionDays, DefaultLogRetentionDays)
 		out.Network.Create = &c
 	}
 	out.Rollout, out.Lifecycle = env.Rollout.WithDefaults(), env.Lifecycle.WithDefaults()
@@ -138,9 +111,7 @@ func (app App) WithDefaults() App {
 func (r Rollout) WithDefaults() Rollout {
 	out := r
 	out.CheckpointPercentages = slices.Clone(r.CheckpointPercentages)
-	if out.MinHealthyPercentage == 0 {
-		out.MinHealthyPercentage = DefaultMinHealthyPercentage
-	}
+	out.MinHealthyPercentage = cmp.Or(out.MinHealthyPercentage, DefaultMinHealthyPercentage)
 	if len(out.CheckpointPercentages) > 0 && out.CheckpointDelay == 0 {
 		out.CheckpointDelay = DefaultCheckpointDelay
 	}
@@ -149,14 +120,8 @@ func (r Rollout) WithDefaults() Rollout {
 
 // WithDefaults returns a copy of l with its defaults applied.
 func (l Lifecycle) WithDefaults() Lifecycle {
-	if l.KeepLatest == 0 {
-		l.KeepLatest = DefaultKeepLatest
-	}
-	if l.DeprecateAfterDays == 0 {
-		l.DeprecateAfterDays = DefaultDeprecateAfterDays
-	}
-	if l.DeleteAfterDays == 0 {
-		l.DeleteAfterDays = DefaultDeleteAfterDays
-	}
+	l.KeepLatest = cmp.Or(l.KeepLatest, DefaultKeepLatest)
+	l.DeprecateAfterDays = cmp.Or(l.DeprecateAfterDays, DefaultDeprecateAfterDays)
+	l.DeleteAfterDays = cmp.Or(l.DeleteAfterDays, DefaultDeleteAfterDays)
 	return l
 }

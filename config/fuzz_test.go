@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -87,15 +88,7 @@ func FuzzValidate(f *testing.F) {
 		"web server", "eu-west-1", true, "10.0.0.0/8", 9, 9, "subnet-x", "us-east-1a", "ami-1", 70000, "0.0.0.0/0", "aws:x", "",
 		"alias/x", []byte("phases: ["))
 	// The embedded documents, plus the fuzzed one as fuzz.yaml.
-	base := fstest.MapFS{}
-	embedded := components.Embedded()
-	for _, n := range embedded.Names() {
-		d, err := embedded.Document(n)
-		if err != nil {
-			f.Fatal(err)
-		}
-		base[n+".yaml"] = &fstest.MapFile{Data: d.Data}
-	}
+	base := embeddedDocs(f)
 	f.Fuzz(func(t *testing.T, prefix, name, account, region, instanceType string, minC, maxC, desired, fleetGiB, imageGiB int,
 		schedule, component, distRegion string, existing bool, cidr string, maxAzs, nat int, subnet, zone, seed string,
 		port int, ingressCidr, tagKey, tagValue, kmsKey string, doc []byte,
@@ -120,10 +113,8 @@ func FuzzValidate(f *testing.F) {
 		} else {
 			env.Network.Create = &CreatedVPC{Cidr: cidr, MaxAzs: maxAzs, NatGateways: nat}
 		}
-		fsys := fstest.MapFS{"fuzz.yaml": &fstest.MapFile{Data: doc}}
-		for n, file := range base {
-			fsys[n] = file
-		}
+		fsys := maps.Clone(base)
+		fsys["fuzz.yaml"] = &fstest.MapFile{Data: doc}
 		app := App{Prefix: prefix, Environments: []Environment{env}}
 
 		// The context holds the zones of the fuzzed account and region, as

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
@@ -68,15 +69,9 @@ func (p *Promotion) withDefaults() *Promotion {
 		return nil
 	}
 	out := *p
-	if out.SoakTime == 0 {
-		out.SoakTime = DefaultSoakTime
-	}
-	if out.MaxFindingSeverity == "" {
-		out.MaxFindingSeverity = DefaultMaxFindingSeverity
-	}
-	if out.KeepCopies == 0 {
-		out.KeepCopies = DefaultKeepCopies
-	}
+	out.SoakTime = cmp.Or(out.SoakTime, DefaultSoakTime)
+	out.MaxFindingSeverity = cmp.Or(out.MaxFindingSeverity, DefaultMaxFindingSeverity)
+	out.KeepCopies = cmp.Or(out.KeepCopies, DefaultKeepCopies)
 	return &out
 }
 
@@ -130,6 +125,28 @@ func (a App) PromotesTo(source string) []Environment {
 		if e.Promotion != nil && e.Promotion.From == source {
 			out = append(out, e.WithDefaults())
 		}
+	}
+	return out
+}
+
+// PromotionPair is one promotion: Target, the environment that promotes,
+// and Source, the one it promotes from, both with their defaults. Source
+// is the zero Environment when Target.Promotion.From names no environment
+// of the configuration (Validate refuses that).
+type PromotionPair struct {
+	Source, Target Environment
+}
+
+// Promotions lists, in configuration order, every environment that
+// promotes, with its source.
+func (a App) Promotions() []PromotionPair {
+	var out []PromotionPair
+	for _, e := range a.Environments {
+		if e.Promotion == nil {
+			continue
+		}
+		source, _ := a.Environment(e.Promotion.From)
+		out = append(out, PromotionPair{Source: source, Target: e.WithDefaults()})
 	}
 	return out
 }

@@ -39,6 +39,31 @@ func TestAPromotingEnvironmentIsValid(t *testing.T) {
 	}
 }
 
+// Promotions pairs every promoting environment, in configuration order,
+// with the environment it promotes from, both with their defaults; a
+// source that is no environment is the zero Environment; an environment
+// that bakes is no target.
+func TestPromotionsPairEachPromotingEnvironmentWithItsSource(t *testing.T) {
+	app := promotingApp()
+	stray := *env(&app, "prod")
+	stray.Name = "stray"
+	stray.Promotion = &Promotion{From: "nowhere"}
+	app.Environments = append(app.Environments, stray)
+	got := app.Promotions()
+	if len(got) != 2 {
+		t.Fatalf("%d promotions, want 2 (prod and stray; dev bakes): %+v", len(got), got)
+	}
+	if got[0].Target.Name != "prod" || got[0].Source.Name != "dev" || got[0].Source.Account != env(&app, "dev").Account {
+		t.Errorf("first promotion %s <- %s (account %s), want prod <- dev", got[0].Target.Name, got[0].Source.Name, got[0].Source.Account)
+	}
+	if got[0].Target.Fleet.HealthCheckGracePeriod == 0 || got[0].Source.Fleet.HealthCheckGracePeriod == 0 {
+		t.Errorf("promotion prod <- dev without the defaults applied: %+v", got[0])
+	}
+	if got[1].Target.Name != "stray" || got[1].Source.Name != "" {
+		t.Errorf("second promotion %s <- %q, want stray <- the zero environment", got[1].Target.Name, got[1].Source.Name)
+	}
+}
+
 func TestValidateRejectsBadPromotions(t *testing.T) {
 	cases := []struct {
 		name            string

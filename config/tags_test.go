@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // goldenTemplates is where the golden templates of config.Default() live.
@@ -79,26 +81,15 @@ func TestAddedTagsAreWhatTheStacksAdd(t *testing.T) {
 // Tags, TagSpecifications[].Tags, AmiTags, ResourceTags.
 func tagSets(v any) [][]string {
 	var out [][]string
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, child := range x {
-				if k == "Tags" || k == "AmiTags" || k == "ResourceTags" {
-					if keys := tagKeys(child); keys != nil {
-						out = append(out, keys)
-						continue
-					}
-				}
-				walk(child)
-			}
-		case []any:
-			for _, child := range x {
-				walk(child)
+	jsontree.Walk(v, func(path []string, v any) bool {
+		if n := len(path); n > 0 && (path[n-1] == "Tags" || path[n-1] == "AmiTags" || path[n-1] == "ResourceTags") {
+			if keys := tagKeys(v); keys != nil {
+				out = append(out, keys)
+				return false
 			}
 		}
-	}
-	walk(v)
+		return true
+	})
 	return out
 }
 

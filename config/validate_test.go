@@ -54,18 +54,26 @@ func existingNetwork() Network {
 	}}
 }
 
-// withDocs returns the embedded component documents plus extra files.
-func withDocs(t *testing.T, extra map[string]string) components.Source {
-	t.Helper()
+// embeddedDocs returns the embedded component documents as files, one
+// <name>.yaml each.
+func embeddedDocs(tb testing.TB) fstest.MapFS {
+	tb.Helper()
 	fsys := fstest.MapFS{}
 	embedded := components.Embedded()
 	for _, name := range embedded.Names() {
 		doc, err := embedded.Document(name)
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		fsys[name+".yaml"] = &fstest.MapFile{Data: doc.Data}
 	}
+	return fsys
+}
+
+// withDocs returns the embedded component documents plus extra files.
+func withDocs(t *testing.T, extra map[string]string) components.Source {
+	t.Helper()
+	fsys := embeddedDocs(t)
 	for file, data := range extra {
 		fsys[file] = &fstest.MapFile{Data: []byte(data)}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
 
@@ -58,26 +59,17 @@ func TestTheFleetStackReadsNoImageBuilderAttribute(t *testing.T) {
 // and Fn::GetAtt, at any depth.
 func referencedLogicalIDs(v any) map[string]bool {
 	out := map[string]bool{}
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if id, ok := v["Ref"].(string); ok {
+	jsontree.Walk(v, func(_ []string, v any) bool {
+		if m, ok := v.(map[string]any); ok {
+			if id, ok := m["Ref"].(string); ok {
 				out[id] = true
 			}
-			if id, ok := cdktest.ValueAt(v, "Fn::GetAtt", 0).(string); ok {
+			if id, ok := cdktest.ValueAt(m, "Fn::GetAtt", 0).(string); ok {
 				out[id] = true
-			}
-			for _, x := range v {
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
 			}
 		}
-	}
-	walk(v)
+		return true
+	})
 	return out
 }
 

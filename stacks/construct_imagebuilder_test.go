@@ -5,12 +5,8 @@
 package stacks_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -28,6 +24,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/constructs/fleet"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
+	"github.com/immutable-server/golden-fleet/internal/cfnlint"
 )
 
 // cfnLintSchemas is where cfn-lint keeps its CloudFormation resource
@@ -41,11 +38,7 @@ var cfnLintSchemas = struct {
 
 func locateCfnLintSchemas() {
 	defer close(cfnLintSchemas.located)
-	// find_spec locates the package without importing it (an import of
-	// cfnlint takes over a second).
-	out, err := exec.Command("python3", "-c",
-		"import importlib.util as u; print(u.find_spec('cfnlint').submodule_search_locations[0])").Output()
-	cfnLintSchemas.dir, cfnLintSchemas.err = filepath.Join(strings.TrimSpace(string(out)), "data", "schemas"), err
+	cfnLintSchemas.dir, cfnLintSchemas.err = cfnlint.Dir()
 }
 
 // cfnLintSchema reads the CloudFormation resource schema of a type that
@@ -56,20 +49,7 @@ func cfnLintSchema(t *testing.T, typ string, schema any) {
 	if cfnLintSchemas.err != nil {
 		t.Fatalf("cannot locate cfn-lint's package (cfn-lint 1.51.0 must be installed for python3): %v", cfnLintSchemas.err)
 	}
-	dir := cfnLintSchemas.dir
-	index, err := os.ReadFile(filepath.Join(dir, "providers", "us_east_1.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(regexp.QuoteMeta(`"`+typ+`": "`) + `([0-9a-f]+)"`).FindSubmatch(index)
-	if m == nil {
-		t.Fatalf("%s is not in cfn-lint's schema index", typ)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "resources", string(m[1])+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, schema); err != nil {
+	if err := cfnlint.ReadSchema(cfnLintSchemas.dir, typ, schema); err != nil {
 		t.Fatal(err)
 	}
 }

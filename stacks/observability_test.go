@@ -22,6 +22,7 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/imagebuilder"
 	"github.com/immutable-server/golden-fleet/internal/telemetry"
+	"github.com/immutable-server/golden-fleet/internal/telemetry/telemetrytest"
 	"github.com/immutable-server/golden-fleet/stacks"
 	"github.com/immutable-server/golden-fleet/stacks/internal/cdktest"
 )
@@ -202,27 +203,15 @@ func TestFleetInstancesStartTheAgentWithTheirEnvironmentsConfiguration(t *testin
 		if !strings.Contains(userData, `"$ctl" -a fetch-config -m ec2 -s -c ssm:`+n.AgentParameter()) {
 			t.Errorf("the launch template's user data does not start the agent from %s:\n%s", n.AgentParameter(), userData)
 		}
-		var cfg struct {
-			Metrics struct {
-				Namespace string                    `json:"namespace"`
-				Collected map[string]map[string]any `json:"metrics_collected"`
-			} `json:"metrics"`
-			Logs struct {
-				Collected struct {
-					Files struct {
-						List []map[string]string `json:"collect_list"`
-					} `json:"files"`
-				} `json:"logs_collected"`
-			} `json:"logs"`
-		}
-		if err := json.Unmarshal([]byte(fmt.Sprint(param.Properties["Value"])), &cfg); err != nil {
+		cfg, err := telemetrytest.ParseAgentConfig(fmt.Sprint(param.Properties["Value"]))
+		if err != nil {
 			t.Fatalf("agent configuration is not JSON: %v", err)
 		}
 		if cfg.Metrics.Namespace != n.MetricNamespace() {
 			t.Errorf("metrics go to namespace %q, want the environment's %q", cfg.Metrics.Namespace, n.MetricNamespace())
 		}
 		for _, plugin := range []string{"mem", "disk"} {
-			if cfg.Metrics.Collected[plugin] == nil {
+			if _, ok := cfg.Metrics.Collected[plugin]; !ok {
 				t.Errorf("the agent does not collect %s", plugin)
 			}
 		}

@@ -41,11 +41,8 @@ func promotionPieces(cfg config.App) map[string]PromotionPieces {
 	for _, env := range cfg.Environments {
 		out[env.Name] = PromotionPieces{Cfg: cfg, Targets: cfg.PromotesTo(env.Name)}
 	}
-	for _, env := range cfg.Environments {
-		if env.Promotion == nil {
-			continue
-		}
-		source, _ := cfg.Environment(env.Promotion.From)
+	for _, p := range cfg.Promotions() {
+		source, env := p.Source, p.Target
 		if source.Account == env.Account {
 			continue // no cross-account distribution
 		}

@@ -36,12 +36,9 @@ func promotionPairs(t *testing.T) []promotionPair {
 	cfg := synthesized.cfg
 	var out []promotionPair
 	cross, same := 0, 0
-	for _, target := range cfg.Environments {
-		if target.Promotion == nil {
-			continue
-		}
-		source, ok := cfg.Environment(target.Promotion.From)
-		if !ok {
+	for _, pp := range cfg.Promotions() {
+		source, target := pp.Source, pp.Target
+		if source.Name == "" {
 			t.Fatalf("%s promotes from unknown %q", target.Name, target.Promotion.From)
 		}
 		p := promotionPair{source, target, cfg.PromotionNames(source.Name, target.Name)}
@@ -75,24 +72,11 @@ func forEachPromotion(t *testing.T, f func(t *testing.T, p promotionPair, srcFle
 	}
 }
 
-// named returns the resource of type typ in stack whose property prop is
-// name.
-func named(t *testing.T, stack cdktest.Stack, typ, prop, name string) cdktest.Resource {
-	t.Helper()
-	for _, r := range cdktest.Resources(typ, stack) {
-		if r.Properties[prop] == name {
-			return r
-		}
-	}
-	t.Fatalf("%s: no %s with %s %q", stack.Name, typ, prop, name)
-	return cdktest.Resource{}
-}
-
 // amiKey is the AMI key of the promotion source env, found by its alias
 // in stack, its image factory.
 func amiKey(t *testing.T, env config.Environment, stack cdktest.Stack) cdktest.Resource {
 	t.Helper()
-	alias := named(t, stack, "AWS::KMS::Alias", "AliasName", synthesized.cfg.NamesOf(env).AmiKeyAlias())
+	alias := byName(t, stack, "AWS::KMS::Alias", "AliasName", synthesized.cfg.NamesOf(env).AmiKeyAlias())
 	id, _ := cdktest.ValueAt(alias.Properties, "TargetKeyId", "Fn::GetAtt", 0).(string)
 	for _, k := range cdktest.Resources("AWS::KMS::Key", stack) {
 		if k.LogicalID == id {
@@ -228,7 +212,7 @@ func TestTheSourceKeyLetsItsTargetAccountsCopyAndEbsUseIt(t *testing.T) {
 
 func TestThePromotionDistributionCopiesToTheTargetAndWritesItsParameter(t *testing.T) {
 	forEachPromotion(t, func(t *testing.T, p promotionPair, _, srcFactory, _ cdktest.Stack) {
-		dist := named(t, srcFactory, "AWS::ImageBuilder::DistributionConfiguration", "Name", p.names.Distribution)
+		dist := byName(t, srcFactory, "AWS::ImageBuilder::DistributionConfiguration", "Name", p.names.Distribution)
 		ds := cdktest.AsList(dist.Properties["Distributions"])
 		if len(ds) != 1 {
 			t.Fatalf("%d distributions, want one, in the target's region", len(ds))
@@ -269,7 +253,7 @@ func TestThePromotionDistributionCopiesToTheTargetAndWritesItsParameter(t *testi
 		if got := cdktest.ValueAt(ami, "AmiTags"); cdktest.CompactJSON(got) != cdktest.CompactJSON(tags) {
 			t.Errorf("copies are tagged %s, want %s (the target's tags, its name and the source's)", cdktest.CompactJSON(got), cdktest.CompactJSON(tags))
 		}
-		role := named(t, srcFactory, "AWS::IAM::Role", "RoleName", p.names.ExecutionRole)
+		role := byName(t, srcFactory, "AWS::IAM::Role", "RoleName", p.names.ExecutionRole)
 		if cdktest.ValueAt(role.Properties, "AssumeRolePolicyDocument", "Statement", 0, "Principal", "Service") != "imagebuilder.amazonaws.com" {
 			t.Errorf("execution role %s is not Image Builder's: %s", p.names.ExecutionRole, cdktest.CompactJSON(role.Properties["AssumeRolePolicyDocument"]))
 		}
@@ -298,7 +282,7 @@ func TestTheAccessRoleTrustsOnlyTheTargetAccountAndSharesOnlyWithIt(t *testing.T
 			}
 			return
 		}
-		role := named(t, srcFleet, "AWS::IAM::Role", "RoleName", p.names.AccessRole)
+		role := byName(t, srcFleet, "AWS::IAM::Role", "RoleName", p.names.AccessRole)
 		trust := cdktest.AsList(cdktest.ValueAt(role.Properties, "AssumeRolePolicyDocument", "Statement"))
 		if len(trust) != 1 || cdktest.ValueAt(trust[0], "Principal", "AWS") != accountRoot(p.target.Account) || cdktest.ValueAt(trust[0], "Action") != "sts:AssumeRole" {
 			t.Errorf("trust policy %s, want only sts:AssumeRole by %s", cdktest.CompactJSON(trust), accountRoot(p.target.Account))
@@ -527,7 +511,7 @@ func TestTheAccessRolesConditionsUseKeysThatApplyToTheirActions(t *testing.T) {
 		if !p.crossAccount() {
 			return
 		}
-		role := named(t, srcFleet, "AWS::IAM::Role", "RoleName", p.names.AccessRole)
+		role := byName(t, srcFleet, "AWS::IAM::Role", "RoleName", p.names.AccessRole)
 		for _, st := range policyOf(t, srcFleet, role.LogicalID) {
 			conditions, _ := cdktest.ValueAt(st, "Condition").(map[string]any)
 			for _, a := range actionsOf(st) {

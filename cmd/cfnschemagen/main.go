@@ -1,4 +1,4 @@
-// Command cfnschemagen writes config/cfnschema_gen.go from the
+// Command cfnschemagen writes config/cfnschema_gen.json from the
 // CloudFormation resource schemas of the installed cfn-lint (go generate
 // ./config). config's tests fail when the committed file differs from what
 // it would write.
@@ -10,11 +10,12 @@ import (
 	"os"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/cfnlint"
 	"github.com/immutable-server/golden-fleet/internal/cfnschemagen"
 )
 
 func main() {
-	out := flag.String("o", "config/cfnschema_gen.go", "the file to write")
+	out := flag.String("o", "config/cfnschema_gen.json", "the file to write")
 	flag.Parse()
 	if err := run(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "cfnschemagen:", err)
@@ -23,7 +24,7 @@ func main() {
 }
 
 func run(out string) error {
-	dir, err := cfnschemagen.CfnLintDir()
+	dir, err := cfnlint.Dir()
 	if err != nil {
 		return err
 	}

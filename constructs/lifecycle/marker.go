@@ -282,24 +282,20 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 			Sid: jsii.String("FindImages"), Actions: jsii.Strings("ec2:DescribeImages"), Resources: jsii.Strings("*"),
 		}),
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("WriteOnlyTheMarks"),
-			Actions:   jsii.Strings("ec2:CreateTags", "ec2:DeleteTags"),
-			Resources: &[]*string{images},
-			Conditions: &map[string]interface{}{
-				"ForAllValues:StringEquals": map[string]interface{}{"aws:TagKeys": []string{marks.RoleKey(props.Fleet), marks.RetainKey}},
-			},
+			Sid:        jsii.String("WriteOnlyTheMarks"),
+			Actions:    jsii.Strings("ec2:CreateTags", "ec2:DeleteTags"),
+			Resources:  &[]*string{images},
+			Conditions: onlyTheMarks(props.Fleet),
 		}),
 		// The image resources of the AMIs it marks, in this account and
 		// region, and only the two mark keys (imagebuilder:TagResource and
 		// UntagResource take aws:TagKeys; resource type image, Service
 		// Authorization Reference).
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("WriteOnlyTheMarksOnImageResources"),
-			Actions:   jsii.Strings("imagebuilder:TagResource", "imagebuilder:UntagResource"),
-			Resources: &[]*string{imageResources},
-			Conditions: &map[string]interface{}{
-				"ForAllValues:StringEquals": map[string]interface{}{"aws:TagKeys": []string{marks.RoleKey(props.Fleet), marks.RetainKey}},
-			},
+			Sid:        jsii.String("WriteOnlyTheMarksOnImageResources"),
+			Actions:    jsii.Strings("imagebuilder:TagResource", "imagebuilder:UntagResource"),
+			Resources:  &[]*string{imageResources},
+			Conditions: onlyTheMarks(props.Fleet),
 		}),
 	}
 
@@ -327,3 +323,11 @@ func (m *Marker) Name() *string { return m.StateMachine.StateMachineName() }
 
 // Arn of the state machine.
 func (m *Marker) Arn() *string { return m.StateMachine.StateMachineArn() }
+
+// onlyTheMarks is the condition of the marker's tag writes: the request
+// tags no key but fleet's two marks.
+func onlyTheMarks(fleet string) *map[string]interface{} {
+	return &map[string]interface{}{
+		"ForAllValues:StringEquals": map[string]interface{}{"aws:TagKeys": []string{marks.RoleKey(fleet), marks.RetainKey}},
+	}
+}

@@ -3,6 +3,7 @@
 package network
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -63,18 +64,10 @@ const (
 // NewVpc creates the VPC.
 func NewVpc(scope constructs.Construct, id string, props VpcProps) *Vpc {
 	c := constructs.NewConstruct(scope, &id)
-	if props.Cidr == "" {
-		props.Cidr = defaultCidr
-	}
-	if props.MaxAzs == 0 {
-		props.MaxAzs = defaultMaxAzs
-	}
-	if props.NatGateways == 0 {
-		props.NatGateways = defaultNatGateways
-	}
-	if props.FlowLogRetention == 0 {
-		props.FlowLogRetention = defaultFlowLogRetention
-	}
+	props.Cidr = cmp.Or(props.Cidr, defaultCidr)
+	props.MaxAzs = cmp.Or(props.MaxAzs, defaultMaxAzs)
+	props.NatGateways = cmp.Or(props.NatGateways, defaultNatGateways)
+	props.FlowLogRetention = cmp.Or(props.FlowLogRetention, defaultFlowLogRetention)
 	days := int(props.FlowLogRetention / (24 * time.Hour))
 	if props.FlowLogRetention%(24*time.Hour) != 0 || !slices.Contains(awsfacts.LogRetentionDays, days) {
 		constructcheck.Fail(c, "vpc %s: FlowLogRetention got %s: want one of CloudWatch Logs' retention periods, in days %v", *c.Node().Path(), props.FlowLogRetention, awsfacts.LogRetentionDays)

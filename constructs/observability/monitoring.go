@@ -273,33 +273,34 @@ func (m *FleetMonitoring) addEventRules(props FleetMonitoringProps) {
 		Id:  jsii.String("EventLog"),
 		Arn: logGroupArn(stack, n.EventLogGroup()),
 	}}
+	// record adds an enabled rule that writes the events of pattern into
+	// the event log group.
+	record := func(id, name, description string, pattern map[string]interface{}) {
+		awsevents.NewCfnRule(c, jsii.String(id), &awsevents.CfnRuleProps{
+			Name:         jsii.String(name),
+			Description:  jsii.String(description),
+			EventPattern: pattern,
+			State:        jsii.String("ENABLED"),
+			Targets:      eventTarget,
+		})
+	}
 	// Image Builder's image state changes
 	// (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-imagebuilder.html).
-	awsevents.NewCfnRule(c, jsii.String("BuildResultsRule"), &awsevents.CfnRuleProps{
-		Name:        jsii.String(n.BuildResultsRule()),
-		Description: jsii.String("Records every build of " + n.Base() + "'s golden AMI that ends: available, failed or cancelled"),
-		EventPattern: map[string]interface{}{
+	record("BuildResultsRule", n.BuildResultsRule(), "Records every build of "+n.Base()+"'s golden AMI that ends: available, failed or cancelled",
+		map[string]interface{}{
 			"source":      []string{"aws.imagebuilder"},
 			"detail-type": []string{"EC2 Image Builder Image State Change"},
 			"resources":   []interface{}{map[string]interface{}{"prefix": props.ImageArnPrefix}},
 			"detail":      map[string]interface{}{"state": map[string]interface{}{"status": []string{"AVAILABLE", "FAILED", "CANCELLED"}}},
-		},
-		State:   jsii.String("ENABLED"),
-		Targets: eventTarget,
-	})
+		})
 	// Auto Scaling's "EC2 Instance Launch Unsuccessful"
 	// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/prepare-for-lifecycle-notifications.html#instance-launch-unsuccessful).
-	awsevents.NewCfnRule(c, jsii.String("LaunchFailuresRule"), &awsevents.CfnRuleProps{
-		Name:        jsii.String(n.LaunchFailures()),
-		Description: jsii.String("Records every instance " + n.Base() + "'s Auto Scaling group fails to launch"),
-		EventPattern: map[string]interface{}{
+	record("LaunchFailuresRule", n.LaunchFailures(), "Records every instance "+n.Base()+"'s Auto Scaling group fails to launch",
+		map[string]interface{}{
 			"source":      []string{"aws.autoscaling"},
 			"detail-type": []string{"EC2 Instance Launch Unsuccessful"},
 			"detail":      map[string]interface{}{"AutoScalingGroupName": []interface{}{props.Group.AutoScalingGroupName()}},
-		},
-		State:   jsii.String("ENABLED"),
-		Targets: eventTarget,
-	})
+		})
 }
 
 // addAlarmTopic adds the topic every alarm notifies, its key, and the

@@ -55,11 +55,8 @@ type AccessRoleProps struct {
 //
 // It writes nothing else: no parameter, no stack, no key.
 type AccessRole struct {
-	constructs.Construct
-	// Resource is the L1 role, the escape hatch.
-	Resource awsiam.CfnRole
-	// Role is the L2 role.
-	Role awsiam.Role
+	// Resource is the L1 role, the escape hatch; Role the L2 role.
+	roleConstruct
 }
 
 // NewAccessRole creates the role.
@@ -122,11 +119,5 @@ func NewAccessRole(scope constructs.Construct, id string, props AccessRoleProps)
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:cloudformation:[^:]+:[^:]+:stack\/[^/]+\/\*$/`)},
 		},
 	}}, jsii.Bool(true))
-	return &AccessRole{Construct: c, Resource: role.Node().DefaultChild().(awsiam.CfnRole), Role: role}
+	return &AccessRole{newRoleConstruct(c, role)}
 }
-
-// Name of the role.
-func (r *AccessRole) Name() *string { return r.Role.RoleName() }
-
-// Arn of the role.
-func (r *AccessRole) Arn() *string { return r.Role.RoleArn() }

@@ -73,11 +73,8 @@ type CrossAccountRoleProps struct {
 // No launch template permission: a promotion adds no launch template
 // version. No ModifyImageAttribute: it sets no launch permission.
 type CrossAccountRole struct {
-	constructs.Construct
-	// Resource is the L1 role, the escape hatch.
-	Resource awsiam.CfnRole
-	// Role is the L2 role.
-	Role awsiam.Role
+	// Resource is the L1 role, the escape hatch; Role the L2 role.
+	roleConstruct
 }
 
 // NewCrossAccountRole creates the role.
@@ -153,14 +150,8 @@ func NewCrossAccountRole(scope constructs.Construct, id string, props CrossAccou
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:kms:[^:]+:[0-9]{12}:key\/\*$/`)},
 		},
 	}}, jsii.Bool(true))
-	return &CrossAccountRole{Construct: c, Resource: role.Node().DefaultChild().(awsiam.CfnRole), Role: role}
+	return &CrossAccountRole{newRoleConstruct(c, role)}
 }
-
-// Name of the role.
-func (r *CrossAccountRole) Name() *string { return r.Role.RoleName() }
-
-// Arn of the role.
-func (r *CrossAccountRole) Arn() *string { return r.Role.RoleArn() }
 
 // ec2ResourceArn is the ARN of every EC2 image or snapshot of a region
 // (their ARNs have no account).

@@ -43,6 +43,11 @@ type World struct {
 	fleets     map[string]*fleetState
 	order      []string
 	amis       int
+
+	// LostAMIs counts the violations in which a fleet's golden AMI or
+	// rollback target was disabled or deleted; LostImageResources those in
+	// which the image resource of one of them was.
+	LostAMIs, LostImageResources int
 }
 
 // Fleet is one environment in the world.
@@ -238,9 +243,11 @@ func (w *World) check() {
 			// deleted ones strand a fleet.
 			im := w.image(r.ami)
 			if im != nil && (im.AMIState == Disable || im.AMIState == Delete) {
+				w.LostAMIs++
 				w.violate("fleet %s: its %s %s is %s (since day %d)", name, r.role, r.ami, strings.ToLower(string(im.AMIState))+"d", im.AMIAffected)
 			}
 			if im != nil && (im.State == Disable || im.State == Delete) {
+				w.LostImageResources++
 				w.violate("fleet %s: the image resource of its %s %s is %s (since day %d)", name, r.role, r.ami, strings.ToLower(string(im.State))+"d", im.AffectedOnDay)
 			}
 		}

@@ -1,7 +1,6 @@
 package telemetry
 
 import (
-	"encoding/json"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -10,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/immutable-server/golden-fleet/internal/telemetry/telemetrytest"
 )
 
 // dev are destinations shaped like config.Names spells them.
@@ -23,25 +24,8 @@ var dev = Destinations{
 func TestTheAgentConfigurationReportsMemoryDiskAndTheThreeLogs(t *testing.T) {
 	n := dev
 	text := AgentConfig(n)
-	var cfg struct {
-		Metrics struct {
-			Namespace        string            `json:"namespace"`
-			AppendDimensions map[string]string `json:"append_dimensions"`
-			Aggregation      [][]string        `json:"aggregation_dimensions"`
-			Collected        map[string]struct {
-				Measurement []string `json:"measurement"`
-				Resources   []string `json:"resources"`
-			} `json:"metrics_collected"`
-		} `json:"metrics"`
-		Logs struct {
-			Collected struct {
-				Files struct {
-					List []map[string]string `json:"collect_list"`
-				} `json:"files"`
-			} `json:"logs_collected"`
-		} `json:"logs"`
-	}
-	if err := json.Unmarshal([]byte(text), &cfg); err != nil {
+	cfg, err := telemetrytest.ParseAgentConfig(text)
+	if err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, text)
 	}
 	m := cfg.Metrics

@@ -149,7 +149,7 @@ func (f *FakeEC2) DescribeImages(_ context.Context, in *ec2.DescribeImagesInput,
 
 // CreateTags implements EC2.
 func (f *FakeEC2) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
-	err := f.eachImage(in.Resources, func(id string, tags map[string]string) {
+	err := f.each(in.Resources, "InvalidAMIID.NotFound", func(id string, tags map[string]string) {
 		for _, t := range in.Tags {
 			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			f.Calls = append(f.Calls, fmt.Sprintf("tag %s %s=%s", id, aws.ToString(t.Key), aws.ToString(t.Value)))
@@ -164,7 +164,7 @@ func (f *FakeEC2) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...fu
 // DeleteTags implements EC2 (a tag given without a value is deleted
 // whatever its value).
 func (f *FakeEC2) DeleteTags(_ context.Context, in *ec2.DeleteTagsInput, _ ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error) {
-	err := f.eachImage(in.Resources, func(id string, tags map[string]string) {
+	err := f.each(in.Resources, "InvalidAMIID.NotFound", func(id string, tags map[string]string) {
 		for _, t := range in.Tags {
 			k := aws.ToString(t.Key)
 			if t.Value == nil || tags[k] == aws.ToString(t.Value) {
@@ -179,16 +179,17 @@ func (f *FakeEC2) DeleteTags(_ context.Context, in *ec2.DeleteTagsInput, _ ...fu
 	return &ec2.DeleteTagsOutput{}, nil
 }
 
-// eachImage calls change with the tags of every image of ids, in order,
-// under the lock; it stops at the first id the account does not own, with
-// EC2's InvalidAMIID.NotFound.
-func (f *FakeEC2) eachImage(ids []string, change func(id string, tags map[string]string)) error {
+// each calls change with the tags of every resource of ids, in order,
+// under the lock; it stops at the first id the account does not have,
+// with the service's error code notFound (EC2's InvalidAMIID.NotFound,
+// Image Builder's ResourceNotFoundException).
+func (f *tagged) each(ids []string, notFound string, change func(id string, tags map[string]string)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, id := range ids {
 		tags, ok := f.images[id]
 		if !ok {
-			return fmt.Errorf("InvalidAMIID.NotFound: %s", id)
+			return fmt.Errorf("%s: %s", notFound, id)
 		}
 		change(id, tags)
 	}
@@ -226,34 +227,30 @@ func NewFakeImageBuilder(arns ...string) *FakeImageBuilder {
 
 // TagResource implements ImageBuilder.
 func (f *FakeImageBuilder) TagResource(_ context.Context, in *imagebuilder.TagResourceInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.TagResourceOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	arn := aws.ToString(in.ResourceArn)
-	tags, ok := f.images[arn]
-	if !ok {
-		return nil, fmt.Errorf("ResourceNotFoundException: %s", arn)
-	}
-	for _, k := range sortedKeys(in.Tags) {
-		tags[k] = in.Tags[k]
-		f.Calls = append(f.Calls, fmt.Sprintf("tag %s %s=%s", arn, k, in.Tags[k]))
+	err := f.each([]string{aws.ToString(in.ResourceArn)}, "ResourceNotFoundException", func(arn string, tags map[string]string) {
+		for _, k := range sortedKeys(in.Tags) {
+			tags[k] = in.Tags[k]
+			f.Calls = append(f.Calls, fmt.Sprintf("tag %s %s=%s", arn, k, in.Tags[k]))
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &imagebuilder.TagResourceOutput{}, nil
 }
 
 // UntagResource implements ImageBuilder.
 func (f *FakeImageBuilder) UntagResource(_ context.Context, in *imagebuilder.UntagResourceInput, _ ...func(*imagebuilder.Options)) (*imagebuilder.UntagResourceOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	arn := aws.ToString(in.ResourceArn)
-	tags, ok := f.images[arn]
-	if !ok {
-		return nil, fmt.Errorf("ResourceNotFoundException: %s", arn)
-	}
-	for _, k := range in.TagKeys {
-		if _, has := tags[k]; has {
-			delete(tags, k)
-			f.Calls = append(f.Calls, fmt.Sprintf("untag %s %s", arn, k))
+	err := f.each([]string{aws.ToString(in.ResourceArn)}, "ResourceNotFoundException", func(arn string, tags map[string]string) {
+		for _, k := range in.TagKeys {
+			if _, has := tags[k]; has {
+				delete(tags, k)
+				f.Calls = append(f.Calls, fmt.Sprintf("untag %s %s", arn, k))
+			}
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &imagebuilder.UntagResourceOutput{}, nil
 }
