@@ -187,6 +187,18 @@ func (d *decoder) add(path, format string, args ...any) {
 
 var durationType = reflect.TypeFor[time.Duration]()
 
+// nodeKinds is the JSON value each kind of field this decoder fills takes.
+var nodeKinds = map[reflect.Kind]kind{
+	reflect.Pointer: object,
+	reflect.Struct:  object,
+	reflect.Slice:   array,
+	reflect.Map:     object,
+	reflect.String:  str,
+	reflect.Int:     number,
+	reflect.Int64:   number,
+	reflect.Bool:    boolean,
+}
+
 // fill sets v from n, recording a problem for every mismatch and
 // carrying on with the rest.
 func (d *decoder) fill(path string, n *node, v reflect.Value) {
@@ -200,55 +212,35 @@ func (d *decoder) fill(path string, n *node, v reflect.Value) {
 		}
 		return
 	}
+	if want, ok := nodeKinds[t.Kind()]; ok && n.kind != want {
+		d.mismatch(path, n, t)
+		return
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		if n.kind != object {
-			d.mismatch(path, n, t)
-			return
-		}
 		p := reflect.New(t.Elem())
 		d.fill(path, n, p.Elem())
 		v.Set(p)
 	case reflect.Struct:
-		if n.kind != object {
-			d.mismatch(path, n, t)
-			return
-		}
 		d.fillStruct(path, n, v)
 	case reflect.Slice:
-		if n.kind != array {
-			d.mismatch(path, n, t)
-			return
-		}
 		s := reflect.MakeSlice(t, len(n.vals), len(n.vals))
 		for i, e := range n.vals {
 			d.fill(fmt.Sprintf("%s[%d]", path, i), e, s.Index(i))
 		}
 		v.Set(s)
 	case reflect.Map:
-		if n.kind != object {
-			d.mismatch(path, n, t)
-			return
-		}
 		d.fillMap(path, n, v)
 	case reflect.String:
-		if n.kind != str {
-			d.mismatch(path, n, t)
-			return
-		}
 		v.SetString(n.text)
 	case reflect.Int, reflect.Int64:
 		i, err := strconv.ParseInt(n.text, 10, 64)
-		if n.kind != number || err != nil || (t.Kind() == reflect.Int && (i < math.MinInt || i > math.MaxInt)) {
+		if err != nil || (t.Kind() == reflect.Int && (i < math.MinInt || i > math.MaxInt)) {
 			d.mismatch(path, n, t)
 			return
 		}
 		v.SetInt(i)
 	case reflect.Bool:
-		if n.kind != boolean {
-			d.mismatch(path, n, t)
-			return
-		}
 		v.SetBool(n.text == "true")
 	default:
 		d.add(path, "got a value of a field this decoder cannot fill: want a field of string, number, list, map or object type")
@@ -259,34 +251,37 @@ func (d *decoder) fill(path string, n *node, v reflect.Value) {
 // name an exported field, once.
 func (d *decoder) fillStruct(path string, n *node, v reflect.Value) {
 	t := v.Type()
-	seen := map[string]int{}
-	for i, key := range n.keys {
-		if d.repeated(path, n, i, seen) {
-			continue
-		}
+	d.eachKey(path, n, func(i int, key string) {
 		f, ok := t.FieldByName(key)
 		if !ok || !f.IsExported() {
 			d.add(path, "got unknown field %s at %s: want %s", config.QuoteShort(key), d.position(n.keyAt[i]), fieldsHint(t, key))
-			continue
+			return
 		}
 		d.fill(join(path, key), n.vals[i], v.FieldByIndex(f.Index))
-	}
+	})
 }
 
 // fillMap sets map v from object n, each key once.
 func (d *decoder) fillMap(path string, n *node, v reflect.Value) {
 	t := v.Type()
 	m := reflect.MakeMapWithSize(t, len(n.keys))
-	seen := map[string]int{}
-	for i, key := range n.keys {
-		if d.repeated(path, n, i, seen) {
-			continue
-		}
+	d.eachKey(path, n, func(i int, key string) {
 		e := reflect.New(t.Elem()).Elem()
 		d.fill(fmt.Sprintf("%s[%q]", path, key), n.vals[i], e)
 		m.SetMapIndex(reflect.ValueOf(key), e)
-	}
+	})
 	v.Set(m)
+}
+
+// eachKey calls f with each key of object n and its index, in order,
+// recording a problem for a key that appears again instead.
+func (d *decoder) eachKey(path string, n *node, f func(i int, key string)) {
+	seen := map[string]int{}
+	for i, key := range n.keys {
+		if !d.repeated(path, n, i, seen) {
+			f(i, key)
+		}
+	}
 }
 
 // repeated records a key that appears twice in an object.
