@@ -9,26 +9,27 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // Each limit and pattern of awsfacts.go equals what the maintained
 // catalogs say, so that an update of cfn-lint or botocore that changes one
 // fails here.
 func TestAWSFactsMatchTheCatalogs(t *testing.T) {
-	iamTag := at(cfnSchema(t, "AWS::IAM::Role"), "definitions", "Tag", "properties")
-	if got := text(t, at(iamTag, "Value", "pattern"), "IAM tag value pattern"); got != IAMTagPattern {
+	iamTag := jsontree.Dig(cfnSchema(t, "AWS::IAM::Role"), "definitions", "Tag", "properties")
+	if got := text(t, jsontree.Dig(iamTag, "Value", "pattern"), "IAM tag value pattern"); got != IAMTagPattern {
 		t.Errorf("AWS::IAM::Role Tag.Value pattern is %s, IAMTagPattern %s", got, IAMTagPattern)
 	}
-	if got := text(t, at(iamTag, "Key", "pattern"), "IAM tag key pattern"); got != strings.Replace(IAMTagPattern, "]*$", "]+$", 1) {
+	if got := text(t, jsontree.Dig(iamTag, "Key", "pattern"), "IAM tag key pattern"); got != strings.Replace(IAMTagPattern, "]*$", "]+$", 1) {
 		t.Errorf("AWS::IAM::Role Tag.Key pattern is %s, IAMTagPattern (one or more) %s", got, IAMTagPattern)
 	}
-	if k, v := number(t, at(iamTag, "Key", "maxLength"), "IAM tag key length"), number(t, at(iamTag, "Value", "maxLength"), "IAM tag value length"); k != MaxTagKeyLength || v != MaxTagValueLength {
+	if k, v := number(t, jsontree.Dig(iamTag, "Key", "maxLength"), "IAM tag key length"), number(t, jsontree.Dig(iamTag, "Value", "maxLength"), "IAM tag value length"); k != MaxTagKeyLength || v != MaxTagValueLength {
 		t.Errorf("IAM tag lengths %d/%d, MaxTagKeyLength/MaxTagValueLength %d/%d", k, v, MaxTagKeyLength, MaxTagValueLength)
 	}
-	if got := number(t, at(cfnSchema(t, "AWS::IAM::Role"), "properties", "Tags", "maxItems"), "IAM role tags"); got != MaxTags {
+	if got := number(t, jsontree.Dig(cfnSchema(t, "AWS::IAM::Role"), "properties", "Tags", "maxItems"), "IAM role tags"); got != MaxTags {
 		t.Errorf("AWS::IAM::Role takes %d tags, MaxTags %d", got, MaxTags)
 	}
-	if got := number(t, at(cfnSchema(t, "AWS::IAM::Role"), "properties", "RoleName", "maxLength"), "IAM role name"); got != MaxRoleNameLength {
+	if got := number(t, jsontree.Dig(cfnSchema(t, "AWS::IAM::Role"), "properties", "RoleName", "maxLength"), "IAM role name"); got != MaxRoleNameLength {
 		t.Errorf("AWS::IAM::Role RoleName takes %d characters, MaxRoleNameLength %d", got, MaxRoleNameLength)
 	}
 
@@ -54,37 +55,37 @@ func TestAWSFactsMatchTheCatalogs(t *testing.T) {
 	}
 
 	recipe := cfnSchema(t, "AWS::ImageBuilder::ImageRecipe")
-	if got := number(t, at(recipe, "definitions", "EbsInstanceBlockDeviceSpecification", "properties", "VolumeSize", "maximum"), "recipe volume"); got != MaxImageBuilderVolumeGiB {
+	if got := number(t, jsontree.Dig(recipe, "definitions", "EbsInstanceBlockDeviceSpecification", "properties", "VolumeSize", "maximum"), "recipe volume"); got != MaxImageBuilderVolumeGiB {
 		t.Errorf("an image recipe takes volumes up to %d GiB, MaxImageBuilderVolumeGiB %d", got, MaxImageBuilderVolumeGiB)
 	}
-	if got := number(t, at(recipe, "properties", "WorkingDirectory", "maxLength"), "working directory"); got != MaxWorkingDirectoryLength {
+	if got := number(t, jsontree.Dig(recipe, "properties", "WorkingDirectory", "maxLength"), "working directory"); got != MaxWorkingDirectoryLength {
 		t.Errorf("a recipe's working directory takes %d characters, MaxWorkingDirectoryLength %d", got, MaxWorkingDirectoryLength)
 	}
 	for _, typ := range []string{"AWS::ImageBuilder::Component", "AWS::ImageBuilder::ImageRecipe", "AWS::ImageBuilder::ImagePipeline",
 		"AWS::ImageBuilder::InfrastructureConfiguration", "AWS::ImageBuilder::DistributionConfiguration"} {
-		pattern := text(t, at(cfnSchema(t, typ), "properties", "Name", "pattern"), typ+" Name")
+		pattern := text(t, jsontree.Dig(cfnSchema(t, typ), "properties", "Name", "pattern"), typ+" Name")
 		if !regexpAccepts(pattern, strings.Repeat("a", MaxNameLength)) || regexpAccepts(pattern, strings.Repeat("a", MaxNameLength+1)) {
 			t.Errorf("%s Name pattern %s does not take exactly MaxNameLength (%d) characters", typ, pattern, MaxNameLength)
 		}
 	}
 
-	filter := at(cfnSchema(t, "AWS::ImageBuilder::LifecyclePolicy"), "definitions", "Filter", "properties")
-	if got := number(t, at(filter, "RetainAtLeast", "maximum"), "lifecycle RetainAtLeast"); got != MaxLifecycleRetainAtLeast {
+	filter := jsontree.Dig(cfnSchema(t, "AWS::ImageBuilder::LifecyclePolicy"), "definitions", "Filter", "properties")
+	if got := number(t, jsontree.Dig(filter, "RetainAtLeast", "maximum"), "lifecycle RetainAtLeast"); got != MaxLifecycleRetainAtLeast {
 		t.Errorf("a lifecycle rule retains at most %d images, MaxLifecycleRetainAtLeast %d", got, MaxLifecycleRetainAtLeast)
 	}
-	if got := number(t, at(filter, "Value", "maximum"), "lifecycle filter value"); got != MaxLifecycleAgeValue {
+	if got := number(t, jsontree.Dig(filter, "Value", "maximum"), "lifecycle filter value"); got != MaxLifecycleAgeValue {
 		t.Errorf("a lifecycle filter's value is at most %d, MaxLifecycleAgeValue %d", got, MaxLifecycleAgeValue)
 	}
 	if got := number(t, serviceShapes(t, "autoscaling")["CheckpointDelay"]["max"], "instance refresh CheckpointDelay"); time.Duration(got)*time.Second != MaxCheckpointDelay {
 		t.Errorf("an instance refresh's CheckpointDelay is at most %ds, MaxCheckpointDelay %s", got, MaxCheckpointDelay)
 	}
 
-	if got := number(t, at(cfnSchema(t, "AWS::StepFunctions::StateMachine"), "properties", "StateMachineName", "maxLength"), "state machine name"); got != MaxStateMachineNameLength {
+	if got := number(t, jsontree.Dig(cfnSchema(t, "AWS::StepFunctions::StateMachine"), "properties", "StateMachineName", "maxLength"), "state machine name"); got != MaxStateMachineNameLength {
 		t.Errorf("a state machine name takes %d characters, MaxStateMachineNameLength %d", got, MaxStateMachineNameLength)
 	}
 
 	var days []int
-	for _, d := range at(cfnSchema(t, "AWS::Logs::LogGroup"), "properties", "RetentionInDays", "enum").([]any) {
+	for _, d := range jsontree.Dig(cfnSchema(t, "AWS::Logs::LogGroup"), "properties", "RetentionInDays", "enum").([]any) {
 		days = append(days, number(t, d, "retention"))
 	}
 	if !slices.Equal(days, LogRetentionDays) {
@@ -154,12 +155,12 @@ func TestTheCfnLintOverridesSpellTheScanFactsAsConfigDoes(t *testing.T) {
 		switch p.Path {
 		case "/definitions/ImageScanningConfiguration/properties/ImageScanningTypes":
 			found++
-			if got := enum(at(p.Value, "items", "enum")); !slices.Equal(got, sorted(ScanTypes)) {
+			if got := enum(jsontree.Dig(p.Value, "items", "enum")); !slices.Equal(got, sorted(ScanTypes)) {
 				t.Errorf("the override's scan types %v, ScanTypes %v", got, ScanTypes)
 			}
 		case "/definitions/ScanResultCondition":
 			found++
-			if got := enum(at(p.Value, "properties", "MaximumSeverityLabel", "enum")); !slices.Equal(got, sorted(MaxSeverities)) {
+			if got := enum(jsontree.Dig(p.Value, "properties", "MaximumSeverityLabel", "enum")); !slices.Equal(got, sorted(MaxSeverities)) {
 				t.Errorf("the override's severities %v, MaxSeverities %v", got, MaxSeverities)
 			}
 		}

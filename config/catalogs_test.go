@@ -99,18 +99,6 @@ func readJSON(t *testing.T, path string, gzipped bool, v any) {
 	}
 }
 
-// at walks a decoded JSON value along keys.
-func at(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
 func jsonText(v any) string {
 	data, _ := json.Marshal(v)
 	return string(data)

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // The names the README documents, built by Names.
@@ -155,9 +157,9 @@ func TestTheLongestReportingNamesFitTheirResources(t *testing.T) {
 	}
 	fits := func(typ, property string, names ...string) {
 		t.Helper()
-		schema := at(cfnSchema(t, typ), "properties", property)
-		limit := number(t, at(schema, "maxLength"), typ+" "+property+" maxLength")
-		pattern, _ := at(schema, "pattern").(string)
+		schema := jsontree.Dig(cfnSchema(t, typ), "properties", property)
+		limit := number(t, jsontree.Dig(schema, "maxLength"), typ+" "+property+" maxLength")
+		pattern, _ := jsontree.Dig(schema, "pattern").(string)
 		for _, name := range names {
 			if len(name) > limit {
 				t.Errorf("%s %s %q is %d characters: want at most %d", typ, property, name, len(name), limit)

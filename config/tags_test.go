@@ -102,7 +102,7 @@ func tagKeys(v any) []string {
 		}
 	case []any:
 		for _, e := range x {
-			k, ok := at(e, "Key").(string)
+			k, ok := jsontree.Dig(e, "Key").(string)
 			if !ok {
 				return nil
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/imagebuild"
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // A simulated Image Builder build. moto has no Image Builder, so build()
@@ -49,5 +50,5 @@ func build(t *testing.T) (ami string, version int64) {
 	return res.AMI, res.Version
 }
 
-// dig reads a nested value of a decoded template (imagebuild.Dig).
-func dig(v any, keys ...string) any { return imagebuild.Dig(v, keys...) }
+// dig reads a nested value of a decoded template (jsontree.Dig).
+func dig(v any, keys ...string) any { return jsontree.Dig(v, keys...) }

@@ -29,6 +29,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // Distribution is the part of an AWS::ImageBuilder::DistributionConfiguration
@@ -64,18 +65,6 @@ func ReadTemplate(dir, stack string) (map[string]any, error) {
 	return tpl, nil
 }
 
-// Dig walks nested JSON objects by key; nil when a key is missing.
-func Dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
 // ReadDistribution reads the one distribution configuration of the fleet
 // stack's template, for region.
 func ReadDistribution(dir, fleetStack, region string) (Distribution, error) {
@@ -87,26 +76,26 @@ func ReadDistribution(dir, fleetStack, region string) (Distribution, error) {
 	found := 0
 	resources, _ := tpl["Resources"].(map[string]any)
 	for _, r := range resources {
-		if Dig(r, "Type") != "AWS::ImageBuilder::DistributionConfiguration" {
+		if jsontree.Dig(r, "Type") != "AWS::ImageBuilder::DistributionConfiguration" {
 			continue
 		}
 		found++
-		dists, _ := Dig(r, "Properties", "Distributions").([]any)
+		dists, _ := jsontree.Dig(r, "Properties", "Distributions").([]any)
 		for _, d := range dists {
-			if Dig(d, "Region") != region {
+			if jsontree.Dig(d, "Region") != region {
 				continue // copies to other regions: nothing the fleet here reads
 			}
 			plan.AmiTags = map[string]string{}
-			if tags, ok := Dig(d, "AmiDistributionConfiguration", "AmiTags").(map[string]any); ok {
+			if tags, ok := jsontree.Dig(d, "AmiDistributionConfiguration", "AmiTags").(map[string]any); ok {
 				for k, v := range tags {
 					plan.AmiTags[k] = fmt.Sprint(v)
 				}
 			}
-			lts, _ := Dig(d, "LaunchTemplateConfigurations").([]any)
+			lts, _ := jsontree.Dig(d, "LaunchTemplateConfigurations").([]any)
 			for _, lt := range lts {
-				id := Dig(lt, "LaunchTemplateId")
-				logical, _ := Dig(id, "Ref").(string)
-				if att, ok := Dig(id, "Fn::GetAtt").([]any); ok {
+				id := jsontree.Dig(lt, "LaunchTemplateId")
+				logical, _ := jsontree.Dig(id, "Ref").(string)
+				if att, ok := jsontree.Dig(id, "Fn::GetAtt").([]any); ok {
 					logical = fmt.Sprint(att[0])
 				}
 				if logical == "" {
@@ -115,14 +104,14 @@ func ReadDistribution(dir, fleetStack, region string) (Distribution, error) {
 				// "If you don't set a value, Image Builder treats it as
 				// true" (LaunchTemplateConfiguration, CloudFormation reference).
 				setDefault := true
-				if v, ok := Dig(lt, "SetDefaultVersion").(bool); ok {
+				if v, ok := jsontree.Dig(lt, "SetDefaultVersion").(bool); ok {
 					setDefault = v
 				}
 				plan.LaunchTemplates = append(plan.LaunchTemplates, LaunchTemplateTarget{logical, setDefault})
 			}
-			params, _ := Dig(d, "SsmParameterConfigurations").([]any)
+			params, _ := jsontree.Dig(d, "SsmParameterConfigurations").([]any)
 			for _, p := range params {
-				plan.Parameters = append(plan.Parameters, ParameterTarget{fmt.Sprint(Dig(p, "ParameterName")), fmt.Sprint(Dig(p, "DataType"))})
+				plan.Parameters = append(plan.Parameters, ParameterTarget{fmt.Sprint(jsontree.Dig(p, "ParameterName")), fmt.Sprint(jsontree.Dig(p, "DataType"))})
 			}
 		}
 	}
@@ -148,7 +137,7 @@ func ExecutionPolicy(dir, factoryStack string) ([]any, error) {
 	}
 	var statements []any
 	for _, id := range policies {
-		st, _ := Dig(resources[id], "Properties", "PolicyDocument", "Statement").([]any)
+		st, _ := jsontree.Dig(resources[id], "Properties", "PolicyDocument", "Statement").([]any)
 		statements = append(statements, st...)
 	}
 	return statements, nil
@@ -159,8 +148,8 @@ func ExecutionPolicy(dir, factoryStack string) ([]any, error) {
 // AWS::IAM::Policy resources attached to it, sorted.
 func ExecutionRole(resources map[string]any) (role string, policies []string, err error) {
 	for _, r := range resources {
-		if Dig(r, "Type") == "AWS::ImageBuilder::ImagePipeline" {
-			if att, ok := Dig(r, "Properties", "ExecutionRole", "Fn::GetAtt").([]any); ok {
+		if jsontree.Dig(r, "Type") == "AWS::ImageBuilder::ImagePipeline" {
+			if att, ok := jsontree.Dig(r, "Properties", "ExecutionRole", "Fn::GetAtt").([]any); ok {
 				role = fmt.Sprint(att[0])
 			}
 		}
@@ -169,12 +158,12 @@ func ExecutionRole(resources map[string]any) (role string, policies []string, er
 		return "", nil, fmt.Errorf("the image pipeline has no execution role from this template")
 	}
 	for id, r := range resources {
-		if Dig(r, "Type") != "AWS::IAM::Policy" {
+		if jsontree.Dig(r, "Type") != "AWS::IAM::Policy" {
 			continue
 		}
-		roles, _ := Dig(r, "Properties", "Roles").([]any)
+		roles, _ := jsontree.Dig(r, "Properties", "Roles").([]any)
 		for _, x := range roles {
-			if Dig(x, "Ref") == role {
+			if jsontree.Dig(x, "Ref") == role {
 				policies = append(policies, id)
 			}
 		}
@@ -189,14 +178,14 @@ func ExecutionRole(resources map[string]any) (role string, policies []string, er
 // parameters in ARNs resolve to partition aws, region and account.
 func Allowed(statements []any, action, resource string, tags map[string]string, region, account string) bool {
 	for _, st := range statements {
-		if Dig(st, "Effect") != "Allow" {
+		if jsontree.Dig(st, "Effect") != "Allow" {
 			continue
 		}
-		if !anyMatch(Dig(st, "Action"), action) || !anyMatch(resolveArn(Dig(st, "Resource"), region, account), resource) {
+		if !anyMatch(jsontree.Dig(st, "Action"), action) || !anyMatch(resolveArn(jsontree.Dig(st, "Resource"), region, account), resource) {
 			continue
 		}
 		ok := true
-		if cond, has := Dig(st, "Condition").(map[string]any); has {
+		if cond, has := jsontree.Dig(st, "Condition").(map[string]any); has {
 			for op, kv := range cond {
 				if op != "StringEquals" {
 					ok = false
@@ -218,10 +207,10 @@ func Allowed(statements []any, action, resource string, tags map[string]string, 
 }
 
 func resolveArn(v any, region, account string) any {
-	if parts, ok := Dig(v, "Fn::Join").([]any); ok {
+	if parts, ok := jsontree.Dig(v, "Fn::Join").([]any); ok {
 		var b strings.Builder
 		for _, p := range parts[1].([]any) {
-			switch Dig(p, "Ref") {
+			switch jsontree.Dig(p, "Ref") {
 			case "AWS::Partition":
 				b.WriteString("aws")
 			case "AWS::Region":

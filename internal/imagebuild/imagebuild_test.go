@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/immutable-server/golden-fleet/internal/jsontree"
 )
 
 // factoryTemplate is the part of an image factory template the execution
@@ -47,7 +49,7 @@ func TestExecutionPolicyIsTheStatementsOfTheRolesPolicies(t *testing.T) {
 	}
 	var actions []string
 	for _, x := range st {
-		actions = append(actions, Dig(x, "Action").(string))
+		actions = append(actions, jsontree.Dig(x, "Action").(string))
 	}
 	if !slices.Equal(actions, []string{"ec2:CreateTags", "ssm:PutParameter"}) {
 		t.Errorf("actions %v: want those of the role's two policies, Policy0's first, and not the other role's", actions)

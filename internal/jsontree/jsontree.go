@@ -1,4 +1,4 @@
-// Package jsontree walks a value encoding/json decoded into an any (maps,
+// Package jsontree walks and digs into a value encoding/json decoded into an any (maps,
 // lists and scalars), for the tests that search synthesized templates.
 package jsontree
 
@@ -24,4 +24,17 @@ func walk(v any, path []string, visit func([]string, any) bool) {
 			walk(child, append(path[:len(path):len(path)], "*"), visit)
 		}
 	}
+}
+
+// Dig walks nested objects of v by key: nil when a key is missing or a
+// value on the way is not an object.
+func Dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
 }
