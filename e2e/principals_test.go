@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -45,7 +43,7 @@ type serviceClients struct {
 func asService(t *testing.T, service, roleArn, session string) serviceClients {
 	t.Helper()
 	ctx := context.Background()
-	stsClient := sts.NewFromConfig(baseAWSConfig(t, credentials.NewStaticCredentialsProvider("testing", "testing", "")),
+	stsClient := sts.NewFromConfig(baseAWSConfig(t, operatorCreds),
 		func(o *sts.Options) {
 			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("X-Golden-Fleet-As-Service", service))
 		})
@@ -53,20 +51,8 @@ func asService(t *testing.T, service, roleArn, session string) serviceClients {
 	if err != nil {
 		t.Fatalf("%s assumes %s: %v", service, roleArn, err)
 	}
-	c := out.Credentials
-	cfg := baseAWSConfig(t, credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
+	cfg := baseAWSConfig(t, sessionCreds(out.Credentials))
 	return serviceClients{roleArn: roleArn, ec2: ec2.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg)}
-}
-
-func baseAWSConfig(t *testing.T, creds aws.CredentialsProvider) aws.Config {
-	t.Helper()
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background(),
-		awsconfig.WithRegion(region), awsconfig.WithBaseEndpoint(endpoint), awsconfig.WithCredentialsProvider(creds),
-		awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
 }
 
 var ibOnce struct {
