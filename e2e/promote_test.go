@@ -488,10 +488,7 @@ func TestAPromotionCopiesTheAMIIntoTheTargetAndItsReplacementsRunIt(t *testing.T
 	if owner := aws.ToString(img.Images[0].OwnerId); owner != targetAccount {
 		t.Errorf("%s belongs to %s, want the target account %s", y, owner, targetAccount)
 	}
-	tags := map[string]string{}
-	for _, tg := range img.Images[0].Tags {
-		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
-	}
+	tags := tagMap(img.Images[0].Tags, ec2Tag)
 	for k, want := range map[string]string{config.PromotedFromAMITagKey: x, config.PromotedFromEnvironmentTagKey: promoSource, config.EnvironmentTagKey: promoTarget,
 		config.PromotionGatesTagKey: "image-tests=overridden soak=passed vulnerabilities=passed"} {
 		if tags[k] != want {
