@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -20,6 +18,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/imagebuild"
 )
 
 // Principals of the calls the harness makes on an AWS service's behalf.
@@ -77,38 +76,16 @@ func imageBuilder(t *testing.T) serviceClients {
 }
 
 func deployExecutionRole() (string, error) {
-	b, err := os.ReadFile(filepath.Join(assembly, names.Stack(config.ImageFactoryStack)+".template.json"))
+	tpl, err := imagebuild.ReadTemplate(assembly, names.Stack(config.ImageFactoryStack))
 	if err != nil {
 		return "", err
 	}
-	var tpl map[string]any
-	if err := json.Unmarshal(b, &tpl); err != nil {
-		return "", err
-	}
-	resources := tpl["Resources"].(map[string]any)
-	var role string
-	for _, r := range resources {
-		if dig(r, "Type") == "AWS::ImageBuilder::ImagePipeline" {
-			if att, ok := dig(r, "Properties", "ExecutionRole", "Fn::GetAtt").([]any); ok {
-				role = fmt.Sprint(att[0])
-			}
-		}
-	}
+	resources, _ := tpl["Resources"].(map[string]any)
+	role, part := imagebuild.ExecutionRole(resources)
 	if role == "" {
 		return "", fmt.Errorf("the image pipeline has no execution role in %s", names.Stack(config.ImageFactoryStack))
 	}
-	part := map[string]any{role: resources[role]}
-	for id, r := range resources {
-		if dig(r, "Type") != "AWS::IAM::Policy" {
-			continue
-		}
-		roles, _ := dig(r, "Properties", "Roles").([]any)
-		for _, x := range roles {
-			if dig(x, "Ref") == role {
-				part[id] = r
-			}
-		}
-	}
+	part[role] = resources[role]
 	body, _ := json.Marshal(map[string]any{"Resources": part})
 	stack := names.Stack(config.ImageFactoryStack) + "-execution-role"
 	ctx := context.Background()

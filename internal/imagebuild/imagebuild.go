@@ -141,7 +141,22 @@ func ExecutionPolicy(dir, factoryStack string) ([]any, error) {
 		return nil, err
 	}
 	resources, _ := tpl["Resources"].(map[string]any)
-	var role string
+	role, policies := ExecutionRole(resources)
+	if role == "" {
+		return nil, fmt.Errorf("the image pipeline has no execution role from this template")
+	}
+	var statements []any
+	for _, r := range policies {
+		st, _ := Dig(r, "Properties", "PolicyDocument", "Statement").([]any)
+		statements = append(statements, st...)
+	}
+	return statements, nil
+}
+
+// ExecutionRole finds, among a template's resources, the logical id of the
+// image pipeline's execution role ("" when no pipeline names one) and the
+// AWS::IAM::Policy resources attached to that role, by logical id.
+func ExecutionRole(resources map[string]any) (role string, policies map[string]any) {
 	for _, r := range resources {
 		if Dig(r, "Type") == "AWS::ImageBuilder::ImagePipeline" {
 			if att, ok := Dig(r, "Properties", "ExecutionRole", "Fn::GetAtt").([]any); ok {
@@ -150,22 +165,21 @@ func ExecutionPolicy(dir, factoryStack string) ([]any, error) {
 		}
 	}
 	if role == "" {
-		return nil, fmt.Errorf("the image pipeline has no execution role from this template")
+		return "", nil
 	}
-	var statements []any
-	for _, r := range resources {
+	policies = map[string]any{}
+	for id, r := range resources {
 		if Dig(r, "Type") != "AWS::IAM::Policy" {
 			continue
 		}
 		roles, _ := Dig(r, "Properties", "Roles").([]any)
 		for _, x := range roles {
 			if Dig(x, "Ref") == role {
-				st, _ := Dig(r, "Properties", "PolicyDocument", "Statement").([]any)
-				statements = append(statements, st...)
+				policies[id] = r
 			}
 		}
 	}
-	return statements, nil
+	return role, policies
 }
 
 // Allowed evaluates Allow statements for action on resource, whose tags
