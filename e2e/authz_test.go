@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -44,7 +43,7 @@ func TestTheEmulatorEnforcesTrustAndIdentityPolicies(t *testing.T) {
 
 	// The trust policy: an administrator of the same account may not
 	// assume a role whose trust policy does not name it.
-	admin := sts.NewFromConfig(baseAWSConfig(t, credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	admin := sts.NewFromConfig(baseAWSConfig(t, operatorCreds))
 	_, err = admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("not-lambda")})
 	wantAPIError(t, err, "AccessDenied", "the operator assumes a role that trusts lambda.amazonaws.com only")
 

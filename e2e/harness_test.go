@@ -40,6 +40,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/immutable-server/golden-fleet/config"
 )
@@ -71,6 +72,36 @@ type awsClients struct {
 	asg *autoscaling.Client
 	ssm *ssm.Client
 	cfn *cloudformation.Client
+}
+
+// operatorCreds are the operator's (an administrator of moto's default
+// account), as AWS_ACCESS_KEY_ID=testing gives them to the CLI and fleetctl.
+var operatorCreds = credentials.NewStaticCredentialsProvider("testing", "testing", "")
+
+func clientsFor(cfg aws.Config) awsClients {
+	return awsClients{ec2: ec2.NewFromConfig(cfg), asg: autoscaling.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), cfn: cloudformation.NewFromConfig(cfg)}
+}
+
+// awsConfig is an SDK configuration for the emulator acting with creds; no
+// shared configuration or credentials file is read.
+func awsConfig(ctx context.Context, creds aws.CredentialsProvider) (aws.Config, error) {
+	return awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region), awsconfig.WithBaseEndpoint(endpoint),
+		awsconfig.WithCredentialsProvider(creds), awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil))
+}
+
+// baseAWSConfig is awsConfig, or the test fails.
+func baseAWSConfig(t *testing.T, creds aws.CredentialsProvider) aws.Config {
+	t.Helper()
+	cfg, err := awsConfig(context.Background(), creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// sessionCreds are the credentials an sts:AssumeRole answered.
+func sessionCreds(c *ststypes.Credentials) aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
 }
 
 func logf(format string, args ...any) {
@@ -267,16 +298,11 @@ func setup() error {
 		"CI=true",
 	)
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx,
-		awsconfig.WithRegion(region),
-		awsconfig.WithBaseEndpoint(endpoint),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
-		awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil),
-	)
+	cfg, err := awsConfig(ctx, operatorCreds)
 	if err != nil {
 		return err
 	}
-	aws_ = awsClients{ec2: ec2.NewFromConfig(cfg), asg: autoscaling.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), cfn: cloudformation.NewFromConfig(cfg)}
+	aws_ = clientsFor(cfg)
 
 	fleetctl = filepath.Join(workDir, "fleetctl")
 	if out, err := runIn(root, nil, "go", "build", "-o", fleetctl, "./cmd/fleetctl"); err != nil {

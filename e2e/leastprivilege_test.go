@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/imagebuild"
 )
 
 // Least privilege, shown. With authorization on, the emulator records
@@ -127,26 +128,9 @@ func deployedStatements() (map[string]string, error) {
 // executionRoleOnly: of the image factory stack, the harness deploys only
 // the pipeline's execution role and its policies.
 func executionRoleOnly(tpl map[string]any, id string) bool {
-	resources := tpl["Resources"].(map[string]any)
-	for _, r := range resources {
-		if dig(r, "Type") != "AWS::ImageBuilder::ImagePipeline" {
-			continue
-		}
-		att, _ := dig(r, "Properties", "ExecutionRole", "Fn::GetAtt").([]any)
-		if len(att) == 0 {
-			return false
-		}
-		if id == att[0] {
-			return true
-		}
-		roles, _ := dig(resources[id], "Properties", "Roles").([]any)
-		for _, x := range roles {
-			if dig(x, "Ref") == att[0] {
-				return true
-			}
-		}
-	}
-	return false
+	role, policies := imagebuild.ExecutionRole(tpl["Resources"].(map[string]any))
+	_, policy := policies[id]
+	return role != "" && (id == role || policy)
 }
 
 // leastPrivilege prints the report and returns an error when a statement

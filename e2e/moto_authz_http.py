@@ -62,40 +62,40 @@ def _lt(r):
     return [f"arn:aws:ec2:{r.region}:{r.current_account}:launch-template/{lt_id}"]
 
 
-def _image(r, key="ImageId"):
-    return [f"arn:aws:ec2:{r.region}::image/{_p(r, key)}"]
+def _unowned(kind, key):
+    """An EC2 resource named by the parameter key, whose ARN has no account
+    (A5: image/${ImageId}, snapshot/${SnapshotId})."""
+    return lambda r: [f"arn:aws:ec2:{r.region}::{kind}/{_p(r, key)}"]
 
 
-def _snapshot(r):
-    return [f"arn:aws:ec2:{r.region}::snapshot/{_p(r, 'SnapshotId')}"]
+def _by_arn(key):
+    """A resource the request names by its ARN, in the parameter key."""
+    return lambda r: [_p(r, key)]
+
+
+def _held(find, fallback):
+    """[the ARN of the resource moto's backend holds (find())], or, when it
+    holds none, [fallback]: the ARN the name would have."""
+    try:
+        return [find()]
+    except Exception:  # noqa: BLE001
+        return [fallback]
 
 
 def _asg(r):
     from moto.autoscaling.models import autoscaling_backends
 
     name = _p(r, "AutoScalingGroupName")
-    try:
-        return [autoscaling_backends[r.current_account][r.region].autoscaling_groups[name].arn]
-    except Exception:  # noqa: BLE001
-        return [f"arn:aws:autoscaling:{r.region}:{r.current_account}:autoScalingGroup:*:autoScalingGroupName/{name}"]
+    return _held(lambda: autoscaling_backends[r.current_account][r.region].autoscaling_groups[name].arn,
+                 f"arn:aws:autoscaling:{r.region}:{r.current_account}:autoScalingGroup:*:autoScalingGroupName/{name}")
 
 
 def _kms(r):
     from moto.kms.models import kms_backends
 
     key = _p(r, "KeyId")
-    try:
-        return [kms_backends[r.current_account][r.region].describe_key(key).arn]
-    except Exception:  # noqa: BLE001
-        return [f"arn:aws:kms:{r.region}:{r.current_account}:key/{key}"]
-
-
-def _topic(r):
-    return [_p(r, "TopicArn")]
-
-
-def _role(r):
-    return [_p(r, "RoleArn")]
+    return _held(lambda: kms_backends[r.current_account][r.region].describe_key(key).arn,
+                 f"arn:aws:kms:{r.region}:{r.current_account}:key/{key}")
 
 
 def _stack(r):
@@ -104,19 +104,8 @@ def _stack(r):
     name = _p(r, "StackName")
     if name and name.startswith("arn:"):
         return [name]
-    try:
-        b = cloudformation_backends[r.current_account][r.region]
-        return [b.get_stack(name).stack_id]
-    except Exception:  # noqa: BLE001
-        return [f"arn:aws:cloudformation:{r.region}:{r.current_account}:stack/{name}/00000000-0000-0000-0000-000000000000"]
-
-
-def _state_machine(r):
-    return [_p(r, "stateMachineArn")]
-
-
-def _execution(r):
-    return [_p(r, "executionArn")]
+    return _held(lambda: cloudformation_backends[r.current_account][r.region].get_stack(name).stack_id,
+                 f"arn:aws:cloudformation:{r.region}:{r.current_account}:stack/{name}/00000000-0000-0000-0000-000000000000")
 
 
 def _log_group(r):
@@ -150,18 +139,33 @@ def _alarms(r):
     return [base + n for n in names] or [base + "*"]
 
 
+_image, _snapshot = _unowned("image", "ImageId"), _unowned("snapshot", "SnapshotId")
+_topic, _role = _by_arn("TopicArn"), _by_arn("RoleArn")
+_state_machine, _execution = _by_arn("stateMachineArn"), _by_arn("executionArn")
+
+
+def _ssm_named(key):
+    """The parameter the request names in key."""
+    return lambda r: [_ssm_param(r, _p(r, key))]
+
+
+def _iam_role(r):
+    return [f"arn:aws:iam::{r.current_account}:role/{_p(r, 'RoleName')}"]
+
+
+def _alarm(r):
+    return [f"arn:aws:cloudwatch:{r.region}:{r.current_account}:alarm:{_p(r, 'AlarmName')}"]
+
+
+_ssm_name, _ssm_resource = _ssm_named("Name"), _ssm_named("ResourceId")
+
 # (service prefix, action) -> the request's resource ARNs (A5).
 RESOURCES = {
-    ("ssm", "GetParameter"): lambda r: [_ssm_param(r, _p(r, "Name"))],
-    ("ssm", "PutParameter"): lambda r: [_ssm_param(r, _p(r, "Name"))],
-    ("ssm", "DeleteParameter"): lambda r: [_ssm_param(r, _p(r, "Name"))],
-    ("ssm", "GetParameterHistory"): lambda r: [_ssm_param(r, _p(r, "Name"))],
-    ("ssm", "LabelParameterVersion"): lambda r: [_ssm_param(r, _p(r, "Name"))],
-    ("ssm", "GetParameters"): lambda r: _ssm_names(r),
-    ("ssm", "DeleteParameters"): lambda r: _ssm_names(r),
-    ("ssm", "AddTagsToResource"): lambda r: [_ssm_param(r, _p(r, "ResourceId"))],
-    ("ssm", "RemoveTagsFromResource"): lambda r: [_ssm_param(r, _p(r, "ResourceId"))],
-    ("ssm", "ListTagsForResource"): lambda r: [_ssm_param(r, _p(r, "ResourceId"))],
+    ("ssm", "GetParameter"): _ssm_name, ("ssm", "PutParameter"): _ssm_name, ("ssm", "DeleteParameter"): _ssm_name,
+    ("ssm", "GetParameterHistory"): _ssm_name, ("ssm", "LabelParameterVersion"): _ssm_name,
+    ("ssm", "GetParameters"): _ssm_names, ("ssm", "DeleteParameters"): _ssm_names,
+    ("ssm", "AddTagsToResource"): _ssm_resource, ("ssm", "RemoveTagsFromResource"): _ssm_resource,
+    ("ssm", "ListTagsForResource"): _ssm_resource,
     ("ec2", "CreateLaunchTemplateVersion"): _lt,
     ("ec2", "ModifyLaunchTemplate"): _lt,
     ("ec2", "DeleteLaunchTemplate"): _lt,
@@ -172,7 +176,7 @@ RESOURCES = {
     ("ec2", "ModifySnapshotAttribute"): _snapshot,
     ("ec2", "DescribeSnapshotAttribute"): _snapshot,
     ("ec2", "DeleteSnapshot"): _snapshot,
-    ("ec2", "CopyImage"): lambda r: [f"arn:aws:ec2:{r.region}::image/*"] and _image(r, "SourceImageId"),
+    ("ec2", "CopyImage"): _unowned("image", "SourceImageId"),
     ("ec2", "CreateTags"): _create_tags,
     ("ec2", "DeleteTags"): _create_tags,
     ("autoscaling", "StartInstanceRefresh"): _asg,
@@ -209,11 +213,8 @@ RESOURCES = {
     ("logs", "PutLogEvents"): _log_stream, ("logs", "GetLogEvents"): _log_stream,
     ("logs", "FilterLogEvents"): _log_group, ("logs", "PutRetentionPolicy"): _log_group,
     ("logs", "CreateLogGroup"): _log_group,
-    ("iam", "GetRole"): lambda r: [f"arn:aws:iam::{r.current_account}:role/{_p(r, 'RoleName')}"],
-    ("iam", "ListRoleTags"): lambda r: [f"arn:aws:iam::{r.current_account}:role/{_p(r, 'RoleName')}"],
-    ("cloudwatch", "DescribeAlarms"): _alarms,
-    ("cloudwatch", "SetAlarmState"): lambda r: [f"arn:aws:cloudwatch:{r.region}:{r.current_account}:alarm:{_p(r, 'AlarmName')}"],
-    ("cloudwatch", "PutMetricAlarm"): lambda r: [f"arn:aws:cloudwatch:{r.region}:{r.current_account}:alarm:{_p(r, 'AlarmName')}"],
+    ("iam", "GetRole"): _iam_role, ("iam", "ListRoleTags"): _iam_role,
+    ("cloudwatch", "DescribeAlarms"): _alarms, ("cloudwatch", "SetAlarmState"): _alarm, ("cloudwatch", "PutMetricAlarm"): _alarm,
     ("events", "PutEvents"): lambda r: [f"arn:aws:events:{r.region}:{r.current_account}:event-bus/default"],
 }
 

@@ -83,15 +83,13 @@ def custom_resource_class(resource_json, resources_map, port):
                  "logical_id": next((k for k, v in resources_map._template["Resources"].items() if v is resource_json), None)})
 
 
-class InlinePythonCustomResource:
-    fn = None
-    resources_map = None
-    port = None
-    logical_id = None
+class CustomResource:
+    """What moto's stack keeps of a custom resource the emulator handles
+    (here and moto_server.AwsSdkCallResource, S9): its physical id and
+    properties; created once its request succeeded; no response data."""
 
-    def __init__(self, physical_id, props, stack_id, logical_id, resource_type):
+    def __init__(self, physical_id, props):
         self.physical_id, self.props = physical_id, props
-        self.stack_id, self.logical, self.resource_type = stack_id, logical_id, resource_type
 
     @property
     def physical_resource_id(self):
@@ -104,6 +102,17 @@ class InlinePythonCustomResource:
         from moto.cloudformation.exceptions import ValidationError
 
         raise ValidationError(message=f"the emulator keeps no response data of custom resources ({name})")
+
+
+class InlinePythonCustomResource(CustomResource):
+    fn = None
+    resources_map = None
+    port = None
+    logical_id = None
+
+    def __init__(self, physical_id, props, stack_id, logical_id, resource_type):
+        super().__init__(physical_id, props)
+        self.stack_id, self.logical, self.resource_type = stack_id, logical_id, resource_type
 
     @classmethod
     def _request(cls, kind, props, account_id, region, stack_id, logical_id, resource_type, physical=None, old=None):

@@ -846,22 +846,8 @@ def _call_of(props, kind):
     return json.loads(raw) if isinstance(raw, str) and raw else None
 
 
-class AwsSdkCallResource:
+class AwsSdkCallResource(moto_lambda.CustomResource):
     """What AwsCustomResource's handler does, per request type (S9)."""
-
-    def __init__(self, physical_id, props):
-        self.physical_id = physical_id
-        self.props = props
-
-    @property
-    def physical_resource_id(self):
-        return self.physical_id
-
-    def is_created(self):
-        return True
-
-    def get_cfn_attribute(self, name):
-        raise ValidationError(message=f"the emulator keeps no response data of custom resources ({name})")
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):

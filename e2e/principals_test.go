@@ -6,14 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -22,6 +18,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/immutable-server/golden-fleet/config"
+	"github.com/immutable-server/golden-fleet/internal/imagebuild"
 )
 
 // Principals of the calls the harness makes on an AWS service's behalf.
@@ -45,7 +42,7 @@ type serviceClients struct {
 func asService(t *testing.T, service, roleArn, session string) serviceClients {
 	t.Helper()
 	ctx := context.Background()
-	stsClient := sts.NewFromConfig(baseAWSConfig(t, credentials.NewStaticCredentialsProvider("testing", "testing", "")),
+	stsClient := sts.NewFromConfig(baseAWSConfig(t, operatorCreds),
 		func(o *sts.Options) {
 			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("X-Golden-Fleet-As-Service", service))
 		})
@@ -53,20 +50,8 @@ func asService(t *testing.T, service, roleArn, session string) serviceClients {
 	if err != nil {
 		t.Fatalf("%s assumes %s: %v", service, roleArn, err)
 	}
-	c := out.Credentials
-	cfg := baseAWSConfig(t, credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
+	cfg := baseAWSConfig(t, sessionCreds(out.Credentials))
 	return serviceClients{roleArn: roleArn, ec2: ec2.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg)}
-}
-
-func baseAWSConfig(t *testing.T, creds aws.CredentialsProvider) aws.Config {
-	t.Helper()
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background(),
-		awsconfig.WithRegion(region), awsconfig.WithBaseEndpoint(endpoint), awsconfig.WithCredentialsProvider(creds),
-		awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
 }
 
 var ibOnce struct {
@@ -91,38 +76,16 @@ func imageBuilder(t *testing.T) serviceClients {
 }
 
 func deployExecutionRole() (string, error) {
-	b, err := os.ReadFile(filepath.Join(assembly, names.Stack(config.ImageFactoryStack)+".template.json"))
+	tpl, err := imagebuild.ReadTemplate(assembly, names.Stack(config.ImageFactoryStack))
 	if err != nil {
 		return "", err
 	}
-	var tpl map[string]any
-	if err := json.Unmarshal(b, &tpl); err != nil {
-		return "", err
-	}
-	resources := tpl["Resources"].(map[string]any)
-	var role string
-	for _, r := range resources {
-		if dig(r, "Type") == "AWS::ImageBuilder::ImagePipeline" {
-			if att, ok := dig(r, "Properties", "ExecutionRole", "Fn::GetAtt").([]any); ok {
-				role = fmt.Sprint(att[0])
-			}
-		}
-	}
+	resources, _ := tpl["Resources"].(map[string]any)
+	role, part := imagebuild.ExecutionRole(resources)
 	if role == "" {
 		return "", fmt.Errorf("the image pipeline has no execution role in %s", names.Stack(config.ImageFactoryStack))
 	}
-	part := map[string]any{role: resources[role]}
-	for id, r := range resources {
-		if dig(r, "Type") != "AWS::IAM::Policy" {
-			continue
-		}
-		roles, _ := dig(r, "Properties", "Roles").([]any)
-		for _, x := range roles {
-			if dig(x, "Ref") == role {
-				part[id] = r
-			}
-		}
-	}
+	part[role] = resources[role]
 	body, _ := json.Marshal(map[string]any{"Resources": part})
 	stack := names.Stack(config.ImageFactoryStack) + "-execution-role"
 	ctx := context.Background()

@@ -38,9 +38,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -49,6 +46,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/immutable-server/golden-fleet/config"
 )
@@ -94,13 +92,13 @@ func setupPromotion(t *testing.T) {
 	}
 }
 
-func clientsFor(cfg aws.Config) awsClients {
-	return awsClients{ec2: ec2.NewFromConfig(cfg), asg: autoscaling.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), cfn: cloudformation.NewFromConfig(cfg)}
-}
-
-func awsConfig(ctx context.Context, creds aws.CredentialsProvider) (aws.Config, error) {
-	return awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region), awsconfig.WithBaseEndpoint(endpoint),
-		awsconfig.WithCredentialsProvider(creds), awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil))
+// targetEnvOf is the environment of the CLI and fleetctl acting in the
+// target account with the credentials c of an sts:AssumeRole there.
+func targetEnvOf(c *ststypes.Credentials) []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=" + aws.ToString(c.AccessKeyId), "AWS_SECRET_ACCESS_KEY=" + aws.ToString(c.SecretAccessKey),
+		"AWS_SESSION_TOKEN=" + aws.ToString(c.SessionToken), "CDK_DEFAULT_ACCOUNT=" + targetAccount,
+	}
 }
 
 // defaultSubnets returns two default subnets of the account's default VPC.
@@ -128,7 +126,7 @@ func defaultSubnets(ctx context.Context, c *ec2.Client) (*config.ExistingVPC, er
 // and deploys both fleet stacks with the real CDK CLI.
 func deployPromotion() error {
 	ctx := context.Background()
-	srcCfg, err := awsConfig(ctx, credentials.NewStaticCredentialsProvider("testing", "testing", ""))
+	srcCfg, err := awsConfig(ctx, operatorCreds)
 	if err != nil {
 		return err
 	}
@@ -138,16 +136,12 @@ func deployPromotion() error {
 	if err != nil {
 		return fmt.Errorf("assume a role in %s: %w", targetAccount, err)
 	}
-	c := role.Credentials
-	dstCfg, err := awsConfig(ctx, credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
+	dstCfg, err := awsConfig(ctx, sessionCreds(role.Credentials))
 	if err != nil {
 		return err
 	}
 	promo.target = clientsFor(dstCfg)
-	promo.targetEnv = []string{
-		"AWS_ACCESS_KEY_ID=" + aws.ToString(c.AccessKeyId), "AWS_SECRET_ACCESS_KEY=" + aws.ToString(c.SecretAccessKey),
-		"AWS_SESSION_TOKEN=" + aws.ToString(c.SessionToken), "CDK_DEFAULT_ACCOUNT=" + targetAccount,
-	}
+	promo.targetEnv = targetEnvOf(role.Credentials)
 	srcNet, err := defaultSubnets(ctx, aws_.ec2)
 	if err != nil {
 		return fmt.Errorf("account %s: %w", account, err)
@@ -396,7 +390,7 @@ func TestAPromotionThatFailsAGateChangesNothing(t *testing.T) {
 
 	// 2. An alarm of the fleet in ALARM refuses too, after the soak.
 	soaked(t, x)
-	cw := cloudwatch.NewFromConfig(mustConfig(t))
+	cw := cloudwatch.NewFromConfig(baseAWSConfig(t, operatorCreds))
 	alarm := prefix + "-" + promoSource + "-e2e-5xx"
 	if _, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
 		AlarmName: aws.String(alarm), Namespace: aws.String("AWS/EC2"), MetricName: aws.String("StatusCheckFailed"),
@@ -494,10 +488,7 @@ func TestAPromotionCopiesTheAMIIntoTheTargetAndItsReplacementsRunIt(t *testing.T
 	if owner := aws.ToString(img.Images[0].OwnerId); owner != targetAccount {
 		t.Errorf("%s belongs to %s, want the target account %s", y, owner, targetAccount)
 	}
-	tags := map[string]string{}
-	for _, tg := range img.Images[0].Tags {
-		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
-	}
+	tags := tagMap(img.Images[0].Tags, ec2Tag)
 	for k, want := range map[string]string{config.PromotedFromAMITagKey: x, config.PromotedFromEnvironmentTagKey: promoSource, config.EnvironmentTagKey: promoTarget,
 		config.PromotionGatesTagKey: "image-tests=overridden soak=passed vulnerabilities=passed"} {
 		if tags[k] != want {
@@ -532,15 +523,6 @@ func TestAPromotionCopiesTheAMIIntoTheTargetAndItsReplacementsRunIt(t *testing.T
 			t.Errorf("status lacks %q", want)
 		}
 	}
-}
-
-func mustConfig(t *testing.T) aws.Config {
-	t.Helper()
-	c, err := awsConfig(context.Background(), credentials.NewStaticCredentialsProvider("testing", "testing", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func slicesEqual(a, b targetState) bool {

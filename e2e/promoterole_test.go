@@ -110,12 +110,8 @@ func deployPromoteRole() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("assuming %s: %w", promoteRoleName, err)
 	}
-	c := out.Credentials
 	logf("fleetctl promote runs as %s (%s), its policy from docs/deploy-and-promote.md", promoteRoleName, targetAccount)
-	return []string{
-		"AWS_ACCESS_KEY_ID=" + aws.ToString(c.AccessKeyId), "AWS_SECRET_ACCESS_KEY=" + aws.ToString(c.SecretAccessKey),
-		"AWS_SESSION_TOKEN=" + aws.ToString(c.SessionToken), "CDK_DEFAULT_ACCOUNT=" + targetAccount,
-	}, nil
+	return targetEnvOf(out.Credentials), nil
 }
 
 // mustConfigFor is an SDK configuration with the credentials of an

@@ -72,12 +72,21 @@ func amiTags(t *testing.T, ami string) map[string]string {
 	if err != nil || len(out.Images) != 1 {
 		t.Fatalf("describe %s: %v", ami, err)
 	}
-	tags := map[string]string{}
-	for _, tag := range out.Images[0].Tags {
-		tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-	}
-	return tags
+	return tagMap(out.Images[0].Tags, ec2Tag)
 }
+
+// tagMap is tags (a service's Tag type, whose key and value kv reads) as
+// key -> value.
+func tagMap[T any](tags []T, kv func(T) (key, value *string)) map[string]string {
+	m := map[string]string{}
+	for _, tag := range tags {
+		k, v := kv(tag)
+		m[aws.ToString(k)] = aws.ToString(v)
+	}
+	return m
+}
+
+func ec2Tag(t ec2types.Tag) (key, value *string) { return t.Key, t.Value }
 
 // waitForMarks waits until the marks of the fleet's AMIs are: current on
 // current, previous on previous, none on every AMI of unmarked. The marker

@@ -12,9 +12,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/immutable-server/golden-fleet/config"
 )
@@ -122,10 +124,7 @@ func TestNoRedeployWritesTheGoldenParameterAfterABuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[string]string{}
-		for _, tag := range tags.TagList {
-			got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-		}
+		got := tagMap(tags.TagList, func(t ssmtypes.Tag) (key, value *string) { return t.Key, t.Value })
 		if !maps.Equal(got, baseConfig().Environments[0].Tags) {
 			t.Errorf("golden parameter tags %v, want the environment's tags at creation %v", got, baseConfig().Environments[0].Tags)
 		}
@@ -140,11 +139,7 @@ func groupTags(t *testing.T, group string) map[string]string {
 	if err != nil || len(out.AutoScalingGroups) != 1 {
 		t.Fatalf("describe group %s: %v", group, err)
 	}
-	tags := map[string]string{}
-	for _, tag := range out.AutoScalingGroups[0].Tags {
-		tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-	}
-	return tags
+	return tagMap(out.AutoScalingGroups[0].Tags, func(t asgtypes.TagDescription) (key, value *string) { return t.Key, t.Value })
 }
 
 // Deleting the fleet stack leaves the golden parameter and its history;

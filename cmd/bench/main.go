@@ -93,11 +93,6 @@ func main() {
 	for _, s := range strings.Split(*only, ",") {
 		sections[strings.TrimSpace(s)] = true
 	}
-	if sections["all"] {
-		for _, s := range []string{"a", "r", "b", "c", "d", "cold", "suite"} {
-			sections[s] = true
-		}
-	}
 	b, err := setup()
 	if err != nil {
 		fatalf("setup: %v", err)
@@ -109,26 +104,17 @@ func main() {
 	}
 
 	b.machine()
-	if sections["a"] {
-		b.sectionA()
-	}
-	if sections["r"] {
-		b.sectionReuse()
-	}
-	if sections["b"] {
-		b.sectionB()
-	}
-	if sections["c"] {
-		b.sectionC()
-	}
-	if sections["d"] {
-		b.sectionD()
-	}
-	if sections["cold"] {
-		b.sectionCold()
-	}
-	if sections["suite"] {
-		b.sectionSuite()
+	// The sections by their -only names, in the order they run.
+	for _, s := range []struct {
+		name string
+		run  func()
+	}{
+		{"a", b.sectionA}, {"r", b.sectionReuse}, {"b", b.sectionB}, {"c", b.sectionC},
+		{"d", b.sectionD}, {"cold", b.sectionCold}, {"suite", b.sectionSuite},
+	} {
+		if sections["all"] || sections[s.name] {
+			s.run()
+		}
 	}
 	b.printf("\n## Verdicts\n\n")
 	for _, v := range b.verdicts {

@@ -14,10 +14,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,22 +132,22 @@ func ExecutionPolicy(dir, factoryStack string) ([]any, error) {
 		return nil, err
 	}
 	resources, _ := tpl["Resources"].(map[string]any)
-	_, policies, err := ExecutionRole(resources)
-	if err != nil {
-		return nil, err
+	role, policies := ExecutionRole(resources)
+	if role == "" {
+		return nil, fmt.Errorf("the image pipeline has no execution role from this template")
 	}
 	var statements []any
-	for _, id := range policies {
-		st, _ := jsontree.Dig(resources[id], "Properties", "PolicyDocument", "Statement").([]any)
+	for _, id := range slices.Sorted(maps.Keys(policies)) {
+		st, _ := jsontree.Dig(policies[id], "Properties", "PolicyDocument", "Statement").([]any)
 		statements = append(statements, st...)
 	}
 	return statements, nil
 }
 
-// ExecutionRole finds, among a template's resources, the image pipeline's
-// execution role: its logical id, and the logical ids of the
-// AWS::IAM::Policy resources attached to it, sorted.
-func ExecutionRole(resources map[string]any) (role string, policies []string, err error) {
+// ExecutionRole finds, among a template's resources, the logical id of the
+// image pipeline's execution role ("" when no pipeline names one) and the
+// AWS::IAM::Policy resources attached to that role, by logical id.
+func ExecutionRole(resources map[string]any) (role string, policies map[string]any) {
 	for _, r := range resources {
 		if jsontree.Dig(r, "Type") == "AWS::ImageBuilder::ImagePipeline" {
 			if att, ok := jsontree.Dig(r, "Properties", "ExecutionRole", "Fn::GetAtt").([]any); ok {
@@ -155,8 +156,9 @@ func ExecutionRole(resources map[string]any) (role string, policies []string, er
 		}
 	}
 	if role == "" {
-		return "", nil, fmt.Errorf("the image pipeline has no execution role from this template")
+		return "", nil
 	}
+	policies = map[string]any{}
 	for id, r := range resources {
 		if jsontree.Dig(r, "Type") != "AWS::IAM::Policy" {
 			continue
@@ -164,12 +166,11 @@ func ExecutionRole(resources map[string]any) (role string, policies []string, er
 		roles, _ := jsontree.Dig(r, "Properties", "Roles").([]any)
 		for _, x := range roles {
 			if jsontree.Dig(x, "Ref") == role {
-				policies = append(policies, id)
+				policies[id] = r
 			}
 		}
 	}
-	sort.Strings(policies)
-	return role, policies, nil
+	return role, policies
 }
 
 // Allowed evaluates Allow statements for action on resource, whose tags
