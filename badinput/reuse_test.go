@@ -25,6 +25,9 @@ const reusedMessage = "nothing changed since the last synthesis"
 // environment, the app binary, and the assembly itself. The app binary
 // runs as the CLI runs it (CDK_OUTDIR, CDK_CONTEXT_JSON with cdk.json's
 // context), then once through the real `cdk synth`.
+//
+// It is long because it is one sequence: each step changes one input and
+// starts from the assembly the step before left.
 func TestAnUnchangedSynthesisReusesTheAssemblyAndEveryChangedInputSynthesizesAgain(t *testing.T) {
 	dir := t.TempDir()
 	app := filepath.Join(dir, "app")

@@ -15,6 +15,9 @@ import (
 // Each limit and pattern of awsfacts.go equals what the maintained
 // catalogs say, so that an update of cfn-lint or botocore that changes one
 // fails here.
+//
+// It is long because it is a list of independent comparisons, one per fact
+// of awsfacts.go.
 func TestAWSFactsMatchTheCatalogs(t *testing.T) {
 	iamTag := jsontree.Dig(cfnSchema(t, "AWS::IAM::Role"), "definitions", "Tag", "properties")
 	if got := text(t, jsontree.Dig(iamTag, "Value", "pattern"), "IAM tag value pattern"); got != IAMTagPattern {

@@ -77,6 +77,9 @@ var pathLine = regexp.MustCompile(`^(Prefix|Environments(\[[^\]]+\])?(\.[A-Z][A-
 // FuzzValidate: Validate never panics, every line of its error starts with
 // a field path, and a configuration it accepts satisfies the documented
 // rules that are cheap to check again here.
+//
+// It is long because it is the list of rules an accepted configuration
+// must satisfy, each checked again independently, in the order of the fields.
 func FuzzValidate(f *testing.F) {
 	f.Add("golden-fleet", "dev", "111111111111", "eu-west-1", "t3.micro", 1, 3, 2, 0, 0, "cron(0 3 ? * MON *)",
 		"os-hardening", "", false, "10.10.0.0/16", 2, 1, "subnet-0a1b2c3d4e5f60711", "eu-west-1a", "", 0, "", "owner", "platform",

@@ -99,6 +99,9 @@ func checkLines(t *testing.T, err error) []string {
 	return lines
 }
 
+// Each bad input gets one problem line naming the field, the value
+// received and what is allowed. It is long because it is the table of bad
+// inputs, one case per rule of Validate with the line each must produce.
 func TestValidateRejectsBadInput(t *testing.T) {
 	long := strings.Repeat("a", 120)
 	cases := []struct {

@@ -20,6 +20,9 @@ import (
 // design that lets CloudFormation own the golden parameter fail. This is
 // that design: a plain parameter whose value is a dynamic reference to a
 // seed, written by a "build" and then redeployed.
+//
+// It is long because it is one sequence of deploys and builds, each
+// starting from the state the one before left.
 func TestTheEmulatorUpdatesAnSsmParameterAsItsProviderDoes(t *testing.T) {
 	ctx := context.Background()
 	stack := "emulator-ssm-parameter"

@@ -41,6 +41,8 @@ const fixturePromotedKmsKeyArn = "arn:aws:kms:eu-west-1:444444444444:key/4444abc
 // with the default EBS key.
 //
 // Their templates are not golden files: `cdk synth` does not write them.
+//
+// It is long because it is one literal, the environments read top to bottom.
 func fixtureEnvironments() []config.Environment {
 	return []config.Environment{
 		{

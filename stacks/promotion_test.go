@@ -352,18 +352,24 @@ func crossAccountRoles(account string) []cdktest.Resource {
 	return out
 }
 
+// noCrossAccountRoleServes: nothing of another account copies into a
+// target that promotes within its account, so a cross-account role of its
+// account (one exists only if another environment of the account promotes
+// across accounts) names nothing of it.
+func noCrossAccountRoleServes(t *testing.T, p promotionPair, roles []cdktest.Resource) {
+	t.Helper()
+	for _, r := range roles {
+		if strings.Contains(cdktest.CompactJSON(r.Properties), goldenParameter(p.target)) {
+			t.Errorf("%s: the cross-account role serves %s, which promotes within its account", r, p.target.Name)
+		}
+	}
+}
+
 func TestTheTargetsCrossAccountRoleHasExactlyWhatAPromotionUses(t *testing.T) {
 	forEachPromotion(t, func(t *testing.T, p promotionPair, _, _, _ cdktest.Stack) {
 		roles := crossAccountRoles(p.target.Account)
 		if !p.crossAccount() {
-			// Nothing of another account copies into it for this
-			// promotion: a role exists only if another environment of the
-			// account promotes across accounts.
-			for _, r := range roles {
-				if strings.Contains(cdktest.CompactJSON(r.Properties), goldenParameter(p.target)) {
-					t.Errorf("%s: the cross-account role serves %s, which promotes within its account", r, p.target.Name)
-				}
-			}
+			noCrossAccountRoleServes(t, p, roles)
 			return
 		}
 		if len(roles) != 1 {

@@ -144,6 +144,8 @@ func expect(t *testing.T, what, got, want string) {
 // Every construct, built with only its required props in a fresh app of
 // its own (no feature flags of cdk.json, no configuration), validates,
 // synthesizes, and applies the defaults its props document.
+//
+// It is long because it is a list of independent blocks, one per construct.
 func TestEachConstructStandsAloneWithItsDocumentedDefaults(t *testing.T) {
 	env := &awscdk.Environment{Account: jsii.String("210987654321"), Region: jsii.String("us-east-2")}
 	// A fresh app for every stack, with no context: another app's.

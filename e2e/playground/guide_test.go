@@ -158,6 +158,10 @@ func TestTheGuidesOutputsAreCheckedAndItsBlocksParse(t *testing.T) {
 	}
 }
 
+// docs/day2-on-your-laptop.md runs as written: every step of the guide, in
+// one shell as a reader runs them, prints what the guide says it prints.
+// It is long because it is one sequence, the steps and then the checks of
+// what each printed.
 func TestTheDay2GuideRunsAsWritten(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
