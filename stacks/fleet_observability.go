@@ -10,6 +10,7 @@ import (
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/observability"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 	"github.com/immutable-server/golden-fleet/internal/telemetry"
 )
 
@@ -40,7 +41,7 @@ func fleetUserData(stack awscdk.Stack, names config.Names, env config.Environmen
 // imageArnPrefix selects every image of the environment's pipeline,
 // whatever its recipe's content hash: "arn:…:image/<recipe name>-".
 func imageArnPrefix(stack awscdk.Stack, names config.Names) *string {
-	return stack.FormatArn(&awscdk.ArnComponents{
+	return stackarn.Format(stack, awscdk.ArnComponents{
 		Service:      jsii.String("imagebuilder"),
 		Resource:     jsii.String("image"),
 		ResourceName: jsii.String(names.Recipe() + "-"),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/constructs/promotion"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // A promotion source's pieces in its image-factory stack (promotion.go says
@@ -30,7 +31,7 @@ func addPromotionSourceToFactory(s *ImageFactoryStack, names config.Names, env c
 		if t.Account != env.Account {
 			accounts = append(accounts, t.Account)
 		} else {
-			sameAccount = append(sameAccount, stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Region: jsii.String(t.Region),
+			sameAccount = append(sameAccount, stackarn.Format(stack, awscdk.ArnComponents{Service: jsii.String("ssm"), Region: jsii.String(t.Region),
 				Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(pieces.Cfg.NamesOf(t).GoldenParameter(), "/"))}))
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // GoldenImageProps configures GoldenImage.
@@ -192,7 +193,7 @@ func (g *GoldenImage) ParameterArn() *string {
 // ParameterArn builds the ARN of the SSM parameter name in stack's
 // account and region.
 func ParameterArn(stack awscdk.Stack, name string) *string {
-	return stack.FormatArn(&awscdk.ArnComponents{
+	return stackarn.Format(stack, awscdk.ArnComponents{
 		Service:      jsii.String("ssm"),
 		Resource:     jsii.String("parameter"),
 		ResourceName: jsii.String(strings.TrimPrefix(name, "/")),

@@ -16,6 +16,7 @@ import (
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
 	"github.com/immutable-server/golden-fleet/internal/iamgrant"
 	"github.com/immutable-server/golden-fleet/internal/servicerole"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // RootDeviceName is the root device of Amazon Linux AMIs.
@@ -173,7 +174,7 @@ func (l *LaunchTemplate) Arn() *string { return launchTemplateArn(l.Construct, *
 // launchTemplateArn is the ARN of the launch template id (or "*") in
 // scope's account and region.
 func launchTemplateArn(scope constructs.IConstruct, id string) *string {
-	return awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+	return stackarn.Format(awscdk.Stack_Of(scope), awscdk.ArnComponents{
 		Service:      jsii.String("ec2"),
 		Resource:     jsii.String("launch-template"),
 		ResourceName: jsii.String(id),

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/immutable-server/golden-fleet/internal/contenthash"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // ComponentVersion is the semantic version of our components. The content
@@ -118,7 +119,7 @@ func (m managedComponent) Identity() string { return m.identity }
 // ("amazon-cloudwatch-agent-linux", "x.x.x"): the ARN is built from the
 // stack's partition and region, with "aws" as the owner.
 func ManagedComponent(scope constructs.Construct, name, version string) IComponent {
-	arn := awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+	arn := stackarn.Format(awscdk.Stack_Of(scope), awscdk.ArnComponents{
 		Service:      jsii.String("imagebuilder"),
 		Account:      jsii.String("aws"),
 		Resource:     jsii.String("component"),

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/immutable-server/golden-fleet/internal/iamgrant"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // DistributedLaunchTemplate is a launch template the distribution adds a
@@ -107,7 +108,7 @@ func (d *DistributionConfiguration) Name() *string { return jsii.String(d.name) 
 // stack's account and region rather than read from the resource, so a
 // pipeline in another stack refers to it without a CloudFormation export.
 func (d *DistributionConfiguration) Arn() *string {
-	return awscdk.Stack_Of(d.Construct).FormatArn(&awscdk.ArnComponents{
+	return stackarn.Format(awscdk.Stack_Of(d.Construct), awscdk.ArnComponents{
 		Service:      jsii.String("imagebuilder"),
 		Resource:     jsii.String("distribution-configuration"),
 		ResourceName: jsii.String(strings.ToLower(d.name)),

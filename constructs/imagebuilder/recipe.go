@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // RecipeVersion is the semantic version of our recipes. The content hash in
@@ -27,7 +28,7 @@ func ManagedImage(nameAndVersion string) ParentImage {
 	return ParentImage{
 		identity: "aws:" + nameAndVersion,
 		value: func(scope constructs.Construct) *string {
-			return awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+			return stackarn.Format(awscdk.Stack_Of(scope), awscdk.ArnComponents{
 				Service:      jsii.String("imagebuilder"),
 				Account:      jsii.String("aws"),
 				Resource:     jsii.String("image"),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/internal/cfndeps"
 	"github.com/immutable-server/golden-fleet/internal/ssmevents"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // MarkerProps configures Marker.
@@ -270,10 +271,10 @@ func NewMarker(scope constructs.Construct, id string, props MarkerProps) *Marker
 	if !strings.HasPrefix(props.ParameterName, "/") {
 		constructcheck.Fail(c, "golden AMI marker %s: ParameterName got %q: want a parameter path, starting with /", props.StateMachineName, props.ParameterName)
 	}
-	parameterArn := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
+	parameterArn := stackarn.Format(stack, awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
 		ResourceName: jsii.String(strings.TrimPrefix(props.ParameterName, "/"))})
-	images := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Account: jsii.String(""), Resource: jsii.String("image"), ResourceName: jsii.String("*")})
-	imageResources := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("imagebuilder"), Resource: jsii.String("image"), ResourceName: jsii.String("*")})
+	images := stackarn.Format(stack, awscdk.ArnComponents{Service: jsii.String("ec2"), Account: jsii.String(""), Resource: jsii.String("image"), ResourceName: jsii.String("*")})
+	imageResources := stackarn.Format(stack, awscdk.ArnComponents{Service: jsii.String("imagebuilder"), Resource: jsii.String("image"), ResourceName: jsii.String("*")})
 	statements := []awsiam.PolicyStatement{
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("ReadTheGoldenAmiParameter"), Actions: jsii.Strings("ssm:GetParameter"), Resources: &[]*string{parameterArn},

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // TopicProps configures EncryptedTopic.
@@ -49,7 +51,7 @@ func EncryptedTopic(scope constructs.Construct, props TopicProps) (awssns.Topic,
 		EnableKeyRotation: jsii.Bool(true),
 	})
 	stack := awscdk.Stack_Of(scope)
-	role := stack.FormatArn(&awscdk.ArnComponents{
+	role := stackarn.Format(stack, awscdk.ArnComponents{
 		Service:      jsii.String("iam"),
 		Region:       jsii.String(""),
 		Resource:     jsii.String("role"),

@@ -26,6 +26,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/internal/awsfacts"
 	"github.com/immutable-server/golden-fleet/internal/constructcheck"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 	"github.com/immutable-server/golden-fleet/internal/telemetry"
 )
 
@@ -408,7 +409,7 @@ func (m *FleetMonitoring) addAlarms(props FleetMonitoringProps, belowFor time.Du
 }
 
 func logGroupArn(stack awscdk.Stack, name string) *string {
-	return stack.FormatArn(&awscdk.ArnComponents{
+	return stackarn.Format(stack, awscdk.ArnComponents{
 		Service:      jsii.String("logs"),
 		Resource:     jsii.String("log-group"),
 		ResourceName: jsii.String(name),
@@ -417,7 +418,7 @@ func logGroupArn(stack awscdk.Stack, name string) *string {
 }
 
 func alarmArn(stack awscdk.Stack, name string) *string {
-	return stack.FormatArn(&awscdk.ArnComponents{
+	return stackarn.Format(stack, awscdk.ArnComponents{
 		Service:      jsii.String("cloudwatch"),
 		Resource:     jsii.String("alarm"),
 		ResourceName: jsii.String(name),

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // AccessRoleProps configures AccessRole.
@@ -64,12 +66,12 @@ func NewAccessRole(scope constructs.Construct, id string, props AccessRoleProps)
 	c := constructs.NewConstruct(scope, &id)
 	stack := awscdk.Stack_Of(c)
 	arn := func(service, resource, name string, region *string) string {
-		return *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String(service), Resource: jsii.String(resource),
+		return *stackarn.Format(stack, awscdk.ArnComponents{Service: jsii.String(service), Resource: jsii.String(resource),
 			ResourceName: jsii.String(name), Region: region})
 	}
 	ec2Arn := func(resource string) string {
 		// EC2 images and snapshots have no account in their ARN.
-		return *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Account: jsii.String(""),
+		return *stackarn.Format(stack, awscdk.ArnComponents{Service: jsii.String("ec2"), Account: jsii.String(""),
 			Resource: jsii.String(resource), ResourceName: jsii.String("*")})
 	}
 	role := awsiam.NewRole(c, jsii.String("Resource"), &awsiam.RoleProps{

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // Source is the environment a target promotes from, as the target's
@@ -95,9 +97,9 @@ func NewCrossAccountRole(scope constructs.Construct, id string, props CrossAccou
 		addOnce(&sourceAccounts, p.From.Account)
 		addOnce(&regions, p.From.Region)
 		addOnce(&regions, p.Region)
-		addOnce(&parameters, *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Region: jsii.String(p.Region),
+		addOnce(&parameters, *stackarn.Format(stack, awscdk.ArnComponents{Service: jsii.String("ssm"), Region: jsii.String(p.Region),
 			Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(p.ParameterName, "/"))}))
-		addOnce(&keys, *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("kms"), Region: jsii.String(p.From.Region),
+		addOnce(&keys, *stackarn.Format(stack, awscdk.ArnComponents{Service: jsii.String("kms"), Region: jsii.String(p.From.Region),
 			Account: jsii.String(p.From.Account), Resource: jsii.String("key"), ResourceName: jsii.String("*")}))
 	}
 	role := awsiam.NewRole(c, jsii.String("Resource"), &awsiam.RoleProps{
@@ -156,6 +158,6 @@ func NewCrossAccountRole(scope constructs.Construct, id string, props CrossAccou
 // ec2ResourceArn is the ARN of every EC2 image or snapshot of a region
 // (their ARNs have no account).
 func ec2ResourceArn(stack awscdk.Stack, region, resource string) string {
-	return *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Region: jsii.String(region), Account: jsii.String(""),
+	return *stackarn.Format(stack, awscdk.ArnComponents{Service: jsii.String("ec2"), Region: jsii.String(region), Account: jsii.String(""),
 		Resource: jsii.String(resource), ResourceName: jsii.String("*")})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/immutable-server/golden-fleet/internal/servicerole"
+	"github.com/immutable-server/golden-fleet/internal/stackarn"
 )
 
 // Target is an environment that promotes from the stack's environment:
@@ -105,7 +106,7 @@ func (d *Distribution) Arn() *string { return distributionArn(awscdk.Stack_Of(d.
 // name in stack's account and region: Image Builder lowercases the name
 // in its ARNs.
 func distributionArn(stack awscdk.Stack, name string) *string {
-	return stack.FormatArn(&awscdk.ArnComponents{
+	return stackarn.Format(stack, awscdk.ArnComponents{
 		Service:      jsii.String("imagebuilder"),
 		Resource:     jsii.String("distribution-configuration"),
 		ResourceName: jsii.String(strings.ToLower(name)),
