@@ -253,8 +253,9 @@ func (m *FleetMonitoring) addAgent(props FleetMonitoringProps) {
 		AppliesTo: &[]interface{}{"Resource::*", &cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<[A-Za-z0-9]*(SystemLog|AccessLog|ErrorLog)[A-F0-9]{8}\.Arn>$/`)}},
 	}}, jsii.Bool(false))
 	// No instance boots before it can report.
+	group := props.Group.Node()
 	for _, d := range []constructs.IConstruct{m.AgentConfig, m.InstancePolicy, m.SystemLog, m.AccessLog, m.ErrorLog} {
-		props.Group.Node().AddDependency(d)
+		group.AddDependency(d)
 	}
 }
 
@@ -350,14 +351,23 @@ func (m *FleetMonitoring) addAlarms(props FleetMonitoringProps, belowFor time.Du
 	action := m.addAlarmTopic(props)
 
 	groupName := props.Group.AutoScalingGroupName()
+	oneMinute := awscdk.Duration_Minutes(jsii.Number(1)) // one jsii object for every metric
+	// Metrics are immutable: the alarms and the dashboard share them.
+	asgMetrics := map[[2]string]awscloudwatch.Metric{}
 	asgMetric := func(name, statistic string) awscloudwatch.Metric {
-		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		key := [2]string{name, statistic}
+		if metric, ok := asgMetrics[key]; ok {
+			return metric
+		}
+		metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace:     jsii.String("AWS/AutoScaling"),
 			MetricName:    jsii.String(name),
 			DimensionsMap: &map[string]*string{"AutoScalingGroupName": groupName},
 			Statistic:     jsii.String(statistic),
-			Period:        awscdk.Duration_Minutes(jsii.Number(1)),
+			Period:        oneMinute,
 		})
+		asgMetrics[key] = metric
+		return metric
 	}
 	// TriggeredRules counts, per rule, the events it matched
 	// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
@@ -388,7 +398,7 @@ func (m *FleetMonitoring) addAlarms(props FleetMonitoringProps, belowFor time.Du
 			"inService": asgMetric("GroupInServiceInstances", "Minimum"),
 		},
 		Label:  jsii.String("instances missing"),
-		Period: awscdk.Duration_Minutes(jsii.Number(1)),
+		Period: oneMinute,
 	})
 	m.BelowDesired = awscloudwatch.NewAlarm(c, jsii.String("BelowDesired"), &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(n.BelowDesiredAlarm()),
