@@ -418,19 +418,23 @@ func (m *FleetMonitoring) addAlarms(props FleetMonitoringProps, belowFor time.Du
 	return asgMetric
 }
 
+// logGroupArn is the ARN of the log group name (a pattern with *) in
+// stack's account and region.
 func logGroupArn(stack awscdk.Stack, name string) *string {
-	return stackarn.Format(stack, awscdk.ArnComponents{
-		Service:      jsii.String("logs"),
-		Resource:     jsii.String("log-group"),
-		ResourceName: jsii.String(name),
-		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
-	})
+	return colonArn(stack, "logs", "log-group", name)
 }
 
+// alarmArn is the ARN of the CloudWatch alarm name (or pattern).
 func alarmArn(stack awscdk.Stack, name string) *string {
+	return colonArn(stack, "cloudwatch", "alarm", name)
+}
+
+// colonArn is the ARN of a service's resource whose name follows a colon
+// (arn:…:service:region:account:resource:name).
+func colonArn(stack awscdk.Stack, service, resource, name string) *string {
 	return stackarn.Format(stack, awscdk.ArnComponents{
-		Service:      jsii.String("cloudwatch"),
-		Resource:     jsii.String("alarm"),
+		Service:      jsii.String(service),
+		Resource:     jsii.String(resource),
 		ResourceName: jsii.String(name),
 		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
