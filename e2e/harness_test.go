@@ -303,7 +303,25 @@ func runIn(dir string, extra []string, name string, args ...string) (string, err
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	logf("%s %s (%.1fs)", filepath.Base(name), strings.Join(args, " "), time.Since(start).Seconds())
+	trace(start, name, args, out.Bytes())
 	return out.String(), err
+}
+
+// traceDir (E2E_TRACE_DIR, for measuring: BENCHMARKS.md) keeps every
+// command's output there, the CDK CLI's with -vv (time-stamped lines).
+var traceDir = os.Getenv("E2E_TRACE_DIR")
+
+var traced int
+
+func trace(start time.Time, name string, args []string, out []byte) {
+	if traceDir == "" {
+		return
+	}
+	traced++
+	head := start.UTC().Format("15:04:05.000") + " " + filepath.Base(name) + " " + strings.Join(args, " ") + "\n"
+	if err := os.WriteFile(filepath.Join(traceDir, fmt.Sprintf("%03d-%s.log", traced, filepath.Base(name))), append([]byte(head), out...), 0o644); err != nil {
+		logf("E2E_TRACE_DIR: %v", err)
+	}
 }
 
 // baseConfig is config.Default() with only the local environment.
@@ -364,6 +382,9 @@ func deployEdited(cfg config.App, update bool, extra []string, edit func([]byte)
 		"--app", app,
 		"--output", out,
 		"--method=direct", "--require-approval", "never", "--progress", "events", "--no-notices",
+	}
+	if traceDir != "" {
+		args = append(args, "-vv")
 	}
 	if update {
 		args = append(args, "--no-previous-parameters")
