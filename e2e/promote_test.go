@@ -185,7 +185,7 @@ func deployPromotion() error {
 	}{{promoSource, nil}, {promoTarget, promo.targetEnv}} {
 		stack := config.Names{Prefix: prefix, Env: d.env}.Stack(config.FleetStack)
 		out, err := runIn(root, append([]string{"GOLDEN_FLEET_CONFIG=" + promo.cfgPath}, d.extra...), cdk, "deploy", stack,
-			"--app", "go run ./cmd/configapp", "--output", filepath.Join(workDir, "cdk.out-"+d.env),
+			"--app", configApp, "--output", filepath.Join(workDir, "cdk.out-"+d.env),
 			"--method=direct", "--require-approval", "never", "--progress", "events", "--no-notices")
 		if err != nil {
 			return fmt.Errorf("cdk deploy %s: %v\n%s", stack, err, out)
