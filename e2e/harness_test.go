@@ -28,6 +28,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -281,11 +282,21 @@ func setup() error {
 
 	// Built once: `go run` re-checked the dependency graph and started a
 	// linked binary on every deploy's synthesis (BENCHMARKS.md).
+	// The build and the bootstrap need nothing of each other: they overlap.
 	fleetctl, configApp = filepath.Join(workDir, "fleetctl"), filepath.Join(workDir, "configapp")
-	if out, err := runIn(root, nil, "go", "build", "-o", workDir+string(os.PathSeparator), "./cmd/fleetctl", "./cmd/configapp"); err != nil {
-		return fmt.Errorf("building fleetctl and configapp: %v\n%s", err, out)
+	built := make(chan error, 1)
+	go func() {
+		out, err := runIn(root, nil, "go", "build", "-o", workDir+string(os.PathSeparator), "./cmd/fleetctl", "./cmd/configapp")
+		if err != nil {
+			err = fmt.Errorf("building fleetctl and configapp: %v\n%s", err, out)
+		}
+		built <- err
+	}()
+	out, err := runIn(root, nil, cdk, "bootstrap", "aws://"+account+"/"+region)
+	if buildErr := <-built; buildErr != nil {
+		return buildErr
 	}
-	if out, err := runIn(root, nil, cdk, "bootstrap", "aws://"+account+"/"+region); err != nil {
+	if err != nil {
 		return fmt.Errorf("cdk bootstrap: %v\n%s", err, out)
 	}
 	logf("bootstrapped")
@@ -314,15 +325,15 @@ func runIn(dir string, extra []string, name string, args ...string) (string, err
 // command's output there, the CDK CLI's with -vv (time-stamped lines).
 var traceDir = os.Getenv("E2E_TRACE_DIR")
 
-var traced int
+var traced atomic.Int32
 
 func trace(start time.Time, name string, args []string, out []byte) {
 	if traceDir == "" {
 		return
 	}
-	traced++
+	n := traced.Add(1)
 	head := start.UTC().Format("15:04:05.000") + " " + filepath.Base(name) + " " + strings.Join(args, " ") + "\n"
-	if err := os.WriteFile(filepath.Join(traceDir, fmt.Sprintf("%03d-%s.log", traced, filepath.Base(name))), append([]byte(head), out...), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(traceDir, fmt.Sprintf("%03d-%s.log", n, filepath.Base(name))), append([]byte(head), out...), 0o644); err != nil {
 		logf("E2E_TRACE_DIR: %v", err)
 	}
 }
