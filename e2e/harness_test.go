@@ -28,6 +28,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -56,6 +57,7 @@ var (
 	endpoint  string // http://localhost:PORT
 	env       []string
 	fleetctl  string // built binary
+	configApp string // built binary of ./cmd/configapp, the app the deploys run
 	cdk       string // the pinned CDK CLI
 	workDir   string
 	aws_      awsClients
@@ -304,11 +306,23 @@ func setup() error {
 	}
 	aws_ = clientsFor(cfg)
 
-	fleetctl = filepath.Join(workDir, "fleetctl")
-	if out, err := runIn(root, nil, "go", "build", "-o", fleetctl, "./cmd/fleetctl"); err != nil {
-		return fmt.Errorf("building fleetctl: %v\n%s", err, out)
+	// Built once: `go run` re-checked the dependency graph and started a
+	// linked binary on every deploy's synthesis (BENCHMARKS.md).
+	// The build and the bootstrap need nothing of each other: they overlap.
+	fleetctl, configApp = filepath.Join(workDir, "fleetctl"), filepath.Join(workDir, "configapp")
+	built := make(chan error, 1)
+	go func() {
+		out, err := runIn(root, nil, "go", "build", "-o", workDir+string(os.PathSeparator), "./cmd/fleetctl", "./cmd/configapp")
+		if err != nil {
+			err = fmt.Errorf("building fleetctl and configapp: %v\n%s", err, out)
+		}
+		built <- err
+	}()
+	out, err := runIn(root, nil, cdk, "bootstrap", "aws://"+account+"/"+region)
+	if buildErr := <-built; buildErr != nil {
+		return buildErr
 	}
-	if out, err := runIn(root, nil, cdk, "bootstrap", "aws://"+account+"/"+region); err != nil {
+	if err != nil {
 		return fmt.Errorf("cdk bootstrap: %v\n%s", err, out)
 	}
 	logf("bootstrapped")
@@ -329,7 +343,25 @@ func runIn(dir string, extra []string, name string, args ...string) (string, err
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	logf("%s %s (%.1fs)", filepath.Base(name), strings.Join(args, " "), time.Since(start).Seconds())
+	trace(start, name, args, out.Bytes())
 	return out.String(), err
+}
+
+// traceDir (E2E_TRACE_DIR, for measuring: BENCHMARKS.md) keeps every
+// command's output there, the CDK CLI's with -vv (time-stamped lines).
+var traceDir = os.Getenv("E2E_TRACE_DIR")
+
+var traced atomic.Int32
+
+func trace(start time.Time, name string, args []string, out []byte) {
+	if traceDir == "" {
+		return
+	}
+	n := traced.Add(1)
+	head := start.UTC().Format("15:04:05.000") + " " + filepath.Base(name) + " " + strings.Join(args, " ") + "\n"
+	if err := os.WriteFile(filepath.Join(traceDir, fmt.Sprintf("%03d-%s.log", n, filepath.Base(name))), append([]byte(head), out...), 0o644); err != nil {
+		logf("E2E_TRACE_DIR: %v", err)
+	}
 }
 
 // baseConfig is config.Default() with only the local environment.
@@ -345,7 +377,8 @@ func baseConfig() config.App {
 }
 
 var (
-	deploys int
+	// edits counts the deploys of edited assemblies.
+	edits int
 	// deployed is the configuration of the last deploy.
 	deployed config.App
 )
@@ -364,22 +397,40 @@ func deployWith(cfg config.App, update bool, extra []string) error {
 // deployEdited deploys cfg; when edit is not nil, it first synthesizes,
 // lets edit change the fleet stack's template (what another version of the
 // app would synthesize), and deploys that assembly.
+//
+// One configuration has one configuration file and one output directory,
+// named by its content: a configuration deployed again (the suite goes
+// back to one many times) is synthesized again by the same app binary,
+// with the same inputs, into the same directory, where the app's reuse
+// (stacks/reuse.go; proven never stale by badinput's reuse test) finds
+// its assembly and skips the synthesis. The CLI deploys as always.
 func deployEdited(cfg config.App, update bool, extra []string, edit func([]byte) []byte) error {
-	deploys++
 	data, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return err
 	}
-	cfgPath := filepath.Join(workDir, fmt.Sprintf("config-%d.json", deploys))
+	sum := sha256.Sum256(data)
+	id := hex.EncodeToString(sum[:6])
+	cfgPath := filepath.Join(workDir, "config-"+id+".json")
 	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
 		return err
 	}
-	out := filepath.Join(workDir, fmt.Sprintf("cdk.out-%d", deploys))
+	out := filepath.Join(workDir, "cdk.out-"+id)
 	cfgEnv := []string{"GOLDEN_FLEET_CONFIG=" + cfgPath}
-	app := "go run ./cmd/configapp"
+	app := configApp
 	if edit != nil {
-		if o, err := runIn(root, cfgEnv, cdk, "synth", "--app", app, "--output", out, "--quiet", "--no-notices"); err != nil {
+		o, err := runIn(root, cfgEnv, cdk, "synth", "--app", app, "--output", out, "--quiet", "--no-notices")
+		if err != nil {
 			return fmt.Errorf("cdk synth (config %s): %v\n%s", cfgPath, err, o)
+		}
+		logReuse(o, id)
+		// The edit goes into a copy: the configuration's own assembly
+		// stays what the app synthesized.
+		edits++
+		synthesized := out
+		out = filepath.Join(workDir, fmt.Sprintf("cdk.out-%s-edit-%d", id, edits))
+		if err := os.CopyFS(out, os.DirFS(synthesized)); err != nil {
+			return fmt.Errorf("copying the assembly %s: %w", synthesized, err)
 		}
 		if err := editTemplate(out, fleetName, edit); err != nil {
 			return err
@@ -391,6 +442,9 @@ func deployEdited(cfg config.App, update bool, extra []string, edit func([]byte)
 		"--output", out,
 		"--method=direct", "--require-approval", "never", "--progress", "events", "--no-notices",
 	}
+	if traceDir != "" {
+		args = append(args, "-vv")
+	}
 	if update {
 		args = append(args, "--no-previous-parameters")
 	}
@@ -399,9 +453,20 @@ func deployEdited(cfg config.App, update bool, extra []string, edit func([]byte)
 	if err != nil {
 		return fmt.Errorf("cdk deploy (config %s): %v\n%s", cfgPath, err, o)
 	}
+	if edit == nil {
+		logReuse(o, id)
+	}
 	deployed = cfg
 	assembly = out
 	return nil
+}
+
+// logReuse says in the log when the app reused the assembly of
+// configuration id (what stacks.Run prints then).
+func logReuse(cliOutput, id string) {
+	if strings.Contains(cliOutput, "nothing changed since the last synthesis") {
+		logf("configuration %s: synthesized before, the app reused its assembly", id)
+	}
 }
 
 // editTemplate rewrites stack's template in the assembly at dir, and the

@@ -173,17 +173,23 @@ func deployPromotion() error {
 	if out, err := runIn(root, promo.targetEnv, cdk, "bootstrap", "aws://"+targetAccount+"/"+region); err != nil {
 		return fmt.Errorf("cdk bootstrap %s: %v\n%s", targetAccount, err, out)
 	}
+	// One configuration, one synthesis: the target's stack is deployed
+	// from the assembly the source's deploy synthesized (its stacks name
+	// their accounts: synthesized with the target's credentials, the
+	// assembly was byte-identical, BENCHMARKS.md).
+	app, assemblyDir := configApp, filepath.Join(workDir, "cdk.out-"+promoSource)
 	for _, d := range []struct {
 		env   string
 		extra []string
 	}{{promoSource, nil}, {promoTarget, promo.targetEnv}} {
 		stack := config.Names{Prefix: prefix, Env: d.env}.Stack(config.FleetStack)
 		out, err := runIn(root, append([]string{"GOLDEN_FLEET_CONFIG=" + promo.cfgPath}, d.extra...), cdk, "deploy", stack,
-			"--app", "go run ./cmd/configapp", "--output", filepath.Join(workDir, "cdk.out-"+d.env),
+			"--app", app, "--output", assemblyDir,
 			"--method=direct", "--require-approval", "never", "--progress", "events", "--no-notices")
 		if err != nil {
 			return fmt.Errorf("cdk deploy %s: %v\n%s", stack, err, out)
 		}
+		app = assemblyDir
 	}
 	if promo.srcGroup, err = groupOf(ctx, aws_, promoSource); err != nil {
 		return err
