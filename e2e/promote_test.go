@@ -122,6 +122,32 @@ func defaultSubnets(ctx context.Context, c *ec2.Client) (*config.ExistingVPC, er
 	return e, nil
 }
 
+// writePromotionConfig writes the promotion's configuration to
+// promo.cfgPath: the source environment in this account and the target,
+// promoting from it, in the other, each on its account's default subnets.
+// It returns the target.
+func writePromotionConfig(srcNet, dstNet *config.ExistingVPC) (config.Environment, error) {
+	local := baseConfig().Environments[0]
+	src := local
+	src.Name, src.Tags = promoSource, map[string]string{"environment": promoSource}
+	src.Network = config.Network{Existing: srcNet}
+	dst := local
+	dst.Name, dst.Account, dst.Tags = promoTarget, targetAccount, map[string]string{"environment": promoTarget}
+	dst.Network = config.Network{Existing: dstNet}
+	dst.Image = config.Image{}
+	dst.Promotion = &config.Promotion{From: promoSource, SoakTime: soakTime}
+	cfg := config.App{Prefix: prefix, Environments: []config.Environment{src, dst}}
+	if _, err := config.Validate(cfg, nil, config.Context{}); err != nil {
+		return config.Environment{}, fmt.Errorf("promotion config: %w", err)
+	}
+	data, _ := json.MarshalIndent(cfg, "", "  ")
+	promo.cfgPath = filepath.Join(workDir, "promotion-config.json")
+	if err := os.WriteFile(promo.cfgPath, data, 0o644); err != nil {
+		return config.Environment{}, err
+	}
+	return dst, nil
+}
+
 // deployPromotion gets credentials for the target account, bootstraps it,
 // and deploys both fleet stacks with the real CDK CLI.
 func deployPromotion() error {
@@ -151,22 +177,8 @@ func deployPromotion() error {
 		return fmt.Errorf("account %s: %w", targetAccount, err)
 	}
 
-	local := baseConfig().Environments[0]
-	src := local
-	src.Name, src.Tags = promoSource, map[string]string{"environment": promoSource}
-	src.Network = config.Network{Existing: srcNet}
-	dst := local
-	dst.Name, dst.Account, dst.Tags = promoTarget, targetAccount, map[string]string{"environment": promoTarget}
-	dst.Network = config.Network{Existing: dstNet}
-	dst.Image = config.Image{}
-	dst.Promotion = &config.Promotion{From: promoSource, SoakTime: soakTime}
-	cfg := config.App{Prefix: prefix, Environments: []config.Environment{src, dst}}
-	if _, err := config.Validate(cfg, nil, config.Context{}); err != nil {
-		return fmt.Errorf("promotion config: %w", err)
-	}
-	data, _ := json.MarshalIndent(cfg, "", "  ")
-	promo.cfgPath = filepath.Join(workDir, "promotion-config.json")
-	if err := os.WriteFile(promo.cfgPath, data, 0o644); err != nil {
+	dst, err := writePromotionConfig(srcNet, dstNet)
+	if err != nil {
 		return err
 	}
 
