@@ -34,6 +34,7 @@ import (
 
 	"github.com/immutable-server/golden-fleet/config"
 	"github.com/immutable-server/golden-fleet/internal/imagebuild"
+	"github.com/immutable-server/golden-fleet/internal/sandbox"
 )
 
 func main() {
@@ -81,9 +82,9 @@ func run(ctx context.Context, args []string, out, log io.Writer) error {
 	names := app.NamesOf(env)
 	c := imagebuild.Clients{EC2: ec2.NewFromConfig(cfg), ASG: autoscaling.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg), CFN: cloudformation.NewFromConfig(cfg)}
 	fleet := names.Stack(config.FleetStack)
-	group, err := groupOf(ctx, c.CFN, fleet)
+	group, err := sandbox.Output(ctx, c.CFN, fleet, config.AutoScalingGroupNameOutput)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (is it deployed? make local-up)", err)
 	}
 	// Builds are numbered by the AMIs earlier ones made.
 	namePrefix := fmt.Sprintf("%s-%s-local-build-", app.Prefix, env.Name)
@@ -110,18 +111,4 @@ func run(ctx context.Context, args []string, out, log io.Writer) error {
 	}
 	_, err = fmt.Fprintln(out, res.AMI)
 	return err
-}
-
-// groupOf reads the fleet stack's AutoScalingGroupName output.
-func groupOf(ctx context.Context, cfn *cloudformation.Client, stack string) (string, error) {
-	st, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
-	if err != nil {
-		return "", fmt.Errorf("describe %s (is it deployed? make local-up): %w", stack, err)
-	}
-	for _, o := range st.Stacks[0].Outputs {
-		if aws.ToString(o.OutputKey) == "AutoScalingGroupName" {
-			return aws.ToString(o.OutputValue), nil
-		}
-	}
-	return "", fmt.Errorf("%s has no AutoScalingGroupName output", stack)
 }

@@ -45,7 +45,7 @@ func (e *Emulator) ReplaceTimeout() time.Duration { return time.Minute }
 // Build runs internal/imagebuild.Run, as make local-build does.
 func (e *Emulator) Build(ctx context.Context) (string, error) {
 	n := e.Names()
-	group, err := Output(ctx, e.clients.CFN, n.Stack(config.FleetStack), "AutoScalingGroupName")
+	group, err := Output(ctx, e.clients.CFN, n.Stack(config.FleetStack), config.AutoScalingGroupNameOutput)
 	if err != nil {
 		return "", err
 	}

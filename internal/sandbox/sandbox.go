@@ -65,7 +65,7 @@ type World struct {
 // it saw, or nil.
 func Check(ctx context.Context, t Target, logf func(string, ...any)) error {
 	c, n := t.Clients(), t.Names()
-	group, err := Output(ctx, c.CFN, n.Stack(config.FleetStack), "AutoScalingGroupName")
+	group, err := Output(ctx, c.CFN, n.Stack(config.FleetStack), config.AutoScalingGroupNameOutput)
 	if err != nil {
 		return err
 	}
