@@ -1,6 +1,10 @@
 package config
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/immutable-server/golden-fleet/internal/marks"
+)
 
 // The contract between the app and the programs that operate what it
 // deploys (fleetctl, the e2e tests, scripts/local-deploy): the stack
@@ -45,7 +49,8 @@ const (
 // ImageBuilderArnTagKey is the tag Image Builder puts on every AMI it
 // builds: the ARN of the Image Builder image the AMI came from. An AMI
 // without it was not built by Image Builder (a seed or a hand-made AMI).
-const ImageBuilderArnTagKey = "Ec2ImageBuilderArn"
+// Its one spelling is marks.ImageBuilderArnTag, which the constructs use.
+const ImageBuilderArnTagKey = marks.ImageBuilderArnTag
 
 // DistributionConfigurationResource is the resource part of the ARN of
 // the distribution configuration called name (Image Builder lowercases

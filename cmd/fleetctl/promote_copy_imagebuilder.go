@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,7 +19,7 @@ import (
 func (p *promoter) distribute(ctx context.Context, plan plan, wait time.Duration) (string, error) {
 	part := config.Partition(p.source.Region)
 	dist := arn.ARN{Partition: part, Service: "imagebuilder", Region: p.source.Region, AccountID: p.source.Account,
-		Resource: "distribution-configuration/" + strings.ToLower(p.names.Distribution)}
+		Resource: config.DistributionConfigurationResource(p.names.Distribution)}
 	role := arn.ARN{Partition: part, Service: "iam", AccountID: p.source.Account, Resource: "role/" + p.names.ExecutionRole}
 	out, err := p.src.ib.DistributeImage(ctx, &imagebuilder.DistributeImageInput{
 		SourceImage: &plan.SourceAMI, DistributionConfigurationArn: aws.String(dist.String()), ExecutionRole: aws.String(role.String()),
