@@ -61,7 +61,9 @@ synth-check:
 # PutParameter Parameter Store checks an aws:ec2:image value (S13). The
 # whole e2e suite runs under one combination; the update matrix, the
 # rollbacks, the seed writer and the emulator's own test run again under
-# the others in the same process (e2e/variants_test.go).
+# the others, each in a process of its own with its own emulator, started
+# by the suite beside it (e2e/variants_test.go; E2E_VARIANTS=off leaves
+# them out).
 # E2E_FLAGS: more go test flags (scripts/bench passes -v to time each test).
 # The timeout only bounds a hang: the suite's waits end on what the
 # emulator did, not on the clock, and on a saturated 2-core machine the

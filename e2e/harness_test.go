@@ -18,8 +18,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -121,9 +121,9 @@ func TestMain(m *testing.M) {
 }
 
 // emulator holds the behaviours AWS leaves undocumented: the run's values
-// (E2E_DYNAMIC_REFERENCES, E2E_SOURCE_VERSION), which
-// TestUnderTheOtherUndocumentedBehaviours (variants_test.go) switches to
-// each other value in turn with setBehaviours.
+// (E2E_DYNAMIC_REFERENCES, E2E_SOURCE_VERSION, E2E_AMI_PARAMETER_CHECK);
+// TestUnderTheOtherUndocumentedBehaviours (variants_test.go) runs the
+// checks that depend on them under each other combination.
 var emulator = struct {
 	// dynamicReferences: when does CloudFormation resolve a
 	// {{resolve:ssm:…}} reference again? property-change, resource-update
@@ -166,6 +166,15 @@ func testMain(m *testing.M) int {
 	defer os.RemoveAll(workDir)
 	logf("undocumented behaviours in this run: dynamic references resolved %s; Image Builder copies the %s launch template version; aws:ec2:image parameters checked %s",
 		emulator.dynamicReferences, emulator.sourceVersion, emulator.amiParameterCheck)
+	if !flag.Parsed() {
+		flag.Parse() // -run and -skip decide whether the other behaviours run
+	}
+	stopVariants, err := startOtherBehaviours() // variants_test.go
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer stopVariants()
 
 	stop, err := startMoto()
 	if err != nil {
@@ -184,29 +193,6 @@ func testMain(m *testing.M) int {
 		code = 1
 	}
 	return code
-}
-
-// setBehaviours switches the undocumented behaviours: the emulator's
-// through its test-only control endpoint (moto_server.py), and Image
-// Builder's, which build() plays here.
-func setBehaviours(t *testing.T, dynamicReferences, sourceVersion, amiParameterCheck string) {
-	t.Helper()
-	body := fmt.Sprintf(`{"dynamic_references": %q, "ami_parameter_check": %q}`, dynamicReferences, amiParameterCheck)
-	resp, err := http.Post(endpoint+"/moto-api/golden-fleet/behaviours", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("switching the emulator to %s: %v", body, err)
-	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var now struct {
-		DynamicReferences string `json:"dynamic_references"`
-		AmiParameterCheck string `json:"ami_parameter_check"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(got, &now) != nil || now.DynamicReferences != dynamicReferences || now.AmiParameterCheck != amiParameterCheck {
-		t.Fatalf("switching the emulator to %s: %s %s", body, resp.Status, got)
-	}
-	emulator.dynamicReferences, emulator.sourceVersion, emulator.amiParameterCheck = dynamicReferences, sourceVersion, amiParameterCheck
-	logf("undocumented behaviours now: dynamic references resolved %s; Image Builder copies the %s launch template version; aws:ec2:image values checked %s", dynamicReferences, sourceVersion, amiParameterCheck)
 }
 
 func freePort() (int, error) {
@@ -318,7 +304,12 @@ func setup() error {
 		}
 		built <- err
 	}()
-	out, err := runIn(root, nil, cdk, "bootstrap", "aws://"+account+"/"+region)
+	// The CLI synthesizes cdk.json's app before it bootstraps, into a
+	// directory it locks: each run into its own, since the runs under the
+	// other behaviours (variants_test.go) bootstrap beside this one. Not
+	// named cdk.out-*: those are the deployed assemblies the
+	// least-privilege report reads.
+	out, err := runIn(root, nil, cdk, "bootstrap", "aws://"+account+"/"+region, "--output", filepath.Join(workDir, "bootstrap.out"))
 	if buildErr := <-built; buildErr != nil {
 		return buildErr
 	}

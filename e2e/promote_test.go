@@ -182,7 +182,7 @@ func deployPromotion() error {
 		return err
 	}
 
-	if out, err := runIn(root, promo.targetEnv, cdk, "bootstrap", "aws://"+targetAccount+"/"+region); err != nil {
+	if out, err := runIn(root, promo.targetEnv, cdk, "bootstrap", "aws://"+targetAccount+"/"+region, "--output", filepath.Join(workDir, "bootstrap-target.out")); err != nil {
 		return fmt.Errorf("cdk bootstrap %s: %v\n%s", targetAccount, err, out)
 	}
 	// One configuration, one synthesis: the target's stack is deployed
